@@ -1,0 +1,182 @@
+//! Analysis: pure functions of the scanned layers and the filesystem model.
+
+pub mod dive;
+pub mod history;
+pub mod paths;
+
+use crate::error::{Error, Result};
+use crate::fs::FsModel;
+use crate::layer::{Captured, Compression, LayerScan};
+use crate::source::{History, Image};
+
+/// What imgsize knows about one layer.
+#[derive(Debug, Clone)]
+pub struct LayerInfo {
+    pub index: usize,
+    pub digest: Option<String>,
+    pub diff_id: Option<String>,
+    pub media_type: Option<String>,
+    pub compression: Compression,
+    /// Regular-file bytes in the layer.
+    pub bytes: u64,
+    /// The blob's size when it is compressed.
+    pub compressed_bytes: Option<u64>,
+    pub files: u64,
+    pub entries: u64,
+    /// Of `bytes`, those later hidden.
+    pub hidden_bytes: u64,
+    /// Bytes of earlier layers this layer hid.
+    pub hides_bytes: u64,
+    pub history: Option<History>,
+    /// The instruction from the history, or `unknown`.
+    pub instruction: String,
+}
+
+/// Everything computed from one image.
+pub struct Analysis {
+    pub input: String,
+    pub kind: String,
+    pub reference: Option<String>,
+    pub platform: Option<String>,
+    /// `config.User`; empty or absent means root.
+    pub user: Option<String>,
+    pub history: Vec<History>,
+    pub layers: Vec<LayerInfo>,
+    pub model: FsModel,
+    pub dive: dive::DiveFigures,
+    /// Small files kept during the scan, with the layer they came from.
+    pub captured: Vec<(usize, Captured)>,
+}
+
+impl Analysis {
+    pub fn layer_bytes(&self) -> u64 {
+        self.model.layer_bytes()
+    }
+
+    pub fn final_bytes(&self) -> u64 {
+        self.model.final_bytes()
+    }
+
+    pub fn hidden_bytes(&self) -> u64 {
+        self.model.hidden_bytes()
+    }
+
+    /// The pull size: the sum of the compressed blobs, when every layer is compressed.
+    pub fn compressed_bytes(&self) -> Option<u64> {
+        self.layers.iter().map(|l| l.compressed_bytes).sum()
+    }
+
+    /// The instruction of layer `i`, shortened for tables.
+    pub fn instruction(&self, i: usize) -> &str {
+        self.layers
+            .get(i)
+            .map(|l| l.instruction.as_str())
+            .unwrap_or("unknown")
+    }
+}
+
+/// How many inefficient paths of dive's to keep.
+pub const DIVE_TOP: usize = 20;
+
+/// Checks the scans against the image's descriptors, then builds the model.
+pub fn analyze(
+    input: &str,
+    image: &Image,
+    scans: Vec<LayerScan>,
+    verify: bool,
+) -> Result<Analysis> {
+    for (i, (r, s)) in image.layers.iter().zip(&scans).enumerate() {
+        let place = format!("{}: layer {i} ({})", image.container.label(), r.member);
+        if let Some(declared) = r.declared_size {
+            if declared != s.blob_bytes {
+                return Err(Error::verify(
+                    place,
+                    format!(
+                        "blob has {} bytes, its descriptor says {declared} (truncated download?)",
+                        s.blob_bytes
+                    ),
+                ));
+            }
+        }
+        if verify {
+            if let (Some(want), Some(got)) = (&r.digest, &s.blob_digest) {
+                if want != got {
+                    return Err(Error::verify(
+                        place,
+                        format!("blob digest is {got}, expected {want}"),
+                    ));
+                }
+            }
+            match (&r.diff_id, &s.diff_id) {
+                (Some(want), Some(got)) if want != got => {
+                    return Err(Error::verify(
+                        place,
+                        format!("uncompressed digest is {got}, config's diff_id is {want}"),
+                    ));
+                }
+                _ => {}
+            }
+        }
+    }
+    let model = FsModel::build(scans.iter().map(|s| &s.files)).map_err(|e| {
+        let r = image
+            .layers
+            .get(e.layer)
+            .map(|r| r.member.as_str())
+            .unwrap_or("?");
+        Error::format(
+            format!("{}: layer {} ({r})", image.container.label(), e.layer),
+            e.msg,
+        )
+    })?;
+    let files: Vec<_> = scans.iter().map(|s| &s.files).collect();
+    let dive = dive::figures(&files, DIVE_TOP);
+    let hist = history::per_layer(&image.config.history, image.layers.len());
+    let layers = image
+        .layers
+        .iter()
+        .zip(&scans)
+        .enumerate()
+        .map(|(i, (r, s))| {
+            let stats = &model.layers[i];
+            let h = hist[i].clone();
+            let instruction = h
+                .as_ref()
+                .and_then(|h| h.created_by.as_deref())
+                .map(history::instruction)
+                .unwrap_or_else(|| "unknown".to_string());
+            LayerInfo {
+                index: i,
+                digest: r.digest.clone(),
+                diff_id: r.diff_id.clone(),
+                media_type: r.media_type.clone(),
+                compression: s.compression,
+                bytes: stats.bytes,
+                compressed_bytes: (s.compression != Compression::None).then_some(s.blob_bytes),
+                files: stats.files,
+                entries: stats.entries,
+                hidden_bytes: stats.hidden_bytes,
+                hides_bytes: stats.hides_bytes,
+                history: h,
+                instruction,
+            }
+        })
+        .collect();
+    let captured = scans
+        .into_iter()
+        .enumerate()
+        .flat_map(|(i, s)| s.captured.into_iter().map(move |c| (i, c)))
+        .collect();
+    Ok(Analysis {
+        input: input.to_string(),
+        kind: image.kind.clone(),
+        reference: image.reference.clone(),
+        platform: image.platform.clone(),
+        user: image.config.user.clone(),
+        history: image.config.history.clone(),
+        layers,
+        model,
+        dive,
+        captured,
+    })
+}

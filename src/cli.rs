@@ -1,0 +1,134 @@
+//! The command line: clap structs only, turned into library options by `run`.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::report::inspect::{InspectReport, ViewOptions};
+use crate::report::Format;
+use crate::source::{Layout, OpenOptions};
+use crate::{error::Error, LoadOptions};
+
+/// Why is my container image fat? Bytes by layer, instruction and path; waste
+/// findings; diffs between builds; size budgets for CI.
+#[derive(Debug, Parser)]
+#[command(name = "imgsize", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Where the bytes of one image are: layers, instructions, paths, hidden bytes.
+    Inspect(InspectArgs),
+}
+
+/// How to read an image input.
+#[derive(Debug, Args, Clone)]
+pub struct ImageArgs {
+    /// Platform to pick from a multi-platform index: os/arch[/variant].
+    #[arg(long, value_name = "OS/ARCH")]
+    pub platform: Option<String>,
+    /// Image to pick when the input holds several (name:tag).
+    #[arg(long, value_name = "NAME:TAG")]
+    pub image: Option<String>,
+    /// Which description to read: auto, docker (manifest.json) or oci (index.json).
+    #[arg(long, value_enum, default_value_t = LayoutArg::Auto)]
+    pub layout: LayoutArg,
+    /// Check every blob's sha256 and every layer's diff_id (reads all bytes).
+    #[arg(long)]
+    pub verify: bool,
+    /// Never show a progress bar.
+    #[arg(long)]
+    pub no_progress: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum LayoutArg {
+    Auto,
+    Docker,
+    Oci,
+}
+
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// A `docker save` tarball, an OCI archive or layout directory, or `-` for stdin.
+    pub input: String,
+    #[command(flatten)]
+    pub image: ImageArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = InspectFormat::Table)]
+    pub format: InspectFormat,
+    /// Folder depth for the largest paths (1 = /usr, 2 = /usr/lib).
+    #[arg(long, default_value_t = 2)]
+    pub depth: usize,
+    /// Rows to show in each list.
+    #[arg(long, default_value_t = 10)]
+    pub top: usize,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum InspectFormat {
+    Table,
+    Json,
+}
+
+impl From<InspectFormat> for Format {
+    fn from(f: InspectFormat) -> Format {
+        match f {
+            InspectFormat::Table => Format::Table,
+            InspectFormat::Json => Format::Json,
+        }
+    }
+}
+
+impl ImageArgs {
+    pub fn load_options(&self) -> LoadOptions {
+        LoadOptions {
+            open: OpenOptions {
+                platform: self.platform.clone(),
+                image: self.image.clone(),
+                layout: match self.layout {
+                    LayoutArg::Auto => Layout::Auto,
+                    LayoutArg::Docker => Layout::Docker,
+                    LayoutArg::Oci => Layout::Oci,
+                },
+            },
+            verify: self.verify,
+            progress: !self.no_progress,
+        }
+    }
+}
+
+/// Writes to stdout; a closed pipe (`| head`) is not an error.
+pub fn emit(text: &str) -> Result<(), Error> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::io("stdout", e)),
+        _ => Ok(()),
+    }
+}
+
+/// Runs a parsed command line; the exit code on success, an error otherwise.
+pub fn run(cli: Cli) -> Result<ExitCode, Error> {
+    match cli.command {
+        Command::Inspect(args) => {
+            let analysis = crate::load(&args.input, &args.image.load_options())?;
+            let report = InspectReport::build(
+                &analysis,
+                ViewOptions {
+                    depth: args.depth,
+                    top: args.top,
+                },
+            );
+            let text = match Format::from(args.format) {
+                Format::Json => crate::report::to_json(&report),
+                _ => report.render_table(),
+            };
+            emit(&text)?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

@@ -1,0 +1,544 @@
+//! The filesystem model: the layers applied in order with OCI whiteout semantics.
+//!
+//! Every regular file's bytes are a *content*, shared by the file and its hardlinks.
+//! A content is visible while some alive path refers to it; when the last one is
+//! overwritten or deleted, its bytes become *hidden*: shipped in the image, invisible
+//! in the container. Hidden bytes are counted on the layer that added them and
+//! recorded against the layer that hid them. Hence, always:
+//! `layer_bytes = final_bytes + hidden_bytes`.
+
+pub mod tree;
+
+use std::collections::BTreeMap;
+
+use crate::layer::{split_last, EntryKind, LayerFiles};
+use tree::{Interner, NodeId, PathTree, ROOT};
+
+const NO_CONTENT: u32 = u32::MAX;
+
+/// What a path is in the model.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub enum NodeKind {
+    #[default]
+    Dir,
+    File,
+    Hardlink,
+    Symlink,
+    Other,
+}
+
+/// Per-node data.
+#[derive(Debug, Clone, Copy)]
+pub struct FsNode {
+    pub kind: NodeKind,
+    /// The layer that last set this path.
+    pub layer: u16,
+    content: u32,
+}
+
+impl Default for FsNode {
+    fn default() -> Self {
+        FsNode {
+            kind: NodeKind::Dir,
+            layer: 0,
+            content: NO_CONTENT,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Content {
+    size: u64,
+    layer: u16,
+    refs: u32,
+}
+
+/// Per-layer figures from applying the layers.
+#[derive(Debug, Default, Clone)]
+pub struct LayerStats {
+    /// Bytes of regular files in the layer's tar.
+    pub bytes: u64,
+    /// Regular files in the layer's tar.
+    pub files: u64,
+    /// Tar entries of any kind.
+    pub entries: u64,
+    /// Of `bytes`, those a later layer (or a later entry of this one) hid.
+    pub hidden_bytes: u64,
+    pub hidden_files: u64,
+    /// Bytes of earlier layers that this layer hid.
+    pub hides_bytes: u64,
+}
+
+/// Bytes that layer `added_by` shipped and layer `hidden_by` hid.
+#[derive(Debug, Default, Clone)]
+pub struct Churn {
+    pub bytes: u64,
+    pub files: u64,
+    /// The largest hidden paths, largest first: (bytes, node).
+    pub examples: Vec<(u64, NodeId)>,
+}
+
+const CHURN_EXAMPLES: usize = 5;
+
+/// A layer that cannot be applied.
+#[derive(Debug)]
+pub struct FsError {
+    pub layer: usize,
+    pub msg: String,
+}
+
+/// The stacked filesystem.
+pub struct FsModel {
+    pub names: Interner,
+    pub tree: PathTree<FsNode>,
+    contents: Vec<Content>,
+    pub layers: Vec<LayerStats>,
+    /// Keyed by (added_by, hidden_by) layer index.
+    pub churn: BTreeMap<(u16, u16), Churn>,
+}
+
+/// Subtree totals of one node, each content counted once.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Total {
+    pub bytes: u64,
+    pub files: u64,
+}
+
+impl FsModel {
+    /// Applies `layers` in order (index 0 = base).
+    pub fn build<'a>(layers: impl IntoIterator<Item = &'a LayerFiles>) -> Result<FsModel, FsError> {
+        let mut m = FsModel {
+            names: Interner::default(),
+            tree: PathTree::new(),
+            contents: Vec::new(),
+            layers: Vec::new(),
+            churn: BTreeMap::new(),
+        };
+        m.tree.set_alive(ROOT, true);
+        for (i, files) in layers.into_iter().enumerate() {
+            let k = u16::try_from(i).map_err(|_| FsError {
+                layer: i,
+                msg: "more than 65535 layers".into(),
+            })?;
+            m.layers.push(LayerStats::default());
+            m.apply(k, files).map_err(|msg| FsError { layer: i, msg })?;
+        }
+        Ok(m)
+    }
+
+    fn release(&mut self, node: NodeId, by: u16) {
+        let c = self.tree.data(node).content;
+        release(
+            &mut self.contents,
+            &mut self.layers,
+            &mut self.churn,
+            c,
+            node,
+            by,
+        );
+        self.tree.data_mut(node).content = NO_CONTENT;
+    }
+
+    fn kill(&mut self, node: NodeId, include_self: bool, by: u16) {
+        let (contents, layers, churn) = (&mut self.contents, &mut self.layers, &mut self.churn);
+        self.tree.kill_subtree(node, include_self, |tree, n| {
+            let c = tree.data(n).content;
+            release(contents, layers, churn, c, n, by);
+            tree.data_mut(n).content = NO_CONTENT;
+        });
+    }
+
+    /// Makes every component of `dir` an alive directory, replacing files in the way.
+    fn ensure_dirs(&mut self, dir: &[u8], k: u16) -> NodeId {
+        let mut node = ROOT;
+        for comp in dir.split(|&b| b == b'/').filter(|c| !c.is_empty()) {
+            let sym = self.names.intern(comp);
+            let child = self.tree.child_slot(node, sym);
+            if self.tree.is_alive(child) {
+                if self.tree.data(child).kind != NodeKind::Dir {
+                    self.release(child, k);
+                    *self.tree.data_mut(child) = FsNode {
+                        kind: NodeKind::Dir,
+                        layer: k,
+                        content: NO_CONTENT,
+                    };
+                }
+            } else {
+                self.tree.set_alive(child, true);
+                *self.tree.data_mut(child) = FsNode {
+                    kind: NodeKind::Dir,
+                    layer: k,
+                    content: NO_CONTENT,
+                };
+            }
+            node = child;
+        }
+        node
+    }
+
+    fn apply(&mut self, k: u16, files: &LayerFiles) -> Result<(), String> {
+        // Whiteouts and opaque markers only act on lower layers, wherever they sit in
+        // the tar: apply them before any of this layer's own entries.
+        for e in files.iter() {
+            match e.kind {
+                EntryKind::Whiteout => {
+                    let target = e.whiteout_target().unwrap_or_default();
+                    if let Some(n) = self.tree.lookup(&self.names, &target) {
+                        if n != ROOT {
+                            self.kill(n, true, k);
+                        }
+                    }
+                }
+                EntryKind::Opaque => {
+                    let dir = e.whiteout_target().unwrap_or_default();
+                    if let Some(n) = self.tree.lookup(&self.names, &dir) {
+                        if self.tree.data(n).kind == NodeKind::Dir {
+                            self.kill(n, false, k);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+
+        let mut cached_dir: Vec<u8> = Vec::new();
+        let mut cached_parent = ROOT;
+        for e in files.iter() {
+            self.layers[k as usize].entries += 1;
+            let kind = match e.kind {
+                EntryKind::File => NodeKind::File,
+                EntryKind::Hardlink => NodeKind::Hardlink,
+                EntryKind::Symlink => NodeKind::Symlink,
+                EntryKind::Dir => NodeKind::Dir,
+                EntryKind::Other => NodeKind::Other,
+                EntryKind::Whiteout | EntryKind::Opaque | EntryKind::Meta => continue,
+            };
+            let (dir, base) = split_last(e.path);
+            // Tar entries come grouped by directory: reuse the last parent while it is
+            // still an alive directory.
+            let parent = if dir == cached_dir.as_slice()
+                && self.tree.is_alive(cached_parent)
+                && self.tree.data(cached_parent).kind == NodeKind::Dir
+            {
+                cached_parent
+            } else {
+                let p = self.ensure_dirs(dir, k);
+                cached_dir.clear();
+                cached_dir.extend_from_slice(dir);
+                cached_parent = p;
+                p
+            };
+            let sym = self.names.intern(base);
+            let node = self.tree.child_slot(parent, sym);
+
+            // The new content first: a hardlink shares its target's.
+            let content = match kind {
+                NodeKind::File => {
+                    let layer = &mut self.layers[k as usize];
+                    layer.bytes += e.size;
+                    layer.files += 1;
+                    self.contents.push(Content {
+                        size: e.size,
+                        layer: k,
+                        refs: 1,
+                    });
+                    (self.contents.len() - 1) as u32
+                }
+                NodeKind::Hardlink => {
+                    let target = self.tree.lookup(&self.names, e.link).ok_or_else(|| {
+                        format!(
+                            "hardlink {} points to {}, which is not in the image",
+                            String::from_utf8_lossy(e.path),
+                            String::from_utf8_lossy(e.link)
+                        )
+                    })?;
+                    let c = self.tree.data(target).content;
+                    if c != NO_CONTENT {
+                        self.contents[c as usize].refs += 1;
+                    }
+                    c
+                }
+                _ => NO_CONTENT,
+            };
+
+            if self.tree.is_alive(node) {
+                let old = *self.tree.data(node);
+                if kind == NodeKind::Dir && old.kind == NodeKind::Dir {
+                    continue;
+                }
+                if old.kind == NodeKind::Dir {
+                    self.kill(node, false, k);
+                }
+                self.release(node, k);
+            }
+            self.tree.set_alive(node, true);
+            *self.tree.data_mut(node) = FsNode {
+                kind,
+                layer: k,
+                content,
+            };
+        }
+        Ok(())
+    }
+
+    /// Bytes of regular files over all layers (what `docker images` shows).
+    pub fn layer_bytes(&self) -> u64 {
+        self.layers.iter().map(|l| l.bytes).sum()
+    }
+
+    /// Bytes added by some layer and hidden by a later one.
+    pub fn hidden_bytes(&self) -> u64 {
+        self.layers.iter().map(|l| l.hidden_bytes).sum()
+    }
+
+    /// Bytes visible in the final filesystem.
+    pub fn final_bytes(&self) -> u64 {
+        self.contents
+            .iter()
+            .filter(|c| c.refs > 0)
+            .map(|c| c.size)
+            .sum()
+    }
+
+    /// Regular files visible in the final filesystem (hardlinks not counted twice).
+    pub fn final_files(&self) -> u64 {
+        self.contents.iter().filter(|c| c.refs > 0).count() as u64
+    }
+
+    /// The bytes a node's own content holds, and the layer that added them.
+    pub fn content_of(&self, node: NodeId) -> Option<(u64, u16)> {
+        let c = self.tree.data(node).content;
+        (c != NO_CONTENT).then(|| {
+            let c = &self.contents[c as usize];
+            (c.size, c.layer)
+        })
+    }
+
+    pub fn path_string(&self, node: NodeId) -> String {
+        let p = self.tree.path(&self.names, node);
+        format!("/{}", crate::text::path_text(&p))
+    }
+
+    /// Walks the final filesystem once: every alive node in pre-order with its depth,
+    /// the subtree totals of each node, and for each file node whether it is the one
+    /// its content is counted under (the first path met that refers to it).
+    pub fn usage(&self) -> Usage {
+        let mut order = Vec::new();
+        let mut depth = vec![0u16; self.tree.len()];
+        let mut stack = vec![(ROOT, 0u16)];
+        while let Some((n, d)) = stack.pop() {
+            order.push(n);
+            depth[n as usize] = d;
+            for c in self.tree.children(n) {
+                if self.tree.is_alive(c) {
+                    stack.push((c, d.saturating_add(1)));
+                }
+            }
+        }
+        let mut counted = vec![false; self.contents.len()];
+        let mut totals = vec![Total::default(); self.tree.len()];
+        let mut owner = vec![false; self.tree.len()];
+        for &n in &order {
+            let c = self.tree.data(n).content;
+            if c != NO_CONTENT && !counted[c as usize] {
+                counted[c as usize] = true;
+                owner[n as usize] = true;
+                totals[n as usize] = Total {
+                    bytes: self.contents[c as usize].size,
+                    files: 1,
+                };
+            }
+        }
+        for &n in order.iter().rev() {
+            if let Some(p) = self.tree.parent(n) {
+                let t = totals[n as usize];
+                let pt = &mut totals[p as usize];
+                pt.bytes += t.bytes;
+                pt.files += t.files;
+            }
+        }
+        Usage {
+            order,
+            depth,
+            totals,
+            owner,
+        }
+    }
+}
+
+fn release(
+    contents: &mut [Content],
+    layers: &mut [LayerStats],
+    churn: &mut BTreeMap<(u16, u16), Churn>,
+    c: u32,
+    node: NodeId,
+    by: u16,
+) {
+    if c == NO_CONTENT {
+        return;
+    }
+    let content = &mut contents[c as usize];
+    content.refs -= 1;
+    if content.refs > 0 {
+        return;
+    }
+    let (size, from) = (content.size, content.layer);
+    let l = &mut layers[from as usize];
+    l.hidden_bytes += size;
+    l.hidden_files += 1;
+    layers[by as usize].hides_bytes += size;
+    let cell = churn.entry((from, by)).or_default();
+    cell.bytes += size;
+    cell.files += 1;
+    if cell.examples.len() < CHURN_EXAMPLES || cell.examples.last().is_some_and(|&(b, _)| b < size)
+    {
+        let at = cell.examples.partition_point(|&(b, _)| b >= size);
+        cell.examples.insert(at, (size, node));
+        cell.examples.truncate(CHURN_EXAMPLES);
+    }
+}
+
+/// The final filesystem, walked once (see [`FsModel::usage`]).
+pub struct Usage {
+    /// Alive nodes, parents before children.
+    pub order: Vec<NodeId>,
+    /// Depth by node id (root 0).
+    pub depth: Vec<u16>,
+    /// Subtree totals by node id.
+    pub totals: Vec<Total>,
+    /// By node id: this file is where its content is counted.
+    pub owner: Vec<bool>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn layer(entries: &[(&str, EntryKind, u64, &str)]) -> LayerFiles {
+        let mut f = LayerFiles::default();
+        for (p, k, s, l) in entries {
+            f.push(p.as_bytes(), l.as_bytes(), *s, *k).unwrap();
+        }
+        f
+    }
+    use EntryKind::*;
+
+    fn check_invariant(m: &FsModel) {
+        assert_eq!(m.layer_bytes(), m.final_bytes() + m.hidden_bytes());
+    }
+
+    #[test]
+    fn overwrite_hides_the_lower_copy() {
+        let l0 = layer(&[("app", Dir, 0, ""), ("app/a", File, 100, "")]);
+        let l1 = layer(&[("app/a", File, 30, "")]);
+        let m = FsModel::build([&l0, &l1]).unwrap();
+        assert_eq!(m.layer_bytes(), 130);
+        assert_eq!(m.final_bytes(), 30);
+        assert_eq!(m.layers[0].hidden_bytes, 100);
+        assert_eq!(m.layers[1].hides_bytes, 100);
+        assert_eq!(m.churn[&(0, 1)].bytes, 100);
+        check_invariant(&m);
+    }
+
+    #[test]
+    fn whiteout_deletes_a_whole_directory() {
+        let l0 = layer(&[
+            ("d/x", File, 10, ""),
+            ("d/e/y", File, 20, ""),
+            ("k", File, 1, ""),
+        ]);
+        let l1 = layer(&[(".wh.d", Whiteout, 0, "")]);
+        let m = FsModel::build([&l0, &l1]).unwrap();
+        assert_eq!(m.final_bytes(), 1);
+        assert_eq!(m.hidden_bytes(), 30);
+        assert!(m.tree.lookup(&m.names, b"d").is_none());
+        check_invariant(&m);
+    }
+
+    #[test]
+    fn opaque_applies_before_the_layers_own_entries() {
+        let l0 = layer(&[("d/old", File, 10, "")]);
+        // The new file comes before the marker in the tar and must survive it.
+        let l1 = layer(&[("d/new", File, 5, ""), ("d/.wh..wh..opq", Opaque, 0, "")]);
+        let m = FsModel::build([&l0, &l1]).unwrap();
+        assert_eq!(m.final_bytes(), 5);
+        assert_eq!(m.hidden_bytes(), 10);
+        assert!(m.tree.lookup(&m.names, b"d/new").is_some());
+        assert!(m.tree.lookup(&m.names, b"d/old").is_none());
+        check_invariant(&m);
+    }
+
+    #[test]
+    fn whiteout_does_not_touch_the_same_layer() {
+        let l0 = layer(&[("f", File, 10, "")]);
+        let l1 = layer(&[("f", File, 7, ""), (".wh.f", Whiteout, 0, "")]);
+        let m = FsModel::build([&l0, &l1]).unwrap();
+        assert_eq!(m.final_bytes(), 7);
+        check_invariant(&m);
+    }
+
+    #[test]
+    fn hardlinks_count_once_and_keep_content_alive() {
+        let l0 = layer(&[("a", File, 50, ""), ("b", Hardlink, 0, "a")]);
+        let m = FsModel::build([&l0]).unwrap();
+        assert_eq!(m.final_bytes(), 50);
+        assert_eq!(m.final_files(), 1);
+        // Deleting one name keeps the bytes visible through the other.
+        let l1 = layer(&[(".wh.a", Whiteout, 0, "")]);
+        let m = FsModel::build([&l0, &l1]).unwrap();
+        assert_eq!(m.final_bytes(), 50);
+        assert_eq!(m.hidden_bytes(), 0);
+        let l2 = layer(&[(".wh.b", Whiteout, 0, "")]);
+        let m = FsModel::build([&l0, &l1, &l2]).unwrap();
+        assert_eq!(m.final_bytes(), 0);
+        assert_eq!(m.hidden_bytes(), 50);
+        check_invariant(&m);
+    }
+
+    #[test]
+    fn hardlink_to_nothing_is_an_error() {
+        let l0 = layer(&[("b", Hardlink, 0, "missing")]);
+        let err = FsModel::build([&l0]).err().unwrap();
+        assert!(err.msg.contains("missing"), "{}", err.msg);
+    }
+
+    #[test]
+    fn file_replaced_by_directory_and_back() {
+        let l0 = layer(&[("x", File, 10, "")]);
+        let l1 = layer(&[("x/inner", File, 3, "")]);
+        let l2 = layer(&[("x", File, 4, "")]);
+        let m = FsModel::build([&l0, &l1, &l2]).unwrap();
+        assert_eq!(m.final_bytes(), 4);
+        assert_eq!(m.hidden_bytes(), 13);
+        assert_eq!(m.churn[&(0, 1)].bytes, 10);
+        assert_eq!(m.churn[&(1, 2)].bytes, 3);
+        check_invariant(&m);
+    }
+
+    #[test]
+    fn deleted_then_recreated_directory_keeps_old_children_dead() {
+        let l0 = layer(&[("d/a", File, 10, "")]);
+        let l1 = layer(&[(".wh.d", Whiteout, 0, "")]);
+        let l2 = layer(&[("d/b", File, 2, "")]);
+        let m = FsModel::build([&l0, &l1, &l2]).unwrap();
+        assert!(m.tree.lookup(&m.names, b"d/a").is_none());
+        assert_eq!(m.final_bytes(), 2);
+        check_invariant(&m);
+    }
+
+    #[test]
+    fn usage_totals_add_up() {
+        let l0 = layer(&[
+            ("usr/lib/a", File, 10, ""),
+            ("usr/lib/b", File, 5, ""),
+            ("etc/c", File, 1, ""),
+            ("etc/h", Hardlink, 0, "usr/lib/a"),
+        ]);
+        let m = FsModel::build([&l0]).unwrap();
+        let u = m.usage();
+        assert_eq!(u.totals[ROOT as usize].bytes, 16);
+        assert_eq!(u.totals[ROOT as usize].files, 3);
+        let usr = m.tree.lookup(&m.names, b"usr").unwrap();
+        assert_eq!(u.depth[usr as usize], 1);
+    }
+}

@@ -1,0 +1,286 @@
+//! An arena tree of paths with interned names, shared by the filesystem model and
+//! by the replica of dive's per-layer trees.
+//!
+//! Nodes are never freed: deleting a path marks its subtree dead, and adding it again
+//! revives the same node, so a node id always names the same path. An alive node's
+//! parent is always alive.
+
+use rustc_hash::FxHashMap;
+
+/// An interned path component.
+pub type Sym = u32;
+/// A node id; 0 is the root.
+pub type NodeId = u32;
+pub const ROOT: NodeId = 0;
+const NONE: u32 = u32::MAX;
+
+/// Path components, stored once each.
+#[derive(Default)]
+pub struct Interner {
+    map: FxHashMap<Box<[u8]>, Sym>,
+    names: Vec<Box<[u8]>>,
+}
+
+impl Interner {
+    pub fn intern(&mut self, name: &[u8]) -> Sym {
+        if let Some(&s) = self.map.get(name) {
+            return s;
+        }
+        let s = self.names.len() as Sym;
+        let boxed: Box<[u8]> = name.into();
+        self.names.push(boxed.clone());
+        self.map.insert(boxed, s);
+        s
+    }
+
+    pub fn get(&self, name: &[u8]) -> Option<Sym> {
+        self.map.get(name).copied()
+    }
+
+    pub fn name(&self, s: Sym) -> &[u8] {
+        &self.names[s as usize]
+    }
+}
+
+struct Node<T> {
+    parent: NodeId,
+    name: Sym,
+    first_child: NodeId,
+    next_sibling: NodeId,
+    alive: bool,
+    data: T,
+}
+
+/// A tree of paths carrying a `T` per node.
+pub struct PathTree<T> {
+    nodes: Vec<Node<T>>,
+    index: FxHashMap<(NodeId, Sym), NodeId>,
+}
+
+impl<T: Default> PathTree<T> {
+    pub fn new() -> Self {
+        let root = Node {
+            parent: NONE,
+            name: NONE,
+            first_child: NONE,
+            next_sibling: NONE,
+            alive: true,
+            data: T::default(),
+        };
+        PathTree {
+            nodes: vec![root],
+            index: FxHashMap::default(),
+        }
+    }
+
+    /// The child `name` of `parent`, created dead if it never existed.
+    pub fn child_slot(&mut self, parent: NodeId, name: Sym) -> NodeId {
+        if let Some(&id) = self.index.get(&(parent, name)) {
+            return id;
+        }
+        let id = self.nodes.len() as NodeId;
+        let p = &mut self.nodes[parent as usize];
+        let next = p.first_child;
+        p.first_child = id;
+        self.nodes.push(Node {
+            parent,
+            name,
+            first_child: NONE,
+            next_sibling: next,
+            alive: false,
+            data: T::default(),
+        });
+        self.index.insert((parent, name), id);
+        id
+    }
+}
+
+impl<T: Default> Default for PathTree<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T> PathTree<T> {
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.nodes.len() <= 1
+    }
+
+    pub fn child(&self, parent: NodeId, name: Sym) -> Option<NodeId> {
+        self.index.get(&(parent, name)).copied()
+    }
+
+    /// The alive child `name` of `parent`.
+    pub fn alive_child(&self, parent: NodeId, name: Sym) -> Option<NodeId> {
+        self.child(parent, name)
+            .filter(|&c| self.nodes[c as usize].alive)
+    }
+
+    /// Looks up a `/`-separated path among alive nodes without interning anything.
+    pub fn lookup(&self, names: &Interner, path: &[u8]) -> Option<NodeId> {
+        let mut node = ROOT;
+        for comp in path.split(|&b| b == b'/').filter(|c| !c.is_empty()) {
+            node = self.alive_child(node, names.get(comp)?)?;
+        }
+        Some(node)
+    }
+
+    pub fn is_alive(&self, id: NodeId) -> bool {
+        self.nodes[id as usize].alive
+    }
+
+    pub fn set_alive(&mut self, id: NodeId, alive: bool) {
+        self.nodes[id as usize].alive = alive;
+    }
+
+    pub fn data(&self, id: NodeId) -> &T {
+        &self.nodes[id as usize].data
+    }
+
+    pub fn data_mut(&mut self, id: NodeId) -> &mut T {
+        &mut self.nodes[id as usize].data
+    }
+
+    pub fn parent(&self, id: NodeId) -> Option<NodeId> {
+        let p = self.nodes[id as usize].parent;
+        (p != NONE).then_some(p)
+    }
+
+    pub fn name(&self, id: NodeId) -> Sym {
+        self.nodes[id as usize].name
+    }
+
+    /// Children of `id`, alive or not, newest first.
+    pub fn children(&self, id: NodeId) -> Children<'_, T> {
+        Children {
+            tree: self,
+            next: self.nodes[id as usize].first_child,
+        }
+    }
+
+    pub fn has_alive_children(&self, id: NodeId) -> bool {
+        self.children(id).any(|c| self.is_alive(c))
+    }
+
+    /// Depth of a node: the root is 0, `usr` is 1, `usr/lib` is 2.
+    pub fn depth(&self, mut id: NodeId) -> usize {
+        let mut d = 0;
+        while let Some(p) = self.parent(id) {
+            d += 1;
+            id = p;
+        }
+        d
+    }
+
+    /// The full path of a node, `/`-separated, without a leading slash.
+    pub fn path(&self, names: &Interner, id: NodeId) -> Vec<u8> {
+        let mut comps = Vec::new();
+        let mut n = id;
+        while let Some(p) = self.parent(n) {
+            comps.push(self.name(n));
+            n = p;
+        }
+        let mut out = Vec::new();
+        for (i, s) in comps.iter().rev().enumerate() {
+            if i > 0 {
+                out.push(b'/');
+            }
+            out.extend_from_slice(names.name(*s));
+        }
+        out
+    }
+
+    /// Calls `f` on every alive node of the subtree under `id` (itself included),
+    /// parents before children, with an explicit stack (trees can be deep).
+    pub fn for_each_alive(&self, id: NodeId, mut f: impl FnMut(NodeId)) {
+        if !self.is_alive(id) {
+            return;
+        }
+        let mut stack = vec![id];
+        while let Some(n) = stack.pop() {
+            f(n);
+            for c in self.children(n) {
+                if self.is_alive(c) {
+                    stack.push(c);
+                }
+            }
+        }
+    }
+
+    /// Marks every alive node under `id` dead (`id` itself too when `include_self`),
+    /// calling `f` on each before it dies.
+    pub fn kill_subtree(
+        &mut self,
+        id: NodeId,
+        include_self: bool,
+        mut f: impl FnMut(&mut Self, NodeId),
+    ) {
+        let mut doomed = Vec::new();
+        if include_self {
+            self.for_each_alive(id, |n| doomed.push(n));
+        } else {
+            for c in self.children(id).collect::<Vec<_>>() {
+                self.for_each_alive(c, |n| doomed.push(n));
+            }
+        }
+        for n in doomed {
+            f(self, n);
+            self.nodes[n as usize].alive = false;
+        }
+    }
+}
+
+pub struct Children<'a, T> {
+    tree: &'a PathTree<T>,
+    next: NodeId,
+}
+
+impl<T> Iterator for Children<'_, T> {
+    type Item = NodeId;
+    fn next(&mut self) -> Option<NodeId> {
+        if self.next == NONE {
+            return None;
+        }
+        let id = self.next;
+        self.next = self.tree.nodes[id as usize].next_sibling;
+        Some(id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn add(t: &mut PathTree<u32>, names: &mut Interner, path: &str) -> NodeId {
+        let mut n = ROOT;
+        for c in path.split('/') {
+            n = t.child_slot(n, names.intern(c.as_bytes()));
+            t.set_alive(n, true);
+        }
+        n
+    }
+
+    #[test]
+    fn lookup_paths_and_kill() {
+        let mut names = Interner::default();
+        let mut t: PathTree<u32> = PathTree::new();
+        let f = add(&mut t, &mut names, "usr/lib/x");
+        add(&mut t, &mut names, "usr/lib/y");
+        assert_eq!(t.lookup(&names, b"usr/lib/x"), Some(f));
+        assert_eq!(t.path(&names, f), b"usr/lib/x");
+        assert_eq!(t.depth(f), 3);
+        let lib = t.lookup(&names, b"usr/lib").unwrap();
+        let mut killed = 0;
+        t.kill_subtree(lib, false, |_, _| killed += 1);
+        assert_eq!(killed, 2);
+        assert!(t.is_alive(lib));
+        assert_eq!(t.lookup(&names, b"usr/lib/x"), None);
+        assert_eq!(t.lookup(&names, b"nope"), None);
+        // Revived in place: the same id names the same path.
+        assert_eq!(add(&mut t, &mut names, "usr/lib/x"), f);
+    }
+}

@@ -1,0 +1,613 @@
+//! Scanning one layer: detect its compression from the first bytes, walk the tar
+//! headers, and keep a compact list of entries (kind, size, normalized path) plus the
+//! few small files whose content the analysis needs (lockfiles, package.json).
+//!
+//! Layers are independent, so the caller scans them in parallel; nothing here knows
+//! about other layers or about the image around it.
+
+pub mod tar;
+
+use std::io::{self, Read, Seek};
+
+use sha2::{Digest, Sha256};
+
+use self::tar::{BlockSource, SectionSource, StreamSource, TarKind, TarWalker};
+
+/// How a layer blob is compressed, as detected from its first bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Compression {
+    None,
+    Gzip,
+    Zstd,
+}
+
+impl Compression {
+    /// Detects gzip (`1f 8b`), zstd (`28 b5 2f fd`) or a plain tar (`ustar` at 257, or a
+    /// header with a valid checksum, or an all-zero first block). `None` means neither.
+    pub fn detect(head: &[u8]) -> Option<Compression> {
+        if head.starts_with(&[0x1f, 0x8b]) {
+            return Some(Compression::Gzip);
+        }
+        if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+            return Some(Compression::Zstd);
+        }
+        if head.len() >= 262 && &head[257..262] == b"ustar" {
+            return Some(Compression::None);
+        }
+        if head.len() >= 512 {
+            let block: &[u8; 512] = head[..512].try_into().ok()?;
+            if block.iter().all(|&b| b == 0) || looks_like_v7_header(block) {
+                return Some(Compression::None);
+            }
+        }
+        None
+    }
+}
+
+fn looks_like_v7_header(h: &[u8; 512]) -> bool {
+    let field = &h[148..156];
+    let digits: Vec<u8> = field
+        .iter()
+        .copied()
+        .take_while(|&b| b != 0)
+        .filter(|&b| b != b' ')
+        .collect();
+    if digits.is_empty() || !digits.iter().all(|b| (b'0'..=b'7').contains(b)) {
+        return false;
+    }
+    let stored = digits
+        .iter()
+        .fold(0u64, |v, &b| v * 8 + u64::from(b - b'0'));
+    let sum: u64 = h
+        .iter()
+        .enumerate()
+        .map(|(i, &b)| {
+            if (148..156).contains(&i) {
+                32
+            } else {
+                u64::from(b)
+            }
+        })
+        .sum();
+    stored == sum
+}
+
+/// The kind of a layer entry, with whiteouts told apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum EntryKind {
+    File,
+    Hardlink,
+    Symlink,
+    Dir,
+    Other,
+    /// `dir/.wh.name`: deletes `dir/name` from the layers below.
+    Whiteout,
+    /// `dir/.wh..wh..opq`: hides what the layers below put under `dir`.
+    Opaque,
+    /// Other `.wh..wh.` names (AUFS bookkeeping): dropped by the scan.
+    Meta,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct RawEntry {
+    path_start: u32,
+    path_len: u32,
+    link_start: u32,
+    link_len: u32,
+    size: u64,
+    kind: EntryKind,
+}
+
+/// A layer's entries in tar order, paths packed in one buffer.
+#[derive(Debug, Default, Clone)]
+pub struct LayerFiles {
+    names: Vec<u8>,
+    entries: Vec<RawEntry>,
+}
+
+/// One entry of a layer, borrowed from its `LayerFiles`.
+#[derive(Debug, Clone, Copy)]
+pub struct Entry<'a> {
+    /// Normalized: relative to the root, no `.`/`..`/empty components, no trailing
+    /// slash. For whiteouts, the path of the `.wh.` file itself.
+    pub path: &'a [u8],
+    /// For hardlinks, the normalized target path; empty otherwise.
+    pub link: &'a [u8],
+    /// Content bytes (regular files only).
+    pub size: u64,
+    pub kind: EntryKind,
+}
+
+impl<'a> Entry<'a> {
+    /// For a whiteout, the path it deletes; for an opaque marker, the directory it
+    /// makes opaque.
+    pub fn whiteout_target(&self) -> Option<Vec<u8>> {
+        let (dir, base) = split_last(self.path);
+        match self.kind {
+            EntryKind::Whiteout => {
+                let name = &base[4..];
+                let mut t = dir.to_vec();
+                if !t.is_empty() {
+                    t.push(b'/');
+                }
+                t.extend_from_slice(name);
+                Some(t)
+            }
+            EntryKind::Opaque => Some(dir.to_vec()),
+            _ => None,
+        }
+    }
+}
+
+/// Splits `a/b/c` into (`a/b`, `c`); a path without a slash has an empty dir.
+pub fn split_last(path: &[u8]) -> (&[u8], &[u8]) {
+    match path.iter().rposition(|&b| b == b'/') {
+        Some(i) => (&path[..i], &path[i + 1..]),
+        None => (&[], path),
+    }
+}
+
+impl LayerFiles {
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    pub fn get(&self, i: usize) -> Entry<'_> {
+        let e = &self.entries[i];
+        let span = |start: u32, len: u32| &self.names[start as usize..(start + len) as usize];
+        Entry {
+            path: span(e.path_start, e.path_len),
+            link: span(e.link_start, e.link_len),
+            size: e.size,
+            kind: e.kind,
+        }
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = Entry<'_>> + '_ {
+        (0..self.entries.len()).map(move |i| self.get(i))
+    }
+
+    fn push_name(&mut self, name: &[u8]) -> Result<(u32, u32), String> {
+        let start = u32::try_from(self.names.len())
+            .map_err(|_| "layer lists more than 4 GiB of path names".to_string())?;
+        let len = u32::try_from(name.len()).map_err(|_| "path too long".to_string())?;
+        self.names.extend_from_slice(name);
+        Ok((start, len))
+    }
+
+    /// Adds an entry; `path` and `link` must already be normalized.
+    pub fn push(
+        &mut self,
+        path: &[u8],
+        link: &[u8],
+        size: u64,
+        kind: EntryKind,
+    ) -> Result<(), String> {
+        let (path_start, path_len) = self.push_name(path)?;
+        let (link_start, link_len) = if link.is_empty() {
+            (0, 0)
+        } else {
+            self.push_name(link)?
+        };
+        self.entries.push(RawEntry {
+            path_start,
+            path_len,
+            link_start,
+            link_len,
+            size,
+            kind,
+        });
+        Ok(())
+    }
+
+    /// Heap bytes held, for memory accounting in benchmarks.
+    pub fn heap_bytes(&self) -> usize {
+        self.names.capacity() + self.entries.capacity() * std::mem::size_of::<RawEntry>()
+    }
+}
+
+/// Normalizes a tar member name: strips `./` and `/` prefixes, resolves `.` and `..`
+/// lexically (never above the root), drops empty components and a trailing slash.
+pub fn normalize_path(raw: &[u8], out: &mut Vec<u8>) {
+    out.clear();
+    for comp in raw.split(|&b| b == b'/') {
+        match comp {
+            b"" | b"." => {}
+            b".." => {
+                let (dir, _) = split_last(out);
+                let keep = dir.len();
+                out.truncate(keep);
+            }
+            c => {
+                if !out.is_empty() {
+                    out.push(b'/');
+                }
+                out.extend_from_slice(c);
+            }
+        }
+    }
+}
+
+/// Classifies a normalized path by its last component.
+fn whiteout_kind(path: &[u8]) -> Option<EntryKind> {
+    let (_, base) = split_last(path);
+    if base == b".wh..wh..opq" {
+        Some(EntryKind::Opaque)
+    } else if base.starts_with(b".wh..wh.") {
+        // AUFS bookkeeping (`.wh..wh.plnk`, `.wh..wh.aufs`): not content, no effect.
+        Some(EntryKind::Meta)
+    } else if base.starts_with(b".wh.") && base.len() > 4 {
+        Some(EntryKind::Whiteout)
+    } else {
+        None
+    }
+}
+
+/// eStargz's table of contents and landmarks, stored as the last entries of the layer.
+fn is_estargz_metadata(path: &[u8]) -> bool {
+    matches!(
+        path,
+        b"stargz.index.json" | b".prefetch.landmark" | b".no.prefetch.landmark"
+    )
+}
+
+/// Which files' content the scan should keep, and how big they may be.
+#[derive(Clone, Copy)]
+pub struct ScanOptions {
+    pub capture: fn(&[u8]) -> bool,
+    pub capture_limit: u64,
+    /// Hash the blob and the uncompressed tar (costs reading every byte).
+    pub verify: bool,
+}
+
+impl Default for ScanOptions {
+    fn default() -> Self {
+        ScanOptions {
+            capture: |_| false,
+            capture_limit: 0,
+            verify: false,
+        }
+    }
+}
+
+/// A small file kept from a layer, path normalized.
+#[derive(Debug, Clone)]
+pub struct Captured {
+    pub path: Vec<u8>,
+    pub data: Vec<u8>,
+}
+
+/// What scanning one layer blob found.
+#[derive(Debug, Clone)]
+pub struct LayerScan {
+    pub files: LayerFiles,
+    pub compression: Compression,
+    /// Size of the blob as stored.
+    pub blob_bytes: u64,
+    /// Size of the uncompressed tar stream read (up to its end-of-archive marker).
+    pub tar_bytes: u64,
+    pub captured: Vec<Captured>,
+    /// `sha256:<hex>` of the blob, when verifying.
+    pub blob_digest: Option<String>,
+    /// `sha256:<hex>` of the uncompressed tar, when verifying.
+    pub diff_id: Option<String>,
+}
+
+/// Why a layer could not be scanned; the caller adds which layer and file.
+#[derive(Debug)]
+pub struct ScanError(pub String);
+
+impl From<self::tar::TarError> for ScanError {
+    fn from(e: self::tar::TarError) -> Self {
+        ScanError(e.to_string())
+    }
+}
+
+impl From<io::Error> for ScanError {
+    fn from(e: io::Error) -> Self {
+        if e.kind() == io::ErrorKind::UnexpectedEof {
+            ScanError("unexpected end of data (truncated?)".into())
+        } else {
+            ScanError(format!("{e}"))
+        }
+    }
+}
+
+/// Counts and optionally hashes what passes through, and reports progress.
+struct Tap<'p, R> {
+    inner: R,
+    hasher: Option<Sha256>,
+    count: u64,
+    progress: &'p (dyn Fn(u64) + Sync),
+    unreported: u64,
+}
+
+impl<'p, R: Read> Tap<'p, R> {
+    fn new(inner: R, hash: bool, progress: &'p (dyn Fn(u64) + Sync)) -> Self {
+        Tap {
+            inner,
+            hasher: hash.then(Sha256::new),
+            count: 0,
+            progress,
+            unreported: 0,
+        }
+    }
+
+    fn digest(&mut self) -> Option<String> {
+        self.hasher
+            .take()
+            .map(|h| format!("sha256:{}", hex(&h.finalize())))
+    }
+
+    fn flush_progress(&mut self) {
+        if self.unreported > 0 {
+            (self.progress)(self.unreported);
+            self.unreported = 0;
+        }
+    }
+}
+
+impl<R: Read> Read for Tap<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if let Some(h) = &mut self.hasher {
+            h.update(&buf[..n]);
+        }
+        self.count += n as u64;
+        self.unreported += n as u64;
+        if self.unreported >= 4 << 20 {
+            self.flush_progress();
+        }
+        Ok(n)
+    }
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push_str(&format!("{b:02x}"));
+    }
+    s
+}
+
+const READ_BUFFER: usize = 1 << 20;
+
+fn no_progress(_: u64) {}
+
+/// Scans a layer stored in `[start, start + len)` of a seekable file. An uncompressed
+/// layer is walked by header, seeking past contents (unless verifying).
+pub fn scan_section<F: Read + Seek>(
+    file: F,
+    start: u64,
+    len: u64,
+    opts: &ScanOptions,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<LayerScan, ScanError> {
+    let mut section = SectionSource::new(file, start, len, READ_BUFFER);
+    let mut head = [0u8; 512];
+    let got = section.read_full(&mut head)?;
+    let compression = detect_or_fail(&head[..got], len)?;
+    section.rewind();
+    if compression == Compression::None && !opts.verify {
+        let mut walker = TarWalker::new(section);
+        let (files, captured) = walk(&mut walker, opts, false)?;
+        let tar_bytes = walker.offset();
+        progress(len);
+        return Ok(LayerScan {
+            files,
+            compression,
+            blob_bytes: len,
+            tar_bytes,
+            captured,
+            blob_digest: None,
+            diff_id: None,
+        });
+    }
+    scan_read(section, Some(len), opts, progress)
+}
+
+fn detect_or_fail(head: &[u8], len: u64) -> Result<Compression, ScanError> {
+    if len == 0 || head.is_empty() {
+        return Err(ScanError("layer blob is empty".into()));
+    }
+    Compression::detect(head)
+        .ok_or_else(|| ScanError("layer is not a tar, gzip or zstd stream".into()))
+}
+
+/// Scans a layer from a stream (stdin, or a compressed blob).
+pub fn scan_read<R: Read>(
+    reader: R,
+    known_len: Option<u64>,
+    opts: &ScanOptions,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<LayerScan, ScanError> {
+    let mut raw = Tap::new(reader, opts.verify, progress);
+    let mut head = vec![0u8; 512];
+    let got = tar::read_full(&mut raw, &mut head)?;
+    head.truncate(got);
+    let compression = detect_or_fail(&head, known_len.unwrap_or(got as u64))?;
+    let chained = io::Cursor::new(head).chain(&mut raw);
+    let (files, captured, tar_bytes, diff_id) = match compression {
+        Compression::Gzip => {
+            let dec = flate2::read::MultiGzDecoder::new(io::BufReader::with_capacity(
+                READ_BUFFER,
+                chained,
+            ));
+            walk_decoded(dec, opts, true)?
+        }
+        Compression::Zstd => {
+            let mut dec = zstd::stream::read::Decoder::new(chained)
+                .map_err(|e| ScanError(format!("zstd: {e}")))?;
+            dec.window_log_max(31)
+                .map_err(|e| ScanError(format!("zstd: {e}")))?;
+            walk_decoded(dec, opts, false)?
+        }
+        Compression::None => walk_decoded(
+            io::BufReader::with_capacity(READ_BUFFER, chained),
+            opts,
+            false,
+        )?,
+    };
+    if opts.verify {
+        // The blob digest covers every byte, including what follows the tar's end.
+        io::copy(&mut raw, &mut io::sink())?;
+    }
+    raw.flush_progress();
+    let blob_bytes = raw.count;
+    if let Some(len) = known_len {
+        if opts.verify && blob_bytes != len {
+            return Err(ScanError(format!(
+                "blob has {blob_bytes} bytes, expected {len}"
+            )));
+        }
+    }
+    Ok(LayerScan {
+        files,
+        compression,
+        blob_bytes: known_len.unwrap_or(blob_bytes),
+        tar_bytes,
+        captured,
+        blob_digest: raw.digest(),
+        diff_id,
+    })
+}
+
+type Walked = (LayerFiles, Vec<Captured>, u64, Option<String>);
+
+fn walk_decoded<R: Read>(dec: R, opts: &ScanOptions, gzip: bool) -> Result<Walked, ScanError> {
+    let quiet = no_progress;
+    let tap = Tap::new(dec, opts.verify, &quiet);
+    let mut walker = TarWalker::new(StreamSource::new(tap));
+    let (files, captured) = walk(&mut walker, opts, gzip).map_err(|e| decode_error(e, gzip))?;
+    let tar_bytes = walker.offset();
+    let mut tap = walker.into_source().into_inner();
+    let diff_id = if opts.verify {
+        io::copy(&mut tap, &mut io::sink()).map_err(|e| decode_error(e.into(), gzip))?;
+        tap.digest()
+    } else {
+        None
+    };
+    Ok((files, captured, tar_bytes, diff_id))
+}
+
+fn decode_error(e: ScanError, gzip: bool) -> ScanError {
+    let what = if gzip { "gzip" } else { "layer" };
+    if e.0.contains("corrupt deflate") || e.0.contains("invalid gzip header") {
+        ScanError(format!("corrupt {what} stream: {}", e.0))
+    } else {
+        e
+    }
+}
+
+fn walk<S: BlockSource>(
+    walker: &mut TarWalker<S>,
+    opts: &ScanOptions,
+    gzip: bool,
+) -> Result<(LayerFiles, Vec<Captured>), ScanError> {
+    let mut files = LayerFiles::default();
+    let mut captured = Vec::new();
+    let mut path = Vec::with_capacity(256);
+    let mut link = Vec::with_capacity(256);
+    loop {
+        let (kind, size) = match walker.next_entry()? {
+            None => break,
+            Some(e) => {
+                normalize_path(e.path, &mut path);
+                link.clear();
+                if e.kind == TarKind::Hardlink {
+                    normalize_path(e.link, &mut link);
+                }
+                (e.kind, e.size)
+            }
+        };
+        if path.is_empty()
+            || (gzip && is_estargz_metadata(&path))
+            || whiteout_kind(&path) == Some(EntryKind::Meta)
+        {
+            continue;
+        }
+        let kind = match whiteout_kind(&path) {
+            Some(k) => k,
+            None => match kind {
+                TarKind::File => EntryKind::File,
+                TarKind::Hardlink => EntryKind::Hardlink,
+                TarKind::Symlink => EntryKind::Symlink,
+                TarKind::Dir => EntryKind::Dir,
+                TarKind::Other => EntryKind::Other,
+            },
+        };
+        let size = if kind == EntryKind::File { size } else { 0 };
+        files.push(&path, &link, size, kind).map_err(ScanError)?;
+        if kind == EntryKind::File && size <= opts.capture_limit && (opts.capture)(&path) {
+            let mut data = Vec::new();
+            walker.read_content(&mut data)?;
+            captured.push(Captured {
+                path: path.clone(),
+                data,
+            });
+        }
+    }
+    Ok((files, captured))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalizes_member_names() {
+        let mut out = Vec::new();
+        for (raw, want) in [
+            ("./usr/bin/", "usr/bin"),
+            ("/etc//passwd", "etc/passwd"),
+            ("a/./b/../c", "a/c"),
+            ("../../x", "x"),
+            ("./", ""),
+            ("app/node_modules/.bin/tsc", "app/node_modules/.bin/tsc"),
+        ] {
+            normalize_path(raw.as_bytes(), &mut out);
+            assert_eq!(String::from_utf8_lossy(&out), want, "for {raw}");
+        }
+    }
+
+    #[test]
+    fn whiteouts_are_told_apart() {
+        assert_eq!(whiteout_kind(b"a/.wh.b"), Some(EntryKind::Whiteout));
+        assert_eq!(whiteout_kind(b"a/.wh..wh..opq"), Some(EntryKind::Opaque));
+        assert_eq!(whiteout_kind(b".wh..wh.plnk"), Some(EntryKind::Meta));
+        assert_eq!(whiteout_kind(b"a/b.wh.c"), None);
+        assert_eq!(whiteout_kind(b"a/.wh."), None);
+    }
+
+    #[test]
+    fn whiteout_targets() {
+        let mut f = LayerFiles::default();
+        f.push(b"a/.wh.b", b"", 0, EntryKind::Whiteout).unwrap();
+        f.push(b".wh.top", b"", 0, EntryKind::Whiteout).unwrap();
+        f.push(b"d/e/.wh..wh..opq", b"", 0, EntryKind::Opaque)
+            .unwrap();
+        assert_eq!(f.get(0).whiteout_target().unwrap(), b"a/b");
+        assert_eq!(f.get(1).whiteout_target().unwrap(), b"top");
+        assert_eq!(f.get(2).whiteout_target().unwrap(), b"d/e");
+    }
+
+    #[test]
+    fn detects_compression() {
+        assert_eq!(
+            Compression::detect(&[0x1f, 0x8b, 8, 0]),
+            Some(Compression::Gzip)
+        );
+        assert_eq!(
+            Compression::detect(&[0x28, 0xb5, 0x2f, 0xfd, 0]),
+            Some(Compression::Zstd)
+        );
+        assert_eq!(Compression::detect(&[0u8; 512]), Some(Compression::None));
+        assert_eq!(Compression::detect(b"{\"json\": true}"), None);
+    }
+}

@@ -1,0 +1,85 @@
+//! imgsize: why is this container image fat?
+//!
+//! The data flows one way, and the modules follow it:
+//! [`source`] opens the input and resolves the image (config, history, layer blobs);
+//! [`layer`] scans each layer blob into a compact entry list (in parallel, one rayon
+//! task per layer); [`fs`] applies the layers in order into a filesystem model with
+//! whiteout semantics; [`analysis`] computes attribution, dive's figures and the rest
+//! as pure functions of that model; [`report`] renders the results.
+
+pub mod analysis;
+pub mod cli;
+pub mod error;
+pub mod fs;
+pub mod layer;
+pub mod report;
+pub mod size;
+pub mod source;
+pub mod text;
+
+use std::io::IsTerminal;
+
+use rayon::prelude::*;
+
+use analysis::Analysis;
+use error::Result;
+use layer::ScanOptions;
+use source::OpenOptions;
+
+/// Options for loading one image.
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    pub open: OpenOptions,
+    pub verify: bool,
+    /// Show a progress bar when stderr is a terminal.
+    pub progress: bool,
+}
+
+/// Small files whose content the analysis reads, and how large they may be.
+pub fn scan_options(verify: bool) -> ScanOptions {
+    ScanOptions {
+        capture: |_| false,
+        capture_limit: 16 << 20,
+        verify,
+    }
+}
+
+/// Opens, scans (layers in parallel) and analyzes one image.
+pub fn load(input: &str, opts: &LoadOptions) -> Result<Analysis> {
+    let scan = scan_options(opts.verify);
+    let bar = (opts.progress && std::io::stderr().is_terminal()).then(|| {
+        let b = indicatif::ProgressBar::new(0);
+        b.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} {msg} [{bar:30}] {bytes}/{total_bytes} ({eta})",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        b.set_message("reading");
+        b
+    });
+    let tick = |n: u64| {
+        if let Some(b) = &bar {
+            b.inc(n);
+        }
+    };
+    let image = source::open(input, &opts.open, &scan, &tick)?;
+    if let Some(b) = &bar {
+        let mut total = 0;
+        for l in &image.layers {
+            total += image.container.size(&l.member)?.unwrap_or(0);
+        }
+        b.set_length(total.max(b.position()));
+        b.set_message("scanning layers");
+    }
+    let scans: Vec<Result<layer::LayerScan>> = image
+        .layers
+        .par_iter()
+        .map(|l| image.container.scan_layer(&l.member, &scan, &tick))
+        .collect();
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    let scans = scans.into_iter().collect::<Result<Vec<_>>>()?;
+    analysis::analyze(input, &image, scans, opts.verify)
+}

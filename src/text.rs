@@ -1,0 +1,51 @@
+//! Turning bytes from the image (paths, instructions) into text that is safe to print.
+
+/// A path for output: valid UTF-8 is kept; invalid bytes become `\xNN`, control
+/// characters are escaped, so a name can never break a table row or a JSON line.
+pub fn path_text(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() + 1);
+    for chunk in bytes.utf8_chunks() {
+        for ch in chunk.valid().chars() {
+            if ch.is_control() {
+                out.extend(ch.escape_default());
+            } else {
+                out.push(ch);
+            }
+        }
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    out
+}
+
+/// Collapses runs of white space (instructions span lines) and cuts to `max` chars.
+pub fn one_line(s: &str, max: usize) -> String {
+    let collapsed = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    if collapsed.chars().count() <= max {
+        collapsed
+    } else {
+        let mut cut: String = collapsed.chars().take(max.saturating_sub(1)).collect();
+        cut.push('…');
+        cut
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_what_cannot_be_printed() {
+        assert_eq!(path_text(b"/app/ok.js"), "/app/ok.js");
+        assert_eq!(path_text(b"/a\xffb"), "/a\\xffb");
+        assert_eq!(path_text(b"/a\nb"), "/a\\nb");
+        assert_eq!(path_text("/caf\u{e9}".as_bytes()), "/caf\u{e9}");
+    }
+
+    #[test]
+    fn one_line_collapses_and_cuts() {
+        assert_eq!(one_line("RUN a \\\n   && b", 80), "RUN a \\ && b");
+        assert_eq!(one_line("abcdef", 4), "abc…");
+    }
+}
