@@ -15,6 +15,7 @@ pub mod layer;
 pub mod report;
 pub mod size;
 pub mod source;
+pub mod synth;
 pub mod text;
 
 use std::io::IsTerminal;
@@ -64,6 +65,19 @@ pub fn load(input: &str, opts: &LoadOptions) -> Result<Analysis> {
         }
     };
     let image = source::open(input, &opts.open, &scan, &tick)?;
+    // A blob whose size disagrees with its descriptor is a truncated or replaced
+    // download: say so before reading it.
+    for (i, l) in image.layers.iter().enumerate() {
+        if let (Some(declared), Some(actual)) = (l.declared_size, image.container.size(&l.member)?)
+        {
+            if declared != actual {
+                return Err(error::Error::verify(
+                    format!("{}: layer {i} ({})", image.container.label(), l.member),
+                    format!("blob has {actual} bytes, its descriptor says {declared} (truncated download?)"),
+                ));
+            }
+        }
+    }
     if let Some(b) = &bar {
         let mut total = 0;
         for l in &image.layers {

@@ -23,6 +23,31 @@ pub fn per_layer(history: &[History], layers: usize) -> Vec<Option<History>> {
 /// `RUN /bin/sh -c npm ci # buildkit` -> `RUN npm ci`,
 /// `|2 A=1 B=2 /bin/sh -c make` -> `RUN make`.
 pub fn instruction(created_by: &str) -> String {
+    shorten_hashes(&crate::text::one_line(
+        &raw_instruction(created_by),
+        usize::MAX,
+    ))
+}
+
+/// `COPY dir:<64 hex> in /app` -> `COPY dir:0a211df93eda… in /app`: the content hash
+/// the legacy builder and buildah write says nothing to a reader.
+fn shorten_hashes(s: &str) -> String {
+    s.split(' ')
+        .map(|word| match word.split_once(':') {
+            Some((kind, hex))
+                if matches!(kind, "file" | "dir" | "multi")
+                    && hex.len() >= 32
+                    && hex.bytes().all(|b| b.is_ascii_hexdigit()) =>
+            {
+                format!("{kind}:{}…", &hex[..12])
+            }
+            _ => word.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn raw_instruction(created_by: &str) -> String {
     let mut s = created_by.trim();
     if let Some(rest) = s.strip_suffix("# buildkit") {
         s = rest.trim_end();
@@ -106,6 +131,12 @@ mod tests {
             "RUN npm ci"
         );
         assert_eq!(instruction("WORKDIR /app"), "WORKDIR /app");
+        let hash = "0a211df93edad3a0c14232baa9ab127b73fa0e3b98ee30443b847254a46a1f61";
+        assert_eq!(
+            instruction(&format!("/bin/sh -c #(nop) COPY dir:{hash} in /app/src/ ")),
+            "COPY dir:0a211df93eda… in /app/src/"
+        );
+        assert_eq!(instruction("/bin/sh -c a  &&\n   b"), "RUN a && b");
     }
 
     #[test]

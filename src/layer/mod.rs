@@ -487,18 +487,19 @@ fn walk_decoded<R: Read>(dec: R, opts: &ScanOptions, gzip: bool) -> Result<Walke
     let (files, captured) = walk(&mut walker, opts, gzip).map_err(|e| decode_error(e, gzip))?;
     let tar_bytes = walker.offset();
     let mut tap = walker.into_source().into_inner();
-    let diff_id = if opts.verify {
-        io::copy(&mut tap, &mut io::sink()).map_err(|e| decode_error(e.into(), gzip))?;
-        tap.digest()
-    } else {
-        None
-    };
+    // Read to the end of the stream: what follows the tar's end-of-archive blocks is
+    // little, and only there do gzip's CRC and zstd's checksum catch a corrupt blob.
+    io::copy(&mut tap, &mut io::sink()).map_err(|e| decode_error(e.into(), gzip))?;
+    let diff_id = if opts.verify { tap.digest() } else { None };
     Ok((files, captured, tar_bytes, diff_id))
 }
 
 fn decode_error(e: ScanError, gzip: bool) -> ScanError {
     let what = if gzip { "gzip" } else { "layer" };
-    if e.0.contains("corrupt deflate") || e.0.contains("invalid gzip header") {
+    if e.0.contains("corrupt deflate")
+        || e.0.contains("invalid gzip header")
+        || e.0.contains("checksum")
+    {
         ScanError(format!("corrupt {what} stream: {}", e.0))
     } else {
         e

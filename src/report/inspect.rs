@@ -261,7 +261,7 @@ impl InspectReport {
                 } else {
                     "-".into()
                 },
-                one_line(&l.instruction, 70),
+                one_line(&l.instruction, 62),
             ]);
         }
         right_align(&mut t, &[0, 1, 2, 3, 4]);
@@ -313,7 +313,7 @@ impl InspectReport {
                         .get(i)
                         .map(|l| l.instruction.as_str())
                         .unwrap_or("unknown");
-                    format!("#{i} {}", one_line(text, 34))
+                    format!("#{i} {}", one_line(text, 30))
                 };
                 t.add_row(vec![
                     instr(h.added_by),

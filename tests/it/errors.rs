@@ -1,0 +1,291 @@
+//! Bad input: one line on stderr naming the file and the problem, exit code 2.
+
+use std::fs;
+use std::path::Path;
+
+use imgsize::synth::{self, Compression, Entry, Format, Image, Layer};
+
+use crate::*;
+
+fn sample(compression: Compression) -> Image {
+    Image::new(
+        "app:1",
+        vec![
+            Layer::new("ADD a /", vec![Entry::random("a", 200_000, 1)]),
+            Layer::new("RUN b", vec![Entry::random("b", 100_000, 2)]),
+        ],
+    )
+    .compressed(compression)
+}
+
+fn layout(dir: &Path, compression: Compression) -> std::path::PathBuf {
+    let out = dir.join(format!("layout-{compression:?}"));
+    synth::write(&[sample(compression)], Format::OciDir, &out).unwrap();
+    out
+}
+
+/// The largest blob: a layer.
+fn largest_blob(layout: &Path) -> std::path::PathBuf {
+    let mut blobs: Vec<_> = fs::read_dir(layout.join("blobs/sha256"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    blobs.sort_by_key(|p| fs::metadata(p).unwrap().len());
+    blobs.pop().unwrap()
+}
+
+fn index_of(layout: &Path) -> serde_json::Value {
+    serde_json::from_slice(&fs::read(layout.join("index.json")).unwrap()).unwrap()
+}
+
+fn manifest_blob(layout: &Path) -> std::path::PathBuf {
+    let d = index_of(layout)["manifests"][0]["digest"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    layout
+        .join("blobs/sha256")
+        .join(d.trim_start_matches("sha256:"))
+}
+
+#[test]
+fn not_an_image() {
+    let dir = tempfile::tempdir().unwrap();
+    let random = dir.path().join("random.bin");
+    fs::write(
+        &random,
+        (0..5000u32)
+            .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+            .collect::<Vec<_>>(),
+    )
+    .unwrap();
+    assert_error(
+        &run(&["inspect", random.to_str().unwrap()]),
+        &["random.bin", "not an image"],
+    );
+    let empty = dir.path().join("empty.tar");
+    fs::write(&empty, b"").unwrap();
+    assert_error(
+        &run(&["inspect", empty.to_str().unwrap()]),
+        &["empty.tar", "empty"],
+    );
+    assert_error(
+        &run(&["inspect", dir.path().join("nope.tar").to_str().unwrap()]),
+        &["nope.tar"],
+    );
+    let plain_dir = dir.path().join("plain");
+    fs::create_dir(&plain_dir).unwrap();
+    assert_error(
+        &run(&["inspect", plain_dir.to_str().unwrap()]),
+        &["plain", "no index.json or manifest.json"],
+    );
+    // A tar that is not an image.
+    let tar = dir.path().join("files.tar");
+    synth::write_layer_tar(
+        &Layer::new("x", vec![Entry::file("x", 10)]),
+        fs::File::create(&tar).unwrap(),
+    )
+    .unwrap();
+    assert_error(
+        &run(&["inspect", tar.to_str().unwrap()]),
+        &["files.tar", "no index.json or manifest.json"],
+    );
+    assert_error(
+        &run_stdin(&["inspect", "-"], &random),
+        &["<stdin>", "not a tar"],
+    );
+}
+
+#[test]
+fn truncated_archives() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("classic.tar");
+    synth::write(&[sample(Compression::None)], Format::DockerClassic, &out).unwrap();
+    let full = fs::read(&out).unwrap();
+    for cut in [
+        300,
+        1024 + 100,
+        full.len() / 3,
+        full.len() / 2,
+        full.len() - 1536,
+    ] {
+        let t = dir.path().join(format!("cut-{cut}.tar"));
+        fs::write(&t, &full[..cut]).unwrap();
+        let o = run(&["inspect", t.to_str().unwrap()]);
+        assert_error(&o, &[&format!("cut-{cut}.tar")]);
+        let o = run_stdin(&["inspect", "-"], &t);
+        assert_error(&o, &["<stdin>"]);
+    }
+}
+
+#[test]
+fn corrupt_compressed_layers() {
+    let dir = tempfile::tempdir().unwrap();
+    for c in [Compression::Gzip, Compression::Zstd] {
+        let l = layout(dir.path(), c);
+        let blob = largest_blob(&l);
+        let mut data = fs::read(&blob).unwrap();
+        let mid = data.len() / 2;
+        for b in &mut data[mid..mid + 64] {
+            *b ^= 0xa5;
+        }
+        fs::write(&blob, &data).unwrap();
+        let name = blob.file_name().unwrap().to_str().unwrap().to_string();
+        assert_error(&run(&["inspect", l.to_str().unwrap()]), &[&name[..12]]);
+    }
+}
+
+#[test]
+fn missing_and_mismatched_blobs() {
+    let dir = tempfile::tempdir().unwrap();
+    let l = layout(dir.path(), Compression::Gzip);
+    let blob = largest_blob(&l);
+    let name = blob.file_name().unwrap().to_str().unwrap().to_string();
+    let data = fs::read(&blob).unwrap();
+    // A truncated download: the size no longer matches the descriptor.
+    fs::write(&blob, &data[..data.len() - 10]).unwrap();
+    assert_error(
+        &run(&["inspect", l.to_str().unwrap()]),
+        &[&name[..12], "descriptor"],
+    );
+    fs::remove_file(&blob).unwrap();
+    assert_error(
+        &run(&["inspect", l.to_str().unwrap()]),
+        &[&name[..12], "missing"],
+    );
+
+    let l = layout(dir.path(), Compression::None);
+    fs::remove_file(manifest_blob(&l)).unwrap();
+    assert_error(
+        &run(&["inspect", l.to_str().unwrap()]),
+        &["not in the input"],
+    );
+}
+
+#[test]
+fn malformed_json_at_each_level() {
+    let dir = tempfile::tempdir().unwrap();
+    let l = layout(dir.path(), Compression::Gzip);
+    let index = fs::read(l.join("index.json")).unwrap();
+    fs::write(
+        l.join("index.json"),
+        b"{\"schemaVersion\": 2, \"manifests\": [",
+    )
+    .unwrap();
+    assert_error(
+        &run(&["inspect", l.to_str().unwrap()]),
+        &["index.json", "not valid"],
+    );
+    fs::write(l.join("index.json"), &index).unwrap();
+
+    // A manifest or config that is not JSON breaks its size too: check the message
+    // names the blob either way.
+    let m = manifest_blob(&l);
+    let good = fs::read(&m).unwrap();
+    let mut bad = good.clone();
+    bad[0] = b'[';
+    fs::write(&m, &bad).unwrap();
+    assert_error(
+        &run(&["inspect", l.to_str().unwrap()]),
+        &["manifest is not valid"],
+    );
+    fs::write(&m, &good).unwrap();
+
+    let manifest: serde_json::Value = serde_json::from_slice(&good).unwrap();
+    let cdigest = manifest["config"]["digest"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches("sha256:")
+        .to_string();
+    let cpath = l.join("blobs/sha256").join(&cdigest);
+    let mut cfg = fs::read(&cpath).unwrap();
+    let n = cfg.len();
+    cfg[n - 1] = b'!';
+    fs::write(&cpath, &cfg).unwrap();
+    assert_error(
+        &run(&["inspect", l.to_str().unwrap()]),
+        &[&cdigest[..12], "config is not valid JSON"],
+    );
+
+    // docker-archive: manifest.json broken.
+    let out = dir.path().join("classic");
+    synth::write(
+        &[sample(Compression::None)],
+        Format::DockerClassic,
+        &out.with_extension("tar"),
+    )
+    .unwrap();
+    let t = out.with_extension("tar");
+    let unpacked = dir.path().join("unpacked");
+    fs::create_dir(&unpacked).unwrap();
+    tar::Archive::new(fs::File::open(&t).unwrap())
+        .unpack(&unpacked)
+        .unwrap();
+    // An extracted docker save directory reads like the tarball.
+    let a = figures(&inspect_json(&t, &[]));
+    let b = figures(&inspect_json(&unpacked, &[]));
+    assert_eq!(a, b);
+    fs::write(unpacked.join("manifest.json"), b"[{\"Config\": 12}]").unwrap();
+    assert_error(
+        &run(&["inspect", unpacked.to_str().unwrap()]),
+        &["manifest.json", "not valid"],
+    );
+}
+
+#[test]
+fn digests_never_become_paths_outside_blobs() {
+    let dir = tempfile::tempdir().unwrap();
+    let l = layout(dir.path(), Compression::None);
+    let mut index = index_of(&l);
+    for bad in [
+        "sha256:../../../../etc/passwd",
+        "sha256:abc",
+        &format!("sha256:{}", "A".repeat(64)),
+    ] {
+        index["manifests"][0]["digest"] = serde_json::json!(bad);
+        fs::write(l.join("index.json"), serde_json::to_vec(&index).unwrap()).unwrap();
+        assert_error(&run(&["inspect", l.to_str().unwrap()]), &["index.json"]);
+    }
+}
+
+#[test]
+fn blob_symlinks_must_stay_inside_the_layout() {
+    let dir = tempfile::tempdir().unwrap();
+    let l = layout(dir.path(), Compression::None);
+    let blob = largest_blob(&l);
+    let outside = dir.path().join("outside-blob");
+    fs::rename(&blob, &outside).unwrap();
+    std::os::unix::fs::symlink(&outside, &blob).unwrap();
+    assert_error(
+        &run(&["inspect", l.to_str().unwrap()]),
+        &["outside the image directory"],
+    );
+    // A link that stays inside is fine.
+    fs::remove_file(&blob).unwrap();
+    let inside = l.join("blobs/real-blob");
+    fs::rename(&outside, &inside).unwrap();
+    std::os::unix::fs::symlink(&inside, &blob).unwrap();
+    let v = inspect_json(&l, &[]);
+    assert_eq!(v["image"]["layer_bytes"], 300_000);
+}
+
+#[test]
+fn hardlink_to_a_missing_target() {
+    let dir = tempfile::tempdir().unwrap();
+    let img = Image::new(
+        "t:1",
+        vec![Layer::new(
+            "ADD x /",
+            vec![Entry::Hardlink {
+                path: "b".into(),
+                target: "gone".into(),
+            }],
+        )],
+    );
+    let out = dir.path().join("t");
+    synth::write(&[img], Format::OciDir, &out).unwrap();
+    assert_error(
+        &run(&["inspect", out.to_str().unwrap()]),
+        &["layer 0", "hardlink b points to gone"],
+    );
+}

@@ -1,0 +1,112 @@
+//! Integration tests: the real `imgsize` binary on real images (testdata/, built with
+//! buildah and skopeo) and on images generated with `imgsize::synth`.
+
+mod dive;
+mod errors;
+mod formats;
+mod inspect;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+pub fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_imgsize"))
+}
+
+pub fn testdata(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("testdata")
+        .join(name)
+}
+
+pub fn run(args: &[&str]) -> Output {
+    bin()
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run imgsize")
+}
+
+/// Runs with `stdin_file` piped to standard input.
+pub fn run_stdin(args: &[&str], stdin_file: &Path) -> Output {
+    let file = std::fs::File::open(stdin_file).expect("open stdin file");
+    bin()
+        .args(args)
+        .stdin(Stdio::from(file))
+        .output()
+        .expect("run imgsize")
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// Asserts success and parses stdout as JSON.
+pub fn json_of(o: &Output) -> Value {
+    assert!(o.status.success(), "imgsize failed: {}", stderr(o));
+    serde_json::from_slice(&o.stdout).expect("valid JSON on stdout")
+}
+
+/// `imgsize inspect --format json INPUT [extra...]`.
+pub fn inspect_json(input: &Path, extra: &[&str]) -> Value {
+    let p = input.to_str().expect("utf-8 path");
+    let mut args = vec!["inspect", "--format", "json", p];
+    args.extend_from_slice(extra);
+    json_of(&run(&args))
+}
+
+/// Asserts the run failed with exit code 2 and one line on stderr that contains
+/// each of `needles`; returns that line.
+pub fn assert_error(o: &Output, needles: &[&str]) -> String {
+    let err = stderr(o);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "expected exit 2, got {:?}; stderr: {err}",
+        o.status.code()
+    );
+    assert!(
+        o.stdout.is_empty(),
+        "no partial report on stdout: {}",
+        stdout(o)
+    );
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 1, "expected one line on stderr, got: {err}");
+    assert!(!err.contains("internal error"), "a panic: {err}");
+    assert!(err.starts_with("imgsize: "), "{err}");
+    for n in needles {
+        assert!(err.contains(n), "stderr should mention '{n}': {err}");
+    }
+    lines[0].to_string()
+}
+
+/// The figures that must agree whatever the input format.
+pub fn figures(v: &Value) -> Value {
+    let layers: Vec<Value> = v["layers"]
+        .as_array()
+        .expect("layers")
+        .iter()
+        .map(|l| {
+            serde_json::json!({
+                "bytes": l["bytes"], "files": l["files"], "hidden_bytes": l["hidden_bytes"],
+                "diff_id": l["diff_id"], "instruction": l["instruction"],
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "layer_count": v["image"]["layer_count"],
+        "layer_bytes": v["image"]["layer_bytes"],
+        "final_bytes": v["image"]["final_bytes"],
+        "hidden_bytes": v["image"]["hidden_bytes"],
+        "final_files": v["image"]["final_files"],
+        "layers": layers,
+        "paths": v["paths"],
+        "dive": v["dive"],
+    })
+}
