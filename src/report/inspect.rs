@@ -284,8 +284,9 @@ impl InspectReport {
         if self.paths_remainder.count > 0 {
             t.add_row(vec![
                 format!(
-                    "… and {} smaller paths (use --top N to show more)",
-                    self.paths_remainder.count
+                    "… and {} smaller path{} (use --top N to show more)",
+                    self.paths_remainder.count,
+                    if self.paths_remainder.count == 1 { "" } else { "s" }
                 ),
                 human(self.paths_remainder.bytes),
                 self.paths_remainder.files.to_string(),
