@@ -67,6 +67,10 @@ pub struct InspectArgs {
     /// Rows to show in each list.
     #[arg(long, default_value_t = 10)]
     pub top: usize,
+    /// Leave paths matching this glob out of the findings (repeatable), e.g.
+    /// '/app/vendor/**' or '**/*.map'.
+    #[arg(long, value_name = "GLOB")]
+    pub ignore: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -115,9 +119,13 @@ pub fn emit(text: &str) -> Result<(), Error> {
 pub fn run(cli: Cli) -> Result<ExitCode, Error> {
     match cli.command {
         Command::Inspect(args) => {
+            let ignore = crate::analysis::waste::ignore_set(&args.ignore)
+                .map_err(|m| Error::usage("--ignore", m))?;
             let analysis = crate::load(&args.input, &args.image.load_options())?;
+            let waste = analysis.waste(&ignore);
             let report = InspectReport::build(
                 &analysis,
+                &waste,
                 ViewOptions {
                     depth: args.depth,
                     top: args.top,

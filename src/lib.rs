@@ -39,7 +39,7 @@ pub struct LoadOptions {
 /// Small files whose content the analysis reads, and how large they may be.
 pub fn scan_options(verify: bool) -> ScanOptions {
     ScanOptions {
-        capture: |_| false,
+        capture: analysis::waste::wants_content,
         capture_limit: 16 << 20,
         verify,
     }

@@ -3,6 +3,7 @@
 pub mod dive;
 pub mod history;
 pub mod paths;
+pub mod waste;
 
 use crate::error::{Error, Result};
 use crate::fs::FsModel;
@@ -46,6 +47,8 @@ pub struct Analysis {
     pub dive: dive::DiveFigures,
     /// Small files kept during the scan, with the layer they came from.
     pub captured: Vec<(usize, Captured)>,
+    /// What each layer's tar brought (for the hints).
+    pub layer_facts: Vec<waste::LayerFacts>,
 }
 
 impl Analysis {
@@ -64,6 +67,19 @@ impl Analysis {
     /// The pull size: the sum of the compressed blobs, when every layer is compressed.
     pub fn compressed_bytes(&self) -> Option<u64> {
         self.layers.iter().map(|l| l.compressed_bytes).sum()
+    }
+
+    /// Waste findings and hints; paths matching `ignore` are left out.
+    pub fn waste(&self, ignore: &globset::GlobSet) -> waste::Waste {
+        let instructions: Vec<String> = self.layers.iter().map(|l| l.instruction.clone()).collect();
+        waste::analyze(&waste::Context {
+            model: &self.model,
+            instructions: &instructions,
+            captured: &self.captured,
+            user: self.user.as_deref(),
+            layer_facts: &self.layer_facts,
+            ignore,
+        })
     }
 
     /// The instruction of layer `i`, shortened for tables.
@@ -131,6 +147,7 @@ pub fn analyze(
     })?;
     let files: Vec<_> = scans.iter().map(|s| &s.files).collect();
     let dive = dive::figures(&files, DIVE_TOP);
+    let layer_facts = files.iter().map(|f| waste::LayerFacts::of(f)).collect();
     let hist = history::per_layer(&image.config.history, image.layers.len());
     let layers = image
         .layers
@@ -178,5 +195,6 @@ pub fn analyze(
         model,
         dive,
         captured,
+        layer_facts,
     })
 }

@@ -3,6 +3,7 @@
 use serde::Serialize;
 
 use super::{finite, percent, right_align, table, Tool, SCHEMA_VERSION, TOOL};
+use crate::analysis::waste::{Finding, Hint, Waste};
 use crate::analysis::{paths, Analysis};
 use crate::size::human;
 use crate::text::one_line;
@@ -19,11 +20,13 @@ pub struct ImageFigures {
     pub hidden_bytes: u64,
     pub compressed_bytes: Option<u64>,
     pub final_files: u64,
+    /// Bytes in any waste finding, each counted once.
+    pub flagged_bytes: u64,
     pub user: Option<String>,
 }
 
 impl ImageFigures {
-    pub fn of(a: &Analysis) -> ImageFigures {
+    pub fn of(a: &Analysis, waste: &Waste) -> ImageFigures {
         ImageFigures {
             reference: a.reference.clone(),
             platform: a.platform.clone(),
@@ -34,6 +37,7 @@ impl ImageFigures {
             hidden_bytes: a.hidden_bytes(),
             compressed_bytes: a.compressed_bytes(),
             final_files: a.model.final_files(),
+            flagged_bytes: waste.flagged_bytes,
             user: a.user.clone(),
         }
     }
@@ -110,6 +114,8 @@ pub struct InspectReport {
     pub paths_remainder: Remainder,
     pub largest_files: Vec<paths::PathBytes>,
     pub hidden: Vec<HiddenReport>,
+    pub findings: Vec<Finding>,
+    pub hints: Vec<Hint>,
 }
 
 /// What to show.
@@ -120,7 +126,7 @@ pub struct ViewOptions {
 }
 
 impl InspectReport {
-    pub fn build(a: &Analysis, view: ViewOptions) -> InspectReport {
+    pub fn build(a: &Analysis, waste: &Waste, view: ViewOptions) -> InspectReport {
         let usage = a.model.usage();
         let mut folders = paths::folders(&a.model, &usage, view.depth);
         let rest = if folders.len() > view.top {
@@ -176,7 +182,7 @@ impl InspectReport {
             schema_version: SCHEMA_VERSION,
             tool: TOOL,
             input: a.input.clone(),
-            image: ImageFigures::of(a),
+            image: ImageFigures::of(a, waste),
             layers,
             dive: DiveReport {
                 efficiency: a.dive.efficiency,
@@ -200,6 +206,8 @@ impl InspectReport {
             paths_remainder,
             largest_files: paths::largest_files(&a.model, &usage, view.top),
             hidden,
+            findings: waste.findings.clone(),
+            hints: waste.hints.clone(),
         }
     }
 
@@ -225,6 +233,15 @@ impl InspectReport {
             human(img.final_bytes),
             human(img.hidden_bytes),
             percent(hidden_share)
+        ));
+        out.push_str(&format!(
+            "Waste     {} flagged ({} of the image), see Findings\n",
+            human(img.flagged_bytes),
+            percent(if img.layer_bytes > 0 {
+                img.flagged_bytes as f64 / img.layer_bytes as f64
+            } else {
+                0.0
+            })
         ));
         match img.compressed_bytes {
             Some(c) => out.push_str(&format!("Pull size {} compressed\n", human(c))),
@@ -286,7 +303,11 @@ impl InspectReport {
                 format!(
                     "… and {} smaller path{} (use --top N to show more)",
                     self.paths_remainder.count,
-                    if self.paths_remainder.count == 1 { "" } else { "s" }
+                    if self.paths_remainder.count == 1 {
+                        ""
+                    } else {
+                        "s"
+                    }
                 ),
                 human(self.paths_remainder.bytes),
                 self.paths_remainder.files.to_string(),
@@ -329,6 +350,36 @@ impl InspectReport {
             }
             right_align(&mut t, &[2, 3]);
             out.push_str(&format!("{t}\n"));
+        }
+        if !self.findings.is_empty() {
+            out.push_str("\nFindings: likely waste, where it came from, and the fix\n");
+            let mut t = table(&["Category", "Size", "Files", "Added by", "Fix"]);
+            for f in &self.findings {
+                let added = match f.layers.first() {
+                    Some(_) if f.category == "layer-churn" => f.summary.clone(),
+                    Some(l) => format!("#{} {}", l.index, one_line(&f.instruction, 36)),
+                    None => String::new(),
+                };
+                t.add_row(vec![
+                    f.category.clone(),
+                    human(f.bytes),
+                    f.files.to_string(),
+                    added,
+                    f.fix.clone(),
+                ]);
+            }
+            right_align(&mut t, &[1, 2]);
+            out.push_str(&format!("{t}\n"));
+        }
+        if !self.hints.is_empty() {
+            out.push_str("\nHints\n");
+            for h in &self.hints {
+                let mut lines = h.message.lines();
+                out.push_str(&format!("- {}\n", lines.next().unwrap_or_default()));
+                for l in lines {
+                    out.push_str(&format!("      {l}\n"));
+                }
+            }
         }
         out
     }

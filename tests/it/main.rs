@@ -3,6 +3,7 @@
 
 mod dive;
 mod errors;
+mod findings;
 mod formats;
 mod inspect;
 

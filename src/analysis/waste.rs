@@ -1,0 +1,836 @@
+//! Waste findings: what in the image is likely waste, which layer (and so which
+//! instruction) put it there, and the fix.
+//!
+//! The path-based categories are one table of data ([`RULES`]): a name, glob
+//! patterns over the path (relative to `/`), and the fix. Dev dependencies come from
+//! package managers' own records (npm's hidden lockfile, pnpm's `.modules.yaml`, the
+//! project's `package.json`); hidden bytes become `layer-churn` findings.
+
+use std::collections::{BTreeMap, HashSet};
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use serde::Serialize;
+
+use crate::fs::tree::{NodeId, ROOT};
+use crate::fs::{FsModel, NodeKind};
+use crate::layer::Captured;
+use crate::text::path_text;
+
+/// A path-based waste category.
+pub struct Rule {
+    pub category: &'static str,
+    pub globs: &'static [&'static str],
+    pub fix: &'static str,
+}
+
+/// The categories matched by path. A new category is one entry here and one test.
+pub const RULES: &[Rule] = &[
+    Rule {
+        category: "npm-cache",
+        globs: &["**/.npm/_cacache/**", "**/.npm/_logs/**", "**/.npm/_npx/**"],
+        fix: "Run `npm ci` with `--mount=type=cache,target=/root/.npm` (BuildKit), or `npm cache clean --force` in the same RUN.",
+    },
+    Rule {
+        category: "yarn-cache",
+        globs: &["usr/local/share/.cache/yarn/**", "**/.cache/yarn/**", "**/.yarn/berry/cache/**", "**/.yarn/cache/**"],
+        fix: "Run `yarn cache clean` in the same RUN as the install, or use a BuildKit cache mount (keep `.yarn/cache` only for Plug'n'Play zero-installs).",
+    },
+    Rule {
+        category: "pnpm-store",
+        globs: &["**/.local/share/pnpm/store/**", "**/.pnpm-store/**"],
+        fix: "Keep the pnpm store out of the image: a BuildKit cache mount for the store, or `pnpm store prune` in the same RUN.",
+    },
+    Rule {
+        category: "typescript",
+        globs: &["**/node_modules/typescript/**", "**/tsconfig*.json", "**/*.tsbuildinfo", "**/*.ts", "**/*.mts", "**/*.cts"],
+        fix: "Compile in a build stage and copy only the emitted JavaScript into the runtime stage (multi-stage build).",
+    },
+    Rule {
+        category: "source-maps",
+        globs: &["**/*.map"],
+        fix: "Build without source maps for the runtime image, or delete `*.map` in the build stage before copying.",
+    },
+    Rule {
+        category: "apt-lists",
+        globs: &["var/lib/apt/lists/**"],
+        fix: "End the `apt-get install` RUN with `&& rm -rf /var/lib/apt/lists/*`.",
+    },
+    Rule {
+        category: "apt-cache",
+        globs: &["var/cache/apt/**"],
+        fix: "Use `apt-get install --no-install-recommends` and `apt-get clean` in the same RUN.",
+    },
+    Rule {
+        category: "apk-cache",
+        globs: &["var/cache/apk/**"],
+        fix: "Use `apk add --no-cache`.",
+    },
+    Rule {
+        category: "dnf-cache",
+        globs: &["var/cache/dnf/**", "var/cache/yum/**"],
+        fix: "Run `dnf clean all` (or `yum clean all`) in the same RUN as the install.",
+    },
+    Rule {
+        category: "pip-cache",
+        globs: &["**/.cache/pip/**"],
+        fix: "Use `pip install --no-cache-dir`, or a BuildKit cache mount.",
+    },
+    Rule {
+        category: "python-bytecode",
+        globs: &["**/__pycache__/**", "**/*.pyc", "**/*.pyo"],
+        fix: "Set `PYTHONDONTWRITEBYTECODE=1` during the build, or remove `__pycache__` in the same RUN.",
+    },
+    Rule {
+        category: "go-build-cache",
+        globs: &["**/.cache/go-build/**", "go/pkg/mod/**", "root/go/pkg/mod/**"],
+        fix: "Build Go in a build stage (with a cache mount) and copy only the binary.",
+    },
+    Rule {
+        category: "go-toolchain",
+        globs: &["usr/local/go/**"],
+        fix: "Build in a `golang` stage and copy only the binary into a small runtime image.",
+    },
+    Rule {
+        category: "vcs",
+        globs: &["**/.git/**", "**/.svn/**", "**/.hg/**"],
+        fix: "Add `.git` to `.dockerignore`.",
+    },
+    Rule {
+        category: "tests",
+        globs: &["**/test/**", "**/tests/**", "**/__tests__/**", "**/*.test.*", "**/*.spec.*"],
+        fix: "Leave tests out of the runtime image (`.dockerignore`, or copy only what runs).",
+    },
+    Rule {
+        category: "docs",
+        globs: &["usr/share/doc/**", "usr/share/man/**", "usr/share/info/**"],
+        fix: "Delete `/usr/share/doc`, `man` and `info` in the same RUN as the install, or use a slim base image.",
+    },
+    Rule {
+        category: "secrets-risk",
+        globs: &[
+            "**/.env", "**/.env.*", "**/.npmrc", "**/.yarnrc", "**/.yarnrc.yml", "**/.pypirc", "**/.netrc",
+            "**/.git-credentials", "**/id_rsa", "**/id_dsa", "**/id_ecdsa", "**/id_ed25519",
+            "**/.aws/credentials", "**/.docker/config.json",
+        ],
+        fix: "Keep credentials out of the image: `.dockerignore` them, and pass secrets with `RUN --mount=type=secret`. Rotate anything already pushed.",
+    },
+];
+
+/// The dev-dependencies finding's fix.
+const DEV_FIX: &str =
+    "Install with `npm ci --omit=dev` in the runtime stage, or `npm prune --omit=dev` before copying node_modules.";
+/// The layer-churn findings' fix.
+const CHURN_FIX: &str =
+    "Delete files in the same RUN that creates them, and order COPY after installs so later layers do not overwrite earlier ones.";
+
+/// Files whose content the findings need: npm's hidden lockfile, pnpm's state, and
+/// project `package.json` files (those not inside `node_modules`).
+pub fn wants_content(path: &[u8]) -> bool {
+    path.ends_with(b"node_modules/.package-lock.json")
+        || path.ends_with(b"node_modules/.modules.yaml")
+        || (path.ends_with(b"package.json")
+            && (path == b"package.json" || path.ends_with(b"/package.json"))
+            && !path
+                .windows(14)
+                .any(|w| w == b"node_modules/".as_slice() || w == b"/node_modules/"))
+}
+
+/// One largest-example path of a finding.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Example {
+    pub path: String,
+    pub bytes: u64,
+}
+
+/// The bytes a layer contributed to a finding.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct LayerShare {
+    pub index: usize,
+    pub bytes: u64,
+}
+
+/// One finding.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Finding {
+    pub category: String,
+    pub bytes: u64,
+    pub files: u64,
+    /// The largest paths, largest first.
+    pub paths: Vec<Example>,
+    /// Layers that added the bytes, most first.
+    pub layers: Vec<LayerShare>,
+    /// The instruction of the layer that added the most.
+    pub instruction: String,
+    /// One sentence saying what was found.
+    pub summary: String,
+    pub fix: String,
+}
+
+/// A hint drawn from the instructions and the layers.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Hint {
+    pub kind: String,
+    pub layer: Option<usize>,
+    pub message: String,
+}
+
+/// Findings and hints for one image.
+#[derive(Debug, Clone, Serialize, PartialEq, Default)]
+pub struct Waste {
+    pub findings: Vec<Finding>,
+    /// Bytes in any finding, each counted once (visible flagged files + hidden bytes).
+    pub flagged_bytes: u64,
+    pub hints: Vec<Hint>,
+}
+
+const EXAMPLES: usize = 5;
+
+#[derive(Default)]
+struct Acc {
+    bytes: u64,
+    files: u64,
+    per_layer: BTreeMap<usize, u64>,
+    examples: Vec<(u64, NodeId)>,
+}
+
+impl Acc {
+    fn add(&mut self, bytes: u64, layer: usize, node: NodeId) {
+        self.bytes += bytes;
+        self.files += 1;
+        *self.per_layer.entry(layer).or_default() += bytes;
+        if self.examples.len() < EXAMPLES || self.examples.last().is_some_and(|&(b, _)| b < bytes) {
+            let at = self.examples.partition_point(|&(b, _)| b >= bytes);
+            self.examples.insert(at, (bytes, node));
+            self.examples.truncate(EXAMPLES);
+        }
+    }
+}
+
+/// What a layer's tar brought, as far as the hints care.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LayerFacts {
+    /// Some path under a `node_modules` folder.
+    pub node_modules: bool,
+    /// A project: a `package.json` outside `node_modules` with other project files
+    /// (not only the manifest and lockfiles) beside or below it.
+    pub project: bool,
+}
+
+impl LayerFacts {
+    pub fn of(files: &crate::layer::LayerFiles) -> LayerFacts {
+        const MANIFESTS: &[&[u8]] = &[
+            b"package.json",
+            b"package-lock.json",
+            b"npm-shrinkwrap.json",
+            b"yarn.lock",
+            b"pnpm-lock.yaml",
+            b".npmrc",
+        ];
+        let in_modules = |p: &[u8]| {
+            p.starts_with(b"node_modules/")
+                || p.windows(14).any(|w| w == b"/node_modules/")
+                || p == b"node_modules"
+                || p.ends_with(b"/node_modules")
+        };
+        let mut node_modules = false;
+        let mut roots: Vec<&[u8]> = Vec::new();
+        for e in files.iter() {
+            if in_modules(e.path) {
+                node_modules = true;
+                continue;
+            }
+            let (dir, base) = crate::layer::split_last(e.path);
+            if base == b"package.json" && e.kind == crate::layer::EntryKind::File {
+                roots.push(dir);
+            }
+        }
+        let project = roots.iter().any(|root| {
+            files.iter().any(|e| {
+                let (dir, base) = crate::layer::split_last(e.path);
+                let under = root.is_empty()
+                    || e.path.starts_with(root) && e.path.get(root.len()) == Some(&b'/');
+                e.kind == crate::layer::EntryKind::File
+                    && under
+                    && !in_modules(e.path)
+                    && !(dir == *root && MANIFESTS.contains(&base))
+            })
+        });
+        LayerFacts {
+            node_modules,
+            project,
+        }
+    }
+}
+
+/// What the analysis of waste needs to know about the image besides the model.
+pub struct Context<'a> {
+    pub model: &'a FsModel,
+    /// The instruction of each layer.
+    pub instructions: &'a [String],
+    pub captured: &'a [(usize, Captured)],
+    /// `config.User`.
+    pub user: Option<&'a str>,
+    /// What each layer's tar brought.
+    pub layer_facts: &'a [LayerFacts],
+    /// Paths (with a leading `/`) matching any of these are left out.
+    pub ignore: &'a GlobSet,
+}
+
+/// Builds a glob set from `--ignore` patterns.
+pub fn ignore_set(patterns: &[String]) -> Result<GlobSet, String> {
+    let mut b = GlobSetBuilder::new();
+    for p in patterns {
+        let glob = Glob::new(p).map_err(|e| format!("--ignore '{p}': {e}"))?;
+        b.add(glob);
+    }
+    b.build().map_err(|e| e.to_string())
+}
+
+fn rules_set() -> GlobSet {
+    let mut b = GlobSetBuilder::new();
+    for r in RULES {
+        for g in r.globs {
+            // The patterns are constants, checked by a unit test.
+            if let Ok(glob) = globset::GlobBuilder::new(g).literal_separator(true).build() {
+                b.add(glob);
+            }
+        }
+    }
+    b.build().unwrap_or_else(|_| GlobSet::empty())
+}
+
+/// Which rule each glob of [`rules_set`] belongs to.
+fn glob_owners() -> Vec<usize> {
+    RULES
+        .iter()
+        .enumerate()
+        .flat_map(|(i, r)| std::iter::repeat_n(i, r.globs.len()))
+        .collect()
+}
+
+/// Paths of dev-dependency package folders, from the captured package-manager files
+/// that are still visible in the final filesystem.
+fn dev_package_dirs(ctx: &Context) -> Vec<NodeId> {
+    let m = ctx.model;
+    // The captured copy that the final filesystem shows: the one from the layer that
+    // last set the path.
+    let visible = |c: &Captured, layer: usize| -> Option<NodeId> {
+        let n = m.tree.lookup(&m.names, &c.path)?;
+        (m.content_of(n).map(|(_, l)| l as usize) == Some(layer)).then_some(n)
+    };
+    let mut dirs: HashSet<NodeId> = HashSet::new();
+    let mut npm_roots: HashSet<Vec<u8>> = HashSet::new();
+    for (layer, c) in ctx.captured {
+        if visible(c, *layer).is_none() || !c.path.ends_with(b"node_modules/.package-lock.json") {
+            continue;
+        }
+        let Ok(lock) = serde_json::from_slice::<serde_json::Value>(&c.data) else {
+            continue;
+        };
+        let root = &c.path[..c.path.len() - b"node_modules/.package-lock.json".len()];
+        npm_roots.insert(root.to_vec());
+        let Some(packages) = lock.get("packages").and_then(|p| p.as_object()) else {
+            continue;
+        };
+        for (key, pkg) in packages {
+            let dev = pkg.get("dev").and_then(|v| v.as_bool()) == Some(true)
+                || pkg.get("devOptional").and_then(|v| v.as_bool()) == Some(true);
+            if !dev || key.is_empty() {
+                continue;
+            }
+            let mut p = root.to_vec();
+            p.extend_from_slice(key.as_bytes());
+            if let Some(n) = m.tree.lookup(&m.names, &p) {
+                dirs.insert(n);
+            }
+        }
+    }
+    // Without an npm hidden lockfile: the project's package.json devDependencies,
+    // for yarn (node_modules/<name>) and for pnpm when `.modules.yaml` says they
+    // were included (node_modules/.pnpm/<name>@<version>). Direct ones only: without
+    // the package manager's graph, transitive dev dependencies cannot be told apart.
+    for (layer, c) in ctx.captured {
+        if visible(c, *layer).is_none() || !c.path.ends_with(b"package.json") {
+            continue;
+        }
+        let root = &c.path[..c.path.len() - b"package.json".len()];
+        if npm_roots.contains(root) {
+            continue;
+        }
+        let Ok(pkg) = serde_json::from_slice::<serde_json::Value>(&c.data) else {
+            continue;
+        };
+        let Some(devs) = pkg.get("devDependencies").and_then(|d| d.as_object()) else {
+            continue;
+        };
+        let pnpm_yaml: Vec<u8> = [root, b"node_modules/.modules.yaml"].concat();
+        let pnpm = ctx
+            .captured
+            .iter()
+            .find(|(l, c)| c.path == pnpm_yaml && visible(c, *l).is_some());
+        for name in devs.keys() {
+            let mut p = root.to_vec();
+            p.extend_from_slice(b"node_modules/");
+            p.extend_from_slice(name.as_bytes());
+            match pnpm {
+                Some((_, y)) => {
+                    if !pnpm_includes_dev(&y.data) {
+                        continue;
+                    }
+                    // The store copy: node_modules/.pnpm/<name with / as +>@<version>.
+                    let store: Vec<u8> = [root, b"node_modules/.pnpm"].concat();
+                    if let Some(s) = m.tree.lookup(&m.names, &store) {
+                        let prefix = format!("{}@", name.replace('/', "+"));
+                        for c in m.tree.children(s) {
+                            if m.tree.is_alive(c)
+                                && m.names.name(m.tree.name(c)).starts_with(prefix.as_bytes())
+                            {
+                                dirs.insert(c);
+                            }
+                        }
+                    }
+                }
+                None => {
+                    if let Some(n) = m.tree.lookup(&m.names, &p) {
+                        if m.tree.data(n).kind == NodeKind::Dir {
+                            dirs.insert(n);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    dirs.into_iter().collect()
+}
+
+/// `.modules.yaml` lists what was installed under `included:`.
+fn pnpm_includes_dev(yaml: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(yaml);
+    let mut in_included = false;
+    for line in text.lines() {
+        if line.starts_with("included:") {
+            in_included = true;
+            continue;
+        }
+        if in_included {
+            if !line.starts_with(' ') {
+                break;
+            }
+            let l = line.trim();
+            if l.starts_with("devDependencies:") {
+                return l.ends_with("true");
+            }
+        }
+    }
+    false
+}
+
+/// Walks the final filesystem once and builds the findings.
+pub fn analyze(ctx: &Context) -> Waste {
+    let m = ctx.model;
+    let usage = m.usage();
+    let set = rules_set();
+    let owners = glob_owners();
+    let mut accs: Vec<Acc> = (0..RULES.len()).map(|_| Acc::default()).collect();
+    let mut dev = Acc::default();
+    let mut flagged_visible = 0u64;
+
+    let mut dev_root = vec![false; m.tree.len()];
+    for d in dev_package_dirs(ctx) {
+        dev_root[d as usize] = true;
+    }
+    let mut in_dev = vec![false; m.tree.len()];
+    let mut hits = Vec::new();
+    let mut seen_rules = vec![false; RULES.len()];
+    for &n in &usage.order {
+        let parent_dev = m
+            .tree
+            .parent(n)
+            .map(|p| in_dev[p as usize])
+            .unwrap_or(false);
+        in_dev[n as usize] = parent_dev || dev_root[n as usize];
+        if !usage.owner[n as usize] || n == ROOT {
+            continue;
+        }
+        let Some((bytes, layer)) = m.content_of(n) else {
+            continue;
+        };
+        let raw = m.tree.path(&m.names, n);
+        let mut abs = Vec::with_capacity(raw.len() + 1);
+        abs.push(b'/');
+        abs.extend_from_slice(&raw);
+        let text = path_text(&raw);
+        if !ctx.ignore.is_empty() && ctx.ignore.is_match(format!("/{text}")) {
+            continue;
+        }
+        let mut flagged = false;
+        set.matches_into(&text, &mut hits);
+        seen_rules.iter_mut().for_each(|s| *s = false);
+        for &h in &hits {
+            let r = owners[h];
+            if seen_rules[r] {
+                continue;
+            }
+            seen_rules[r] = true;
+            // TypeScript sources: `.d.ts` declarations ship with packages and are not
+            // the project's sources; `.ts` inside node_modules belongs to packages.
+            if RULES[r].category == "typescript" && is_package_typing(&text) {
+                continue;
+            }
+            accs[r].add(bytes, layer as usize, n);
+            flagged = true;
+        }
+        if in_dev[n as usize] {
+            dev.add(bytes, layer as usize, n);
+            flagged = true;
+        }
+        if flagged {
+            flagged_visible += bytes;
+        }
+    }
+
+    let name = |i: usize| {
+        ctx.instructions
+            .get(i)
+            .cloned()
+            .unwrap_or_else(|| "unknown".into())
+    };
+    let finish = |category: &str, acc: Acc, fix: &str, summary: String| -> Finding {
+        let mut layers: Vec<LayerShare> = acc
+            .per_layer
+            .into_iter()
+            .map(|(index, bytes)| LayerShare { index, bytes })
+            .collect();
+        layers.sort_by(|a, b| b.bytes.cmp(&a.bytes).then(a.index.cmp(&b.index)));
+        let instruction = layers.first().map(|l| name(l.index)).unwrap_or_default();
+        Finding {
+            category: category.to_string(),
+            bytes: acc.bytes,
+            files: acc.files,
+            paths: acc
+                .examples
+                .iter()
+                .map(|&(b, n)| Example {
+                    path: m.path_string(n),
+                    bytes: b,
+                })
+                .collect(),
+            layers,
+            instruction,
+            summary,
+            fix: fix.to_string(),
+        }
+    };
+    let mut findings = Vec::new();
+    if dev.files > 0 {
+        let s = format!(
+            "{} of packages marked as dev dependencies in {} files",
+            crate::size::human(dev.bytes),
+            dev.files
+        );
+        findings.push(finish("dev-dependencies", dev, DEV_FIX, s));
+    }
+    for (r, acc) in RULES.iter().zip(accs) {
+        if acc.files == 0 {
+            continue;
+        }
+        let s = format!("{} in {} files", crate::size::human(acc.bytes), acc.files);
+        findings.push(finish(r.category, acc, r.fix, s));
+    }
+    for (&(from, by), c) in &m.churn {
+        if c.bytes == 0 {
+            continue;
+        }
+        let verb = if from == by {
+            "replaced within the same layer"
+        } else {
+            "hid (overwrote or deleted)"
+        };
+        let short = |i: u16| format!("#{i} {}", crate::text::one_line(&name(i as usize), 28));
+        let summary = if from == by {
+            format!(
+                "{} added {} that it {verb}",
+                short(from),
+                crate::size::human(c.bytes)
+            )
+        } else {
+            format!(
+                "{} added {} that {} {verb}",
+                short(from),
+                crate::size::human(c.bytes),
+                short(by)
+            )
+        };
+        findings.push(Finding {
+            category: "layer-churn".into(),
+            bytes: c.bytes,
+            files: c.files,
+            paths: c
+                .examples
+                .iter()
+                .map(|&(b, n)| Example {
+                    path: m.path_string(n),
+                    bytes: b,
+                })
+                .collect(),
+            layers: vec![LayerShare {
+                index: from as usize,
+                bytes: c.bytes,
+            }],
+            instruction: name(from as usize),
+            summary,
+            fix: CHURN_FIX.into(),
+        });
+    }
+    findings.sort_by(|a, b| {
+        b.bytes
+            .cmp(&a.bytes)
+            .then_with(|| a.category.cmp(&b.category))
+    });
+    let hints = hints(ctx, &findings);
+    Waste {
+        findings,
+        flagged_bytes: flagged_visible + m.hidden_bytes(),
+        hints,
+    }
+}
+
+fn is_package_typing(path: &str) -> bool {
+    let is_ts_source = path.ends_with(".ts") || path.ends_with(".mts") || path.ends_with(".cts");
+    let declaration =
+        path.ends_with(".d.ts") || path.ends_with(".d.mts") || path.ends_with(".d.cts");
+    let in_modules = path.starts_with("node_modules/") || path.contains("/node_modules/");
+    // `node_modules/typescript/**` is matched as a whole; other `.ts` files count only
+    // when they are project sources.
+    is_ts_source && (declaration || (in_modules && !path.contains("node_modules/typescript/")))
+}
+
+const INSTALL_WORDS: &[&str] = &[
+    "npm install",
+    "npm i ",
+    "npm ci",
+    "yarn install",
+    "yarn --",
+    "pnpm install",
+    "pnpm i ",
+];
+
+fn is_install(instr: &str) -> bool {
+    let s = format!("{instr} ");
+    instr.starts_with("RUN ") && INSTALL_WORDS.iter().any(|w| s.contains(w))
+        || s.trim_end().ends_with("yarn")
+}
+
+fn is_copy(instr: &str) -> bool {
+    instr.starts_with("COPY ") || instr.starts_with("ADD ")
+}
+
+/// Plain-spoken hints from the instructions and what each layer holds.
+fn hints(ctx: &Context, findings: &[Finding]) -> Vec<Hint> {
+    let m = ctx.model;
+    let mut out = Vec::new();
+    let instr = ctx.instructions;
+    let install_at = instr.iter().position(|i| is_install(i));
+
+    let copy = |i: usize| instr.get(i).is_some_and(|s| is_copy(s));
+    for (i, f) in ctx.layer_facts.iter().enumerate() {
+        if copy(i) && f.node_modules {
+            out.push(Hint {
+                kind: "copy-node-modules".into(),
+                layer: Some(i),
+                message: format!(
+                    "Layer {i} (`{}`) copied a local node_modules into the image: add `node_modules` to `.dockerignore` and let the install in the image make it.",
+                    crate::text::one_line(&instr[i], 60)
+                ),
+            });
+        }
+    }
+    if let Some(at) = install_at {
+        if let Some(i) =
+            (0..at).find(|&i| copy(i) && ctx.layer_facts.get(i).is_some_and(|f| f.project))
+        {
+            out.push(Hint {
+                kind: "copy-before-install".into(),
+                layer: Some(i),
+                message: format!(
+                    "Layer {i} (`{}`) copies the whole project before `{}`: every source change re-runs the install. Copy `package.json` and the lockfile first, install, then copy the rest.",
+                    crate::text::one_line(&instr[i], 40),
+                    crate::text::one_line(&instr[at], 40)
+                ),
+            });
+        }
+    }
+    for (i, s) in instr.iter().enumerate() {
+        if s.starts_with("RUN ")
+            && (s.contains("npm install") || s.contains("npm i "))
+            && !s.contains(" -g")
+            && !s.contains("--global")
+        {
+            out.push(Hint {
+                kind: "npm-install".into(),
+                layer: Some(i),
+                message: format!("Layer {i} runs `npm install`; `npm ci` installs exactly the lockfile, faster and reproducibly."),
+            });
+        }
+    }
+    for f in findings {
+        let cache = matches!(
+            f.category.as_str(),
+            "npm-cache"
+                | "yarn-cache"
+                | "pnpm-store"
+                | "pip-cache"
+                | "apt-lists"
+                | "apt-cache"
+                | "apk-cache"
+                | "dnf-cache"
+                | "go-build-cache"
+        );
+        if cache {
+            if let Some(l) = f.layers.first() {
+                if instr.get(l.index).is_some_and(|s| s.starts_with("RUN ")) {
+                    out.push(Hint {
+                        kind: "cache-not-cleaned".into(),
+                        layer: Some(l.index),
+                        message: format!(
+                            "{} left by layer {} (`{}`): clean it in that same RUN. {}",
+                            f.category,
+                            l.index,
+                            crate::text::one_line(&instr[l.index], 40),
+                            f.fix
+                        ),
+                    });
+                }
+            }
+        }
+    }
+    let has = |c: &str| findings.iter().any(|f| f.category == c);
+    let toolchain = if has("typescript")
+        && findings.iter().any(|f| {
+            f.category == "typescript"
+                && f.paths
+                    .iter()
+                    .any(|p| p.path.contains("node_modules/typescript/"))
+        }) {
+        Some(("TypeScript", "FROM node:22 AS build\nWORKDIR /app\nCOPY package*.json ./\nRUN npm ci\nCOPY . .\nRUN npx tsc && npm prune --omit=dev\n\nFROM node:22-slim\nWORKDIR /app\nCOPY --from=build /app/node_modules ./node_modules\nCOPY --from=build /app/dist ./dist\nUSER node\nCMD [\"node\", \"dist/index.js\"]"))
+    } else if has("go-toolchain") {
+        Some(("Go", "FROM golang:1.23 AS build\nWORKDIR /src\nCOPY . .\nRUN CGO_ENABLED=0 go build -o /app .\n\nFROM gcr.io/distroless/static\nCOPY --from=build /app /app\nCMD [\"/app\"]"))
+    } else if m.tree.lookup(&m.names, b"usr/lib/gcc").is_some()
+        && m.tree.lookup(&m.names, b"usr/bin/gcc").is_some()
+    {
+        Some(("gcc", "FROM debian:12 AS build\nRUN apt-get update && apt-get install -y build-essential\nCOPY . /src\nRUN make -C /src\n\nFROM debian:12-slim\nCOPY --from=build /src/out /app\nCMD [\"/app/run\"]"))
+    } else {
+        None
+    };
+    if let Some((what, sketch)) = toolchain {
+        out.push(Hint {
+            kind: "multi-stage".into(),
+            layer: None,
+            message: format!("The runtime image carries the {what} toolchain. A multi-stage build keeps it in the build stage:\n{sketch}"),
+        });
+    }
+    if ctx.user.is_none_or(|u| {
+        u.is_empty() || u == "root" || u == "0" || u.starts_with("0:") || u.starts_with("root:")
+    }) {
+        out.push(Hint {
+            kind: "runs-as-root".into(),
+            layer: None,
+            message: "The image runs as root (config User is empty): add a `USER` instruction with an unprivileged user.".into(),
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_rule_glob_compiles() {
+        for r in RULES {
+            for g in r.globs {
+                assert!(
+                    globset::GlobBuilder::new(g)
+                        .literal_separator(true)
+                        .build()
+                        .is_ok(),
+                    "{}: {g}",
+                    r.category
+                );
+            }
+        }
+        assert_eq!(
+            glob_owners().len(),
+            RULES.iter().map(|r| r.globs.len()).sum::<usize>()
+        );
+    }
+
+    fn categories(path: &str) -> Vec<&'static str> {
+        let set = rules_set();
+        let owners = glob_owners();
+        let mut cats: Vec<&str> = set
+            .matches(path)
+            .into_iter()
+            .map(|h| RULES[owners[h]].category)
+            .collect();
+        cats.dedup();
+        cats.retain(|c| !(*c == "typescript" && is_package_typing(path)));
+        cats
+    }
+
+    #[test]
+    fn each_category_matches_its_paths() {
+        let cases: &[(&str, &[&str])] = &[
+            ("root/.npm/_cacache/content-v2/sha512/ab/cd", &["npm-cache"]),
+            ("home/node/.npm/_logs/x.log", &["npm-cache"]),
+            ("usr/local/share/.cache/yarn/v6/x", &["yarn-cache"]),
+            ("root/.local/share/pnpm/store/v3/files/x", &["pnpm-store"]),
+            ("app/node_modules/typescript/lib/tsc.js", &["typescript"]),
+            ("app/src/index.ts", &["typescript"]),
+            ("app/tsconfig.build.json", &["typescript"]),
+            ("app/node_modules/@types/node/index.d.ts", &[]),
+            ("app/src/types.d.ts", &[]),
+            ("app/dist/index.js.map", &["source-maps"]),
+            ("var/lib/apt/lists/deb.debian.org_dists", &["apt-lists"]),
+            ("var/cache/apt/pkgcache.bin", &["apt-cache"]),
+            ("var/cache/apk/APKINDEX.tar.gz", &["apk-cache"]),
+            ("var/cache/dnf/x", &["dnf-cache"]),
+            ("root/.cache/pip/http/x", &["pip-cache"]),
+            (
+                "usr/lib/python3/__pycache__/a.cpython-311.pyc",
+                &["python-bytecode"],
+            ),
+            ("root/.cache/go-build/ab/x", &["go-build-cache"]),
+            ("usr/local/go/bin/go", &["go-toolchain"]),
+            ("app/.git/objects/pack/x.pack", &["vcs"]),
+            ("app/test/a.js", &["tests"]),
+            ("app/src/a.spec.js", &["tests"]),
+            ("usr/share/doc/bash/copyright", &["docs"]),
+            ("app/.env", &["secrets-risk"]),
+            ("root/.npmrc", &["secrets-risk"]),
+            ("root/.ssh/id_rsa", &["secrets-risk"]),
+            ("app/dist/index.js", &[]),
+            ("usr/bin/node", &[]),
+        ];
+        for (path, want) in cases {
+            assert_eq!(categories(path), *want, "{path}");
+        }
+    }
+
+    #[test]
+    fn pnpm_modules_yaml() {
+        assert!(pnpm_includes_dev(b"hoistPattern:\n  - '*'\nincluded:\n  dependencies: true\n  devDependencies: true\n  optionalDependencies: true\nlayoutVersion: 5\n"));
+        assert!(!pnpm_includes_dev(
+            b"included:\n  dependencies: true\n  devDependencies: false\n"
+        ));
+    }
+
+    #[test]
+    fn content_wanted_for_lockfiles_and_project_manifests() {
+        assert!(wants_content(b"app/node_modules/.package-lock.json"));
+        assert!(wants_content(b"app/package.json"));
+        assert!(wants_content(b"package.json"));
+        assert!(!wants_content(b"app/node_modules/ms/package.json"));
+        assert!(wants_content(b"app/node_modules/.modules.yaml"));
+    }
+}
