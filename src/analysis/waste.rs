@@ -209,7 +209,7 @@ impl Acc {
 /// What a layer's tar brought, as far as the hints care.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LayerFacts {
-    /// Some path under a `node_modules` folder.
+    /// A project's `node_modules` folder (beside a `package.json` of this layer).
     pub node_modules: bool,
     /// A project: a `package.json` outside `node_modules` with other project files
     /// (not only the manifest and lockfiles) beside or below it.
@@ -232,11 +232,21 @@ impl LayerFacts {
                 || p == b"node_modules"
                 || p.ends_with(b"/node_modules")
         };
-        let mut node_modules = false;
+        let mut module_roots: Vec<&[u8]> = Vec::new();
         let mut roots: Vec<&[u8]> = Vec::new();
         for e in files.iter() {
             if in_modules(e.path) {
-                node_modules = true;
+                // The project folder holding this node_modules.
+                if let Some(at) = find(e.path, b"node_modules") {
+                    let root = if at == 0 {
+                        &e.path[..0]
+                    } else {
+                        &e.path[..at - 1]
+                    };
+                    if module_roots.last() != Some(&root) {
+                        module_roots.push(root);
+                    }
+                }
                 continue;
             }
             let (dir, base) = crate::layer::split_last(e.path);
@@ -255,11 +265,27 @@ impl LayerFacts {
                     && !(dir == *root && MANIFESTS.contains(&base))
             })
         });
+        // A project's node_modules sits beside its package.json (a global install
+        // such as /usr/lib/node_modules/npm does not, nor does a node_modules
+        // copied from a build stage without its manifest).
+        let node_modules = module_roots.iter().any(|m| roots.contains(m));
         LayerFacts {
             node_modules,
             project,
         }
     }
+}
+
+/// Where the first `name` component of `path` starts.
+fn find(path: &[u8], name: &[u8]) -> Option<usize> {
+    let mut at = 0;
+    for comp in path.split(|&b| b == b'/') {
+        if comp == name {
+            return Some(at);
+        }
+        at += comp.len() + 1;
+    }
+    None
 }
 
 /// What the analysis of waste needs to know about the image besides the model.
@@ -596,13 +622,17 @@ pub fn analyze(ctx: &Context) -> Waste {
 }
 
 fn is_package_typing(path: &str) -> bool {
+    // The compiler package counts whole, its `lib.*.d.ts` included.
+    if path.starts_with("node_modules/typescript/") || path.contains("/node_modules/typescript/") {
+        return false;
+    }
     let is_ts_source = path.ends_with(".ts") || path.ends_with(".mts") || path.ends_with(".cts");
     let declaration =
         path.ends_with(".d.ts") || path.ends_with(".d.mts") || path.ends_with(".d.cts");
     let in_modules = path.starts_with("node_modules/") || path.contains("/node_modules/");
-    // `node_modules/typescript/**` is matched as a whole; other `.ts` files count only
-    // when they are project sources.
-    is_ts_source && (declaration || (in_modules && !path.contains("node_modules/typescript/")))
+    // Declarations ship with packages and are not the project's sources; other
+    // packages' `.ts` files are theirs too.
+    is_ts_source && (declaration || in_modules)
 }
 
 const INSTALL_WORDS: &[&str] = &[
@@ -786,6 +816,10 @@ mod tests {
             ("usr/local/share/.cache/yarn/v6/x", &["yarn-cache"]),
             ("root/.local/share/pnpm/store/v3/files/x", &["pnpm-store"]),
             ("app/node_modules/typescript/lib/tsc.js", &["typescript"]),
+            (
+                "app/node_modules/typescript/lib/lib.es5.d.ts",
+                &["typescript"],
+            ),
             ("app/src/index.ts", &["typescript"]),
             ("app/tsconfig.build.json", &["typescript"]),
             ("app/node_modules/@types/node/index.d.ts", &[]),

@@ -6,6 +6,7 @@ mod errors;
 mod findings;
 mod formats;
 mod inspect;
+mod node;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

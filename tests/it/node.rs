@@ -1,0 +1,232 @@
+//! A real Node.js app built with buildah, single-stage and multi-stage
+//! (testdata/node/build.sh): the findings must match what the extracted filesystem
+//! holds, and the pruned multi-stage build must show no dev dependencies.
+//!
+//! Needs root, buildah, skopeo, umoci, busybox-static, node, npm and the npm
+//! registry. Skipped with a message when they are missing, unless
+//! IMGSIZE_REQUIRE_BUILDAH=1 (as `.ci/run` sets after installing them).
+
+use std::collections::{HashMap, HashSet};
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use serde_json::Value;
+
+use crate::*;
+
+struct Built {
+    _dir: tempfile::TempDir,
+    out: PathBuf,
+}
+
+fn tool(name: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {name}")])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+fn images() -> Option<&'static Path> {
+    static BUILT: OnceLock<Option<Built>> = OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let required = std::env::var("IMGSIZE_REQUIRE_BUILDAH").is_ok();
+            let root = Command::new("id")
+                .arg("-u")
+                .output()
+                .is_ok_and(|o| o.stdout == b"0\n");
+            let missing: Vec<&str> = ["buildah", "skopeo", "umoci", "node", "npm"]
+                .into_iter()
+                .filter(|t| !tool(t))
+                .collect();
+            if !root || !missing.is_empty() || !Path::new("/bin/busybox").exists() {
+                let why = format!("root: {root}, missing: {missing:?}");
+                assert!(
+                    !required,
+                    "IMGSIZE_REQUIRE_BUILDAH is set but the build cannot run ({why})"
+                );
+                eprintln!("skipping the real Node.js images ({why})");
+                return None;
+            }
+            let dir = tempfile::tempdir().unwrap();
+            let out = dir.path().join("node");
+            let o = Command::new(testdata("node/build.sh"))
+                .arg(&out)
+                .output()
+                .expect("run build.sh");
+            assert!(
+                o.status.success(),
+                "testdata/node/build.sh failed: {}",
+                String::from_utf8_lossy(&o.stderr)
+            );
+            Some(Built { _dir: dir, out })
+        })
+        .as_ref()
+        .map(|b| b.out.as_path())
+}
+
+/// The final filesystem as umoci extracts it.
+fn unpack(layout: &Path, into: &Path) -> PathBuf {
+    let o = Command::new("umoci")
+        .args([
+            "unpack",
+            "--image",
+            &format!("{}:latest", layout.display()),
+            into.to_str().unwrap(),
+        ])
+        .output()
+        .expect("umoci");
+    assert!(
+        o.status.success(),
+        "umoci unpack: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    into.join("rootfs")
+}
+
+/// Every regular file under `root` once per inode: (path relative to root, size).
+fn files(root: &Path) -> Vec<(String, u64)> {
+    let mut out = Vec::new();
+    let mut seen = HashSet::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir).unwrap() {
+            let e = e.unwrap();
+            let m = std::fs::symlink_metadata(e.path()).unwrap();
+            if m.is_dir() {
+                stack.push(e.path());
+            } else if m.is_file() && seen.insert((m.dev(), m.ino())) {
+                let rel = e
+                    .path()
+                    .strip_prefix(root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
+                out.push((rel, m.len()));
+            }
+        }
+    }
+    out
+}
+
+/// The categories, computed again from the extracted files by plain string tests.
+fn expected(root: &Path) -> HashMap<&'static str, u64> {
+    let lock: Value = serde_json::from_slice(
+        &std::fs::read(root.join("app/node_modules/.package-lock.json")).unwrap(),
+    )
+    .unwrap();
+    let dev_dirs: Vec<String> = lock["packages"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(k, p)| !k.is_empty() && (p["dev"] == true || p["devOptional"] == true))
+        .map(|(k, _)| format!("app/{k}/"))
+        .collect();
+    assert!(!dev_dirs.is_empty());
+    let mut sums: HashMap<&'static str, u64> = HashMap::new();
+    for (path, size) in files(root) {
+        let in_modules = path.contains("node_modules/");
+        let mut add = |c: &'static str| *sums.entry(c).or_default() += size;
+        if dev_dirs.iter().any(|d| path.starts_with(d.as_str())) {
+            add("dev-dependencies");
+        }
+        if path.contains(".npm/_cacache/")
+            || path.contains(".npm/_logs/")
+            || path.contains(".npm/_npx/")
+        {
+            add("npm-cache");
+        }
+        let name = path.rsplit('/').next().unwrap();
+        let ts_source = (name.ends_with(".ts") && !name.ends_with(".d.ts")) && !in_modules;
+        if path.contains("node_modules/typescript/")
+            || ts_source
+            || (name.starts_with("tsconfig") && name.ends_with(".json"))
+            || name.ends_with(".tsbuildinfo")
+        {
+            add("typescript");
+        }
+        if name.ends_with(".map") {
+            add("source-maps");
+        }
+    }
+    sums
+}
+
+fn category(v: &Value, c: &str) -> u64 {
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["category"] == c)
+        .map(|f| f["bytes"].as_u64().unwrap())
+        .sum()
+}
+
+#[test]
+fn findings_match_the_extracted_filesystem() {
+    let Some(out) = images() else { return };
+    let v = inspect_json(&out.join("single"), &[]);
+    let dir = tempfile::tempdir().unwrap();
+    let root = unpack(&out.join("single"), &dir.path().join("bundle"));
+    let want = expected(&root);
+    for c in ["dev-dependencies", "npm-cache", "typescript", "source-maps"] {
+        let (ours, theirs) = (category(&v, c) as f64, *want.get(c).unwrap_or(&0) as f64);
+        assert!(theirs > 0.0, "the extracted image has no {c}");
+        assert!(
+            (ours - theirs).abs() <= theirs * 0.01,
+            "{c}: imgsize {ours}, extracted filesystem {theirs}"
+        );
+    }
+    // And the whole: what the extracted filesystem holds is final_bytes.
+    let total: u64 = files(&root).iter().map(|(_, s)| s).sum();
+    assert_eq!(v["image"]["final_bytes"].as_u64().unwrap(), total);
+    // `npm install` then `COPY . .` with the local node_modules: the install's
+    // packages are shipped twice, once hidden.
+    let churn = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["category"] == "layer-churn")
+        .unwrap();
+    let s = churn["summary"].as_str().unwrap();
+    assert!(s.contains("RUN npm install") && s.contains("COPY"), "{s}");
+    let kinds: Vec<&str> = v["hints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["kind"].as_str().unwrap())
+        .collect();
+    for k in [
+        "copy-node-modules",
+        "npm-install",
+        "cache-not-cleaned",
+        "multi-stage",
+        "runs-as-root",
+    ] {
+        assert!(kinds.contains(&k), "missing hint {k}: {kinds:?}");
+    }
+}
+
+#[test]
+fn pruned_multi_stage_build_has_no_dev_dependencies() {
+    let Some(out) = images() else { return };
+    for input in [out.join("multi"), out.join("multi.tar")] {
+        let v = inspect_json(&input, &[]);
+        assert_eq!(category(&v, "dev-dependencies"), 0, "{}", input.display());
+        assert_eq!(category(&v, "npm-cache"), 0);
+        assert_eq!(category(&v, "typescript"), 0);
+        assert_eq!(v["image"]["user"], "1000");
+    }
+}
+
+#[test]
+fn every_format_of_the_real_node_images_agrees() {
+    let Some(out) = images() else { return };
+    for kind in ["single", "multi"] {
+        let a = figures(&inspect_json(&out.join(kind), &[]));
+        let b = figures(&inspect_json(&out.join(format!("{kind}.tar")), &[]));
+        assert_eq!(a, b, "{kind}: OCI layout and docker-archive disagree");
+    }
+}
