@@ -23,6 +23,41 @@ pub struct Cli {
 pub enum Command {
     /// Where the bytes of one image are: layers, instructions, paths, hidden bytes.
     Inspect(InspectArgs),
+    /// Two images side by side: what a change (say, a multi-stage build) saved.
+    Diff(DiffArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The image before (any input kind `inspect` reads).
+    pub a: String,
+    /// The image after.
+    pub b: String,
+    #[command(flatten)]
+    pub image: ImageArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = DiffFormat::Table)]
+    pub format: DiffFormat,
+    /// Folder depth for the per-folder deltas.
+    #[arg(long, default_value_t = 2)]
+    pub depth: usize,
+    /// Rows of each kind of change.
+    #[arg(long, default_value_t = 10)]
+    pub top: usize,
+    /// Exit 1 when B's size (layer bytes) grew by more than this: a size (50MB,
+    /// 20MiB) or a percentage of A's size (5%).
+    #[arg(long, value_name = "SIZE|PERCENT")]
+    pub fail_if_larger: Option<String>,
+    /// Leave paths matching this glob out of the findings (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub ignore: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum DiffFormat {
+    Table,
+    Json,
+    Markdown,
 }
 
 /// How to read an image input.
@@ -138,5 +173,56 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
             emit(&text)?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Diff(args) => run_diff(args),
     }
+}
+
+fn run_diff(args: DiffArgs) -> Result<ExitCode, Error> {
+    use crate::report::diff::{DiffReport, Instructions};
+    use crate::report::inspect::ImageFigures;
+    let limit = args
+        .fail_if_larger
+        .as_ref()
+        .map(|t| {
+            crate::size::SizeOrPercent::parse(t)
+                .map(|l| (t.clone(), l))
+                .map_err(|m| Error::usage("--fail-if-larger", m))
+        })
+        .transpose()?;
+    let ignore = crate::analysis::waste::ignore_set(&args.ignore)
+        .map_err(|m| Error::usage("--ignore", m))?;
+    let opts = args.image.load_options();
+    let (a, b) = rayon::join(
+        || crate::load(&args.a, &opts),
+        || crate::load(&args.b, &opts),
+    );
+    let (a, b) = (a?, b?);
+    let (wa, wb) = (a.waste(&ignore), b.waste(&ignore));
+    let diff = crate::analysis::diff::compare(&a, &wa, &b, &wb, args.depth, args.top);
+    let instructions = Instructions {
+        a: a.layers.iter().map(|l| l.instruction.clone()).collect(),
+        b: b.layers.iter().map(|l| l.instruction.clone()).collect(),
+    };
+    let report = DiffReport::build(
+        &args.a,
+        &args.b,
+        ImageFigures::of(&a, &wa),
+        ImageFigures::of(&b, &wb),
+        diff,
+        args.depth,
+        instructions,
+        limit,
+    );
+    let text = match args.format {
+        DiffFormat::Table => report.render_table(),
+        DiffFormat::Json => crate::report::to_json(&report),
+        DiffFormat::Markdown => report.render_markdown(),
+    };
+    emit(&text)?;
+    let failed = report.fail_if_larger.as_ref().is_some_and(|l| l.exceeded);
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

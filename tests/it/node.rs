@@ -230,3 +230,44 @@ fn every_format_of_the_real_node_images_agrees() {
         assert_eq!(a, b, "{kind}: OCI layout and docker-archive disagree");
     }
 }
+
+#[test]
+fn diff_of_the_single_and_multi_stage_builds() {
+    let Some(out) = images() else { return };
+    let (a, b) = (out.join("single.tar"), out.join("multi"));
+    let o = run(&[
+        "diff",
+        "--format",
+        "json",
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+    ]);
+    let d = json_of(&o);
+    let (ia, ib) = (inspect_json(&a, &[]), inspect_json(&b, &[]));
+    assert_eq!(d["a"], ia["image"]);
+    assert_eq!(d["b"], ib["image"]);
+    let delta = d["delta"]["layer_bytes"].as_i64().unwrap();
+    assert_eq!(
+        delta,
+        ib["image"]["layer_bytes"].as_i64().unwrap() - ia["image"]["layer_bytes"].as_i64().unwrap()
+    );
+    let cat = |name: &str| -> i64 {
+        d["categories"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["category"] == name)
+            .map(|c| c["delta_bytes"].as_i64().unwrap())
+            .unwrap_or(0)
+    };
+    // The saving is the dev dependencies, the npm cache and the duplicate install.
+    assert!(cat("dev-dependencies") < -10_000_000, "{}", d["categories"]);
+    assert!(cat("npm-cache") < -1_000_000);
+    assert!(cat("typescript") < -10_000_000);
+    let explained = -(cat("dev-dependencies") + cat("npm-cache") + cat("layer-churn"));
+    assert!(
+        explained as f64 >= -delta as f64 * 0.95,
+        "categories explain {explained} of {delta}"
+    );
+    assert_eq!(d["layers"]["shared"][0]["instruction"], "ADD node-rootfs /");
+}

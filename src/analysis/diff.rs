@@ -1,0 +1,287 @@
+//! Comparing two images: every figure is the difference of each side's own figures.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::Serialize;
+
+use super::waste::Waste;
+use super::{paths, Analysis};
+use crate::fs::NodeKind;
+use crate::text::path_text;
+
+/// Bytes of one path (or category) on each side.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Pair {
+    pub path: String,
+    pub a_bytes: u64,
+    pub b_bytes: u64,
+    pub delta_bytes: i128,
+}
+
+/// A category on each side.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct CategoryPair {
+    pub category: String,
+    pub a_bytes: u64,
+    pub b_bytes: u64,
+    pub delta_bytes: i128,
+}
+
+/// What happened to a file between A and B.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Change {
+    Added,
+    Removed,
+    Grown,
+    Shrunk,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct FileChange {
+    pub path: String,
+    pub change: Change,
+    pub a_bytes: u64,
+    pub b_bytes: u64,
+    pub delta_bytes: i128,
+}
+
+/// A layer in the comparison.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct LayerRef {
+    pub index: usize,
+    pub diff_id: Option<String>,
+    pub bytes: u64,
+    pub instruction: String,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SharedLayer {
+    pub a_index: usize,
+    pub b_index: usize,
+    pub diff_id: String,
+    pub bytes: u64,
+    pub instruction: String,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Default)]
+pub struct LayerDiff {
+    /// Same diff_id on both sides (typically the base image).
+    pub shared: Vec<SharedLayer>,
+    pub only_a: Vec<LayerRef>,
+    pub only_b: Vec<LayerRef>,
+}
+
+/// The comparison, before rendering.
+#[derive(Debug, Clone)]
+pub struct Diff {
+    pub categories: Vec<CategoryPair>,
+    pub folders: Vec<Pair>,
+    pub files: Vec<FileChange>,
+    pub layers: LayerDiff,
+}
+
+/// Every final file's bytes by path (`/`-prefixed).
+fn file_map(a: &Analysis) -> HashMap<String, u64> {
+    let usage = a.model.usage();
+    let mut out = HashMap::new();
+    for &n in &usage.order {
+        if usage.owner[n as usize] {
+            let p = format!("/{}", path_text(&a.model.tree.path(&a.model.names, n)));
+            out.insert(p, usage.totals[n as usize].bytes);
+        } else if a.model.tree.data(n).kind == NodeKind::File {
+            // A hardlink's second name: 0 bytes here, as in the totals.
+            let p = format!("/{}", path_text(&a.model.tree.path(&a.model.names, n)));
+            out.entry(p).or_insert(0);
+        }
+    }
+    out
+}
+
+fn category_map(w: &Waste) -> BTreeMap<String, u64> {
+    let mut m = BTreeMap::new();
+    for f in &w.findings {
+        *m.entry(f.category.clone()).or_default() += f.bytes;
+    }
+    m
+}
+
+fn delta(a: u64, b: u64) -> i128 {
+    i128::from(b) - i128::from(a)
+}
+
+/// Compares A and B; `depth` is the folder depth, `top` the rows of each kind.
+pub fn compare(
+    a: &Analysis,
+    wa: &Waste,
+    b: &Analysis,
+    wb: &Waste,
+    depth: usize,
+    top: usize,
+) -> Diff {
+    let (ca, cb) = (category_map(wa), category_map(wb));
+    let mut categories: Vec<CategoryPair> = ca
+        .keys()
+        .chain(cb.keys())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .map(|c| {
+            let (x, y) = (
+                ca.get(c).copied().unwrap_or(0),
+                cb.get(c).copied().unwrap_or(0),
+            );
+            CategoryPair {
+                category: c.clone(),
+                a_bytes: x,
+                b_bytes: y,
+                delta_bytes: delta(x, y),
+            }
+        })
+        .collect();
+    categories.sort_by(|x, y| {
+        x.delta_bytes
+            .cmp(&y.delta_bytes)
+            .then_with(|| x.category.cmp(&y.category))
+    });
+
+    let folder_map = |x: &Analysis| -> HashMap<String, u64> {
+        let u = x.model.usage();
+        paths::folders(&x.model, &u, depth)
+            .into_iter()
+            .map(|p| (p.path, p.bytes))
+            .collect()
+    };
+    let (fa, fb) = (folder_map(a), folder_map(b));
+    let mut folders: Vec<Pair> = fa
+        .keys()
+        .chain(fb.keys())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .map(|p| {
+            let (x, y) = (
+                fa.get(p).copied().unwrap_or(0),
+                fb.get(p).copied().unwrap_or(0),
+            );
+            Pair {
+                path: p.clone(),
+                a_bytes: x,
+                b_bytes: y,
+                delta_bytes: delta(x, y),
+            }
+        })
+        .filter(|p| p.delta_bytes != 0)
+        .collect();
+    folders.sort_by(|x, y| {
+        y.delta_bytes
+            .abs()
+            .cmp(&x.delta_bytes.abs())
+            .then_with(|| x.path.cmp(&y.path))
+    });
+    folders.truncate(top);
+
+    let (ma, mb) = (file_map(a), file_map(b));
+    let mut changes: Vec<FileChange> = Vec::new();
+    for (p, &x) in &ma {
+        match mb.get(p) {
+            None => changes.push(FileChange {
+                path: p.clone(),
+                change: Change::Removed,
+                a_bytes: x,
+                b_bytes: 0,
+                delta_bytes: delta(x, 0),
+            }),
+            Some(&y) if y > x => changes.push(FileChange {
+                path: p.clone(),
+                change: Change::Grown,
+                a_bytes: x,
+                b_bytes: y,
+                delta_bytes: delta(x, y),
+            }),
+            Some(&y) if y < x => changes.push(FileChange {
+                path: p.clone(),
+                change: Change::Shrunk,
+                a_bytes: x,
+                b_bytes: y,
+                delta_bytes: delta(x, y),
+            }),
+            _ => {}
+        }
+    }
+    for (p, &y) in &mb {
+        if !ma.contains_key(p) {
+            changes.push(FileChange {
+                path: p.clone(),
+                change: Change::Added,
+                a_bytes: 0,
+                b_bytes: y,
+                delta_bytes: delta(0, y),
+            });
+        }
+    }
+    let mut files = Vec::new();
+    for kind in [
+        Change::Added,
+        Change::Removed,
+        Change::Grown,
+        Change::Shrunk,
+    ] {
+        let mut of_kind: Vec<FileChange> = changes
+            .iter()
+            .filter(|c| c.change == kind)
+            .cloned()
+            .collect();
+        of_kind.sort_by(|x, y| {
+            y.delta_bytes
+                .abs()
+                .cmp(&x.delta_bytes.abs())
+                .then_with(|| x.path.cmp(&y.path))
+        });
+        files.extend(of_kind.into_iter().take(top));
+    }
+
+    Diff {
+        categories,
+        folders,
+        files,
+        layers: layer_diff(a, b),
+    }
+}
+
+/// Matches layers by diff_id (each B layer used once).
+fn layer_diff(a: &Analysis, b: &Analysis) -> LayerDiff {
+    let mut used = vec![false; b.layers.len()];
+    let mut out = LayerDiff::default();
+    let r = |x: &Analysis, i: usize| LayerRef {
+        index: i,
+        diff_id: x.layers[i].diff_id.clone(),
+        bytes: x.layers[i].bytes,
+        instruction: x.layers[i].instruction.clone(),
+    };
+    for (i, la) in a.layers.iter().enumerate() {
+        let hit = la.diff_id.as_ref().and_then(|d| {
+            b.layers
+                .iter()
+                .enumerate()
+                .position(|(j, lb)| !used[j] && lb.diff_id.as_ref() == Some(d))
+        });
+        match hit {
+            Some(j) => {
+                used[j] = true;
+                out.shared.push(SharedLayer {
+                    a_index: i,
+                    b_index: j,
+                    diff_id: la.diff_id.clone().unwrap_or_default(),
+                    bytes: la.bytes,
+                    instruction: la.instruction.clone(),
+                });
+            }
+            None => out.only_a.push(r(a, i)),
+        }
+    }
+    for (j, u) in used.iter().enumerate() {
+        if !u {
+            out.only_b.push(r(b, j));
+        }
+    }
+    out
+}
