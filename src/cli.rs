@@ -25,6 +25,69 @@ pub enum Command {
     Inspect(InspectArgs),
     /// Two images side by side: what a change (say, a multi-stage build) saved.
     Diff(DiffArgs),
+    /// Size budgets for CI: exit 0 when every rule passes, 1 when one fails.
+    Check(Box<CheckArgs>),
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The image to check.
+    pub input: String,
+    #[command(flatten)]
+    pub image: ImageArgs,
+    /// Budget file (default: imgsize.toml in the current folder, if there is one).
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<String>,
+    /// Most layer bytes (the size `docker images` shows): 800MB, 1.5GB, 700MiB.
+    #[arg(long, value_name = "SIZE")]
+    pub max_size: Option<String>,
+    /// Most bytes visible in the final filesystem.
+    #[arg(long, value_name = "SIZE")]
+    pub max_final_size: Option<String>,
+    /// Most compressed bytes (the pull size).
+    #[arg(long, value_name = "SIZE")]
+    pub max_compressed_size: Option<String>,
+    /// Most layers.
+    #[arg(long, value_name = "N")]
+    pub max_layers: Option<u64>,
+    /// Most hidden bytes: a size, or a percentage of the image size.
+    #[arg(long, value_name = "SIZE|PERCENT")]
+    pub max_hidden: Option<String>,
+    /// Lowest dive efficiency: 0.9 or 90%.
+    #[arg(long, value_name = "RATIO")]
+    pub min_efficiency: Option<String>,
+    /// Most bytes for a waste category (repeatable): dev-dependencies=0B.
+    #[arg(long, value_name = "CATEGORY=SIZE")]
+    pub max_category: Vec<String>,
+    /// Paths that must not be in the image (repeatable): '**/.env'.
+    #[arg(long, value_name = "GLOB")]
+    pub forbid: Vec<String>,
+    /// Most bytes under matching paths (repeatable): '/app/node_modules/**=100MB'.
+    #[arg(long, value_name = "GLOB=SIZE")]
+    pub max_path: Vec<String>,
+    /// An older image, or an `imgsize inspect --format json` report of one.
+    #[arg(long, value_name = "OLD_IMAGE_OR_JSON_REPORT")]
+    pub baseline: Option<String>,
+    /// Most growth of the size over the baseline: a size or a percentage.
+    #[arg(long, value_name = "SIZE|PERCENT")]
+    pub max_growth: Option<String>,
+    /// Also apply the rules of a dive `.dive-ci` file, with dive's semantics.
+    #[arg(long, value_name = "PATH")]
+    pub dive_ci: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+    pub format: CheckFormat,
+    /// Leave paths matching this glob out of the findings (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub ignore: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum CheckFormat {
+    Text,
+    Json,
+    Markdown,
+    Junit,
 }
 
 #[derive(Debug, Args)]
@@ -174,7 +237,176 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Diff(args) => run_diff(args),
+        Command::Check(args) => run_check(*args),
     }
+}
+
+fn flag_size(flag: &str, v: &Option<String>) -> Result<Option<u64>, Error> {
+    v.as_ref()
+        .map(|s| crate::size::parse_size(s).map_err(|m| Error::usage(flag, m)))
+        .transpose()
+}
+
+fn flag_size_or_percent(
+    flag: &str,
+    v: &Option<String>,
+) -> Result<Option<crate::size::SizeOrPercent>, Error> {
+    v.as_ref()
+        .map(|s| crate::size::SizeOrPercent::parse(s).map_err(|m| Error::usage(flag, m)))
+        .transpose()
+}
+
+/// `NAME=SIZE` pairs.
+fn flag_pairs(flag: &str, items: &[String]) -> Result<Vec<(String, u64)>, Error> {
+    items
+        .iter()
+        .map(|it| {
+            let (k, v) = it
+                .rsplit_once('=')
+                .ok_or_else(|| Error::usage(flag, format!("'{it}' is not NAME=SIZE")))?;
+            let size = crate::size::parse_size(v).map_err(|m| Error::usage(flag, m))?;
+            Ok((k.trim().to_string(), size))
+        })
+        .collect()
+}
+
+fn read_text(path: &str) -> Result<String, Error> {
+    std::fs::read_to_string(path).map_err(|e| Error::io(path, e))
+}
+
+/// The baseline's layer_bytes: from an imgsize JSON report, or by loading the image.
+fn baseline_bytes(path: &str, opts: &LoadOptions) -> Result<u64, Error> {
+    let is_json = path.ends_with(".json")
+        || std::fs::read(path)
+            .ok()
+            .is_some_and(|d| d.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{'));
+    if is_json {
+        let v: serde_json::Value = serde_json::from_str(&read_text(path)?)
+            .map_err(|e| Error::format(path, format!("not a JSON report: {e}")))?;
+        return v["image"]["layer_bytes"]
+            .as_u64()
+            .ok_or_else(|| Error::format(path, "not an imgsize report (no image.layer_bytes)"));
+    }
+    Ok(crate::load(path, opts)?.layer_bytes())
+}
+
+fn run_check(args: CheckArgs) -> Result<ExitCode, Error> {
+    use crate::analysis::budget::{self, Budget};
+    use crate::report::check::CheckReport;
+    use crate::report::inspect::ImageFigures;
+
+    // The file first, then the flags over it.
+    let config_path = match &args.config {
+        Some(p) => Some(p.clone()),
+        None => std::path::Path::new("imgsize.toml")
+            .exists()
+            .then(|| "imgsize.toml".to_string()),
+    };
+    let mut settings = match &config_path {
+        Some(p) => crate::config::parse_toml(&read_text(p)?, p)?,
+        None => crate::config::FileSettings::default(),
+    };
+    let b: &mut Budget = &mut settings.budget;
+    if let Some(v) = flag_size("--max-size", &args.max_size)? {
+        b.max_size = Some(v);
+    }
+    if let Some(v) = flag_size("--max-final-size", &args.max_final_size)? {
+        b.max_final_size = Some(v);
+    }
+    if let Some(v) = flag_size("--max-compressed-size", &args.max_compressed_size)? {
+        b.max_compressed_size = Some(v);
+    }
+    if args.max_layers.is_some() {
+        b.max_layers = args.max_layers;
+    }
+    if let Some(v) = flag_size_or_percent("--max-hidden", &args.max_hidden)? {
+        b.max_hidden = Some(v);
+    }
+    if let Some(v) = flag_size_or_percent("--max-growth", &args.max_growth)? {
+        b.max_growth = Some(v);
+    }
+    if let Some(v) = &args.min_efficiency {
+        b.min_efficiency =
+            Some(crate::config::parse_ratio(v).map_err(|m| Error::usage("--min-efficiency", m))?);
+    }
+    for (cat, lim) in flag_pairs("--max-category", &args.max_category)? {
+        if !crate::config::known_categories().contains(&cat.as_str()) {
+            return Err(Error::usage(
+                "--max-category",
+                format!(
+                    "unknown category '{cat}' (known: {})",
+                    crate::config::known_categories().join(", ")
+                ),
+            ));
+        }
+        b.categories.retain(|(c, _)| *c != cat);
+        b.categories.push((cat, lim));
+    }
+    for g in &args.forbid {
+        globset::Glob::new(g).map_err(|e| Error::usage("--forbid", format!("glob '{g}': {e}")))?;
+        b.forbid.push(g.clone());
+    }
+    for (glob, lim) in flag_pairs("--max-path", &args.max_path)? {
+        globset::Glob::new(&glob)
+            .map_err(|e| Error::usage("--max-path", format!("glob '{glob}': {e}")))?;
+        b.paths.retain(|(g, _)| *g != glob);
+        b.paths.push((glob, lim));
+    }
+    let dive_ci = args.dive_ci.clone().or(settings.dive_ci.clone());
+    if let Some(p) = &dive_ci {
+        b.dive = Some(crate::config::parse_dive_ci(&read_text(p)?, p)?);
+    }
+    let baseline = args.baseline.clone().or(settings.baseline.clone());
+    if b.max_growth.is_some() && baseline.is_none() {
+        return Err(Error::usage(
+            "--max-growth",
+            "needs a baseline (--baseline OLD_IMAGE_OR_JSON_REPORT)",
+        ));
+    }
+    if b.is_empty() {
+        return Err(Error::usage(
+            "check",
+            "no budget: give rules as flags (--max-size 500MB, ...) or in imgsize.toml (see --config)",
+        ));
+    }
+    let budget = settings.budget.clone();
+    let ignore = crate::analysis::waste::ignore_set(&args.ignore)
+        .map_err(|m| Error::usage("--ignore", m))?;
+    let opts = args.image.load_options();
+    let base = baseline
+        .as_ref()
+        .map(|p| baseline_bytes(p, &opts))
+        .transpose()?;
+    let analysis = crate::load(&args.input, &opts)?;
+    let waste = analysis.waste(&ignore);
+    let rules = budget::check(&budget, &analysis, &waste, base)
+        .map_err(|m| Error::usage(&args.input, m))?;
+    let report = CheckReport::build(&args.input, ImageFigures::of(&analysis, &waste), rules);
+    let mut text = match args.format {
+        CheckFormat::Text => report.render_text(),
+        CheckFormat::Json => crate::report::to_json(&report),
+        CheckFormat::Markdown => report.render_markdown(),
+        CheckFormat::Junit => report.render_junit(),
+    };
+    if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
+        text.push_str(&report.github_annotations());
+        if let Ok(summary) = std::env::var("GITHUB_STEP_SUMMARY") {
+            use std::io::Write as _;
+            let mut f = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&summary)
+                .map_err(|e| Error::io(&summary, e))?;
+            f.write_all(report.render_markdown().as_bytes())
+                .map_err(|e| Error::io(&summary, e))?;
+        }
+    }
+    emit(&text)?;
+    Ok(if report.failed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn run_diff(args: DiffArgs) -> Result<ExitCode, Error> {

@@ -9,6 +9,7 @@
 
 pub mod analysis;
 pub mod cli;
+pub mod config;
 pub mod error;
 pub mod fs;
 pub mod layer;

@@ -1,5 +1,6 @@
 //! Analysis: pure functions of the scanned layers and the filesystem model.
 
+pub mod budget;
 pub mod diff;
 pub mod dive;
 pub mod history;

@@ -1,6 +1,7 @@
 //! Reports: one serialisable model per command, rendered as a table, JSON and (for
 //! diff and check) Markdown or JUnit. Renderers read the model only.
 
+pub mod check;
 pub mod diff;
 pub mod inspect;
 

@@ -1,0 +1,303 @@
+//! Size budgets: rules checked against one analysed image.
+
+use globset::{Glob, GlobMatcher};
+use serde::Serialize;
+
+use super::waste::Waste;
+use super::Analysis;
+use crate::size::{human, SizeOrPercent};
+
+/// Budgets, from flags and/or a config file. `None` means "no rule".
+#[derive(Debug, Clone, Default)]
+pub struct Budget {
+    pub max_size: Option<u64>,
+    pub max_final_size: Option<u64>,
+    pub max_compressed_size: Option<u64>,
+    pub max_layers: Option<u64>,
+    pub max_hidden: Option<SizeOrPercent>,
+    /// dive's efficiency, 0..1.
+    pub min_efficiency: Option<f64>,
+    /// Per waste category: (category, limit).
+    pub categories: Vec<(String, u64)>,
+    /// Paths that must not be in the final filesystem.
+    pub forbid: Vec<String>,
+    /// Per glob: the most bytes the matching final files may hold.
+    pub paths: Vec<(String, u64)>,
+    /// Growth of layer_bytes over the baseline's.
+    pub max_growth: Option<SizeOrPercent>,
+    /// dive's CI rules, with dive's semantics.
+    pub dive: Option<DiveRules>,
+}
+
+/// `.dive-ci` rules; `None` is "disabled".
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DiveRules {
+    pub lowest_efficiency: Option<f64>,
+    pub highest_wasted_bytes: Option<u64>,
+    pub highest_user_wasted_percent: Option<f64>,
+}
+
+impl Budget {
+    pub fn is_empty(&self) -> bool {
+        self.max_size.is_none()
+            && self.max_final_size.is_none()
+            && self.max_compressed_size.is_none()
+            && self.max_layers.is_none()
+            && self.max_hidden.is_none()
+            && self.min_efficiency.is_none()
+            && self.categories.is_empty()
+            && self.forbid.is_empty()
+            && self.paths.is_empty()
+            && self.max_growth.is_none()
+            && self.dive.is_none()
+    }
+}
+
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Pass,
+    Fail,
+}
+
+/// One rule's outcome.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct RuleResult {
+    /// The rule's name, as the flag and config key spell it (`max-size`,
+    /// `categories.dev-dependencies`, `dive.lowestEfficiency`).
+    pub rule: String,
+    pub status: Status,
+    /// Actual and limit, as people read them.
+    pub actual: String,
+    pub limit: String,
+    /// The same as numbers (bytes, a count or a ratio).
+    pub actual_value: f64,
+    pub limit_value: f64,
+    /// What is at fault, when something is (paths for `forbid`, say).
+    pub details: Vec<String>,
+}
+
+fn sized(rule: &str, actual: u64, limit: u64) -> RuleResult {
+    RuleResult {
+        rule: rule.into(),
+        status: if actual <= limit {
+            Status::Pass
+        } else {
+            Status::Fail
+        },
+        actual: human(actual),
+        limit: format!("<= {}", human(limit)),
+        actual_value: actual as f64,
+        limit_value: limit as f64,
+        details: Vec::new(),
+    }
+}
+
+/// The final filesystem's files: (path with a leading `/`, bytes).
+fn final_files(a: &Analysis) -> Vec<(String, u64)> {
+    let u = a.model.usage();
+    u.order
+        .iter()
+        .filter(|&&n| u.owner[n as usize])
+        .map(|&n| {
+            (
+                format!(
+                    "/{}",
+                    crate::text::path_text(&a.model.tree.path(&a.model.names, n))
+                ),
+                u.totals[n as usize].bytes,
+            )
+        })
+        .collect()
+}
+
+fn matcher(glob: &str) -> Result<GlobMatcher, String> {
+    Glob::new(glob)
+        .map(|g| g.compile_matcher())
+        .map_err(|e| format!("glob '{glob}': {e}"))
+}
+
+/// Checks every rule; `baseline_bytes` is the baseline's layer_bytes.
+pub fn check(
+    b: &Budget,
+    a: &Analysis,
+    waste: &Waste,
+    baseline_bytes: Option<u64>,
+) -> Result<Vec<RuleResult>, String> {
+    let mut out = Vec::new();
+    let layer_bytes = a.layer_bytes();
+    if let Some(l) = b.max_size {
+        out.push(sized("max-size", layer_bytes, l));
+    }
+    if let Some(l) = b.max_final_size {
+        out.push(sized("max-final-size", a.final_bytes(), l));
+    }
+    if let Some(l) = b.max_compressed_size {
+        match a.compressed_bytes() {
+            Some(c) => out.push(sized("max-compressed-size", c, l)),
+            None => {
+                return Err("max-compressed-size: the image's layers are stored uncompressed, so its pull size is unknown (check an OCI layout or a registry export instead)".into())
+            }
+        }
+    }
+    if let Some(l) = b.max_layers {
+        let n = a.layers.len() as u64;
+        out.push(RuleResult {
+            rule: "max-layers".into(),
+            status: if n <= l { Status::Pass } else { Status::Fail },
+            actual: n.to_string(),
+            limit: format!("<= {l}"),
+            actual_value: n as f64,
+            limit_value: l as f64,
+            details: Vec::new(),
+        });
+    }
+    if let Some(l) = b.max_hidden {
+        let mut r = sized("max-hidden", a.hidden_bytes(), l.bytes_of(layer_bytes));
+        if let SizeOrPercent::Percent(p) = l {
+            r.limit = format!(
+                "<= {p}% of {} ({})",
+                human(layer_bytes),
+                human(l.bytes_of(layer_bytes))
+            );
+        }
+        out.push(r);
+    }
+    if let Some(l) = b.min_efficiency {
+        let e = a.dive.efficiency;
+        out.push(RuleResult {
+            rule: "min-efficiency".into(),
+            status: if e >= l { Status::Pass } else { Status::Fail },
+            actual: crate::report::percent(e),
+            limit: format!(">= {}", crate::report::percent(l)),
+            actual_value: e,
+            limit_value: l,
+            details: Vec::new(),
+        });
+    }
+    for (cat, l) in &b.categories {
+        let fs: Vec<_> = waste
+            .findings
+            .iter()
+            .filter(|f| &f.category == cat)
+            .collect();
+        let bytes = fs.iter().map(|f| f.bytes).sum();
+        let mut r = sized(&format!("categories.{cat}"), bytes, *l);
+        if r.status == Status::Fail {
+            r.details = fs
+                .iter()
+                .flat_map(|f| {
+                    f.paths
+                        .iter()
+                        .map(|p| format!("{} ({})", p.path, human(p.bytes)))
+                })
+                .take(5)
+                .collect();
+        }
+        out.push(r);
+    }
+    let files = if b.forbid.is_empty() && b.paths.is_empty() {
+        Vec::new()
+    } else {
+        final_files(a)
+    };
+    for g in &b.forbid {
+        let m = matcher(g)?;
+        let mut hits: Vec<&(String, u64)> = files.iter().filter(|(p, _)| m.is_match(p)).collect();
+        hits.sort_by(|x, y| y.1.cmp(&x.1).then_with(|| x.0.cmp(&y.0)));
+        let bytes: u64 = hits.iter().map(|(_, b)| b).sum();
+        out.push(RuleResult {
+            rule: format!("forbid {g}"),
+            status: if hits.is_empty() {
+                Status::Pass
+            } else {
+                Status::Fail
+            },
+            actual: format!("{} files ({})", hits.len(), human(bytes)),
+            limit: "none".into(),
+            actual_value: hits.len() as f64,
+            limit_value: 0.0,
+            details: hits
+                .iter()
+                .take(5)
+                .map(|(p, b)| format!("{p} ({})", human(*b)))
+                .collect(),
+        });
+    }
+    for (g, l) in &b.paths {
+        let m = matcher(g)?;
+        let bytes: u64 = files
+            .iter()
+            .filter(|(p, _)| m.is_match(p))
+            .map(|(_, b)| b)
+            .sum();
+        out.push(sized(&format!("paths {g}"), bytes, *l));
+    }
+    if let Some(l) = b.max_growth {
+        let base = baseline_bytes
+            .ok_or("max-growth needs a baseline (--baseline OLD_IMAGE_OR_JSON_REPORT)")?;
+        let growth = i128::from(layer_bytes) - i128::from(base);
+        let limit = l.bytes_of(base);
+        out.push(RuleResult {
+            rule: "max-growth".into(),
+            status: if growth <= i128::from(limit) {
+                Status::Pass
+            } else {
+                Status::Fail
+            },
+            actual: format!(
+                "{} (from {} to {})",
+                crate::size::human_delta(growth),
+                human(base),
+                human(layer_bytes)
+            ),
+            limit: match l {
+                SizeOrPercent::Percent(p) => format!("<= {p}% ({})", human(limit)),
+                SizeOrPercent::Bytes(_) => format!("<= {}", human(limit)),
+            },
+            actual_value: growth as f64,
+            limit_value: limit as f64,
+            details: Vec::new(),
+        });
+    }
+    if let Some(d) = &b.dive {
+        // dive's comparisons are strict, and NaN compares false (a pass).
+        if let Some(l) = d.lowest_efficiency {
+            let e = a.dive.efficiency;
+            out.push(RuleResult {
+                rule: "dive.lowestEfficiency".into(),
+                status: if e < l { Status::Fail } else { Status::Pass },
+                actual: format!("{e}"),
+                limit: format!(">= {l}"),
+                actual_value: e,
+                limit_value: l,
+                details: Vec::new(),
+            });
+        }
+        if let Some(l) = d.highest_wasted_bytes {
+            let w = a.dive.wasted_bytes;
+            out.push(RuleResult {
+                rule: "dive.highestWastedBytes".into(),
+                status: if w > l { Status::Fail } else { Status::Pass },
+                actual: human(w),
+                limit: format!("<= {}", human(l)),
+                actual_value: w as f64,
+                limit_value: l as f64,
+                details: Vec::new(),
+            });
+        }
+        if let Some(l) = d.highest_user_wasted_percent {
+            let p = a.dive.user_wasted_percent;
+            out.push(RuleResult {
+                rule: "dive.highestUserWastedPercent".into(),
+                status: if p > l { Status::Fail } else { Status::Pass },
+                actual: format!("{p}"),
+                limit: format!("<= {l}"),
+                actual_value: p,
+                limit_value: l,
+                details: Vec::new(),
+            });
+        }
+    }
+    Ok(out)
+}

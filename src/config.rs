@@ -1,0 +1,388 @@
+//! Budget files: `imgsize.toml` and dive's `.dive-ci`. Every error names the file,
+//! the line and the key at fault.
+
+use crate::analysis::budget::{Budget, DiveRules};
+use crate::analysis::waste::RULES;
+use crate::error::Error;
+use crate::size::{parse_size, SizeOrPercent};
+
+/// Category names a budget may name.
+pub fn known_categories() -> Vec<&'static str> {
+    let mut v: Vec<&str> = vec!["dev-dependencies", "layer-churn"];
+    v.extend(RULES.iter().map(|r| r.category));
+    v
+}
+
+/// The 1-based line of `key` in `[section]` (`""` for the top level).
+fn line_of(text: &str, section: &str, key: &str) -> Option<usize> {
+    let mut current = String::new();
+    for (i, line) in text.lines().enumerate() {
+        let t = line.trim();
+        if t.starts_with('[') {
+            current = t.trim_matches(|c| c == '[' || c == ']').trim().to_string();
+            if current == format!("{section}.{key}") || (section.is_empty() && current == key) {
+                return Some(i + 1);
+            }
+            continue;
+        }
+        if current != section {
+            continue;
+        }
+        let k = t
+            .split('=')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .trim_matches('"')
+            .trim_matches('\'');
+        if k == key {
+            return Some(i + 1);
+        }
+    }
+    None
+}
+
+struct Ctx<'a> {
+    file: &'a str,
+    text: &'a str,
+}
+
+impl Ctx<'_> {
+    fn err(&self, section: &str, key: &str, msg: impl std::fmt::Display) -> Error {
+        let at = line_of(self.text, section, key)
+            .map(|l| format!("line {l}: "))
+            .unwrap_or_default();
+        let name = if section.is_empty() {
+            key.to_string()
+        } else {
+            format!("{section}.{key}")
+        };
+        Error::usage(self.file, format!("{at}{name}: {msg}"))
+    }
+
+    fn size(&self, section: &str, key: &str, v: &toml::Value) -> Result<u64, Error> {
+        match v {
+            toml::Value::String(s) => parse_size(s).map_err(|m| self.err(section, key, m)),
+            toml::Value::Integer(i) if *i >= 0 => Ok(*i as u64),
+            _ => Err(self.err(
+                section,
+                key,
+                "expected a size such as \"200MB\" or a number of bytes",
+            )),
+        }
+    }
+
+    fn size_or_percent(
+        &self,
+        section: &str,
+        key: &str,
+        v: &toml::Value,
+    ) -> Result<SizeOrPercent, Error> {
+        match v {
+            toml::Value::String(s) => {
+                SizeOrPercent::parse(s).map_err(|m| self.err(section, key, m))
+            }
+            toml::Value::Integer(i) if *i >= 0 => Ok(SizeOrPercent::Bytes(*i as u64)),
+            _ => Err(self.err(
+                section,
+                key,
+                "expected a size (\"50MB\") or a percentage (\"10%\")",
+            )),
+        }
+    }
+}
+
+/// A ratio from `0.9` or `"90%"`.
+pub fn parse_ratio(s: &str) -> Result<f64, String> {
+    let t = s.trim();
+    let v = match t.strip_suffix('%') {
+        Some(p) => p.trim().parse::<f64>().map(|v| v / 100.0),
+        None => t.parse::<f64>(),
+    }
+    .map_err(|_| format!("'{s}' is not a ratio (0.9 or 90%)"))?;
+    if !(0.0..=1.0).contains(&v) {
+        return Err(format!("'{s}' is not between 0 and 1 (0% and 100%)"));
+    }
+    Ok(v)
+}
+
+/// What an `imgsize.toml` says, beyond the budget itself.
+#[derive(Debug, Default, Clone)]
+pub struct FileSettings {
+    pub budget: Budget,
+    pub baseline: Option<String>,
+    pub dive_ci: Option<String>,
+}
+
+/// Parses an `imgsize.toml`: a `[budget]` table, `[budget.categories]` and
+/// `[budget.paths]`.
+pub fn parse_toml(text: &str, file: &str) -> Result<FileSettings, Error> {
+    let ctx = Ctx { file, text };
+    let table: toml::Table = toml::from_str(text).map_err(|e| {
+        let line = e
+            .span()
+            .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+        let at = line.map(|l| format!("line {l}: ")).unwrap_or_default();
+        Error::usage(
+            file,
+            format!("{at}not valid TOML: {}", e.message().replace('\n', " ")),
+        )
+    })?;
+    let mut out = FileSettings::default();
+    for (k, v) in &table {
+        if k != "budget" {
+            return Err(ctx.err("", k, "unknown table (imgsize.toml has one: [budget])"));
+        }
+        let toml::Value::Table(budget) = v else {
+            return Err(ctx.err("", k, "expected a table"));
+        };
+        let b = &mut out.budget;
+        for (key, v) in budget {
+            let s = "budget";
+            match key.as_str() {
+                "max-size" => b.max_size = Some(ctx.size(s, key, v)?),
+                "max-final-size" => b.max_final_size = Some(ctx.size(s, key, v)?),
+                "max-compressed-size" => b.max_compressed_size = Some(ctx.size(s, key, v)?),
+                "max-layers" => match v {
+                    toml::Value::Integer(i) if *i >= 0 => b.max_layers = Some(*i as u64),
+                    _ => return Err(ctx.err(s, key, "expected a whole number")),
+                },
+                "max-hidden" => b.max_hidden = Some(ctx.size_or_percent(s, key, v)?),
+                "max-growth" => b.max_growth = Some(ctx.size_or_percent(s, key, v)?),
+                "min-efficiency" => {
+                    let r = match v {
+                        toml::Value::Float(f) => parse_ratio(&f.to_string()),
+                        toml::Value::Integer(i) => parse_ratio(&i.to_string()),
+                        toml::Value::String(t) => parse_ratio(t),
+                        _ => Err("expected a ratio (0.9 or \"90%\")".to_string()),
+                    };
+                    b.min_efficiency = Some(r.map_err(|m| ctx.err(s, key, m))?);
+                }
+                "forbid" => {
+                    let toml::Value::Array(items) = v else {
+                        return Err(ctx.err(s, key, "expected a list of globs"));
+                    };
+                    for it in items {
+                        let Some(g) = it.as_str() else {
+                            return Err(ctx.err(s, key, "expected a list of globs (strings)"));
+                        };
+                        globset::Glob::new(g)
+                            .map_err(|e| ctx.err(s, key, format!("glob '{g}': {e}")))?;
+                        b.forbid.push(g.to_string());
+                    }
+                }
+                "baseline" | "dive-ci" => {
+                    let Some(p) = v.as_str() else {
+                        return Err(ctx.err(s, key, "expected a path"));
+                    };
+                    if key == "baseline" {
+                        out.baseline = Some(p.to_string());
+                    } else {
+                        out.dive_ci = Some(p.to_string());
+                    }
+                }
+                "categories" => {
+                    let toml::Value::Table(cats) = v else {
+                        return Err(ctx.err(s, key, "expected a table"));
+                    };
+                    for (cat, lim) in cats {
+                        if !known_categories().contains(&cat.as_str()) {
+                            return Err(ctx.err(
+                                "budget.categories",
+                                cat,
+                                format!(
+                                    "unknown category (known: {})",
+                                    known_categories().join(", ")
+                                ),
+                            ));
+                        }
+                        b.categories
+                            .push((cat.clone(), ctx.size("budget.categories", cat, lim)?));
+                    }
+                }
+                "paths" => {
+                    let toml::Value::Table(paths) = v else {
+                        return Err(ctx.err(s, key, "expected a table"));
+                    };
+                    for (glob, lim) in paths {
+                        globset::Glob::new(glob)
+                            .map_err(|e| ctx.err("budget.paths", glob, format!("glob: {e}")))?;
+                        b.paths
+                            .push((glob.clone(), ctx.size("budget.paths", glob, lim)?));
+                    }
+                }
+                _ => return Err(ctx.err(s, key, "unknown key")),
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Parses a `.dive-ci` file (`rules:` with `lowestEfficiency`, `highestWastedBytes`,
+/// `highestUserWastedPercent`). Rules it does not set take dive's defaults (0.9,
+/// disabled, 0.1); `disabled` turns one off.
+pub fn parse_dive_ci(text: &str, file: &str) -> Result<DiveRules, Error> {
+    let mut rules = DiveRules {
+        lowest_efficiency: Some(0.9),
+        highest_wasted_bytes: None,
+        highest_user_wasted_percent: Some(0.1),
+    };
+    let mut in_rules = false;
+    for (i, raw) in text.lines().enumerate() {
+        let line = raw.split('#').next().unwrap_or("");
+        if line.trim().is_empty() {
+            continue;
+        }
+        let indented = line.starts_with(' ') || line.starts_with('\t');
+        if !indented {
+            in_rules = line.trim() == "rules:";
+            continue;
+        }
+        if !in_rules {
+            continue;
+        }
+        let err = |m: String| Error::usage(file, format!("line {}: {m}", i + 1));
+        let (key, value) = line
+            .trim()
+            .split_once(':')
+            .ok_or_else(|| err(format!("expected 'key: value', got '{}'", line.trim())))?;
+        let value = value.trim().trim_matches('"').trim_matches('\'');
+        let disabled = value.eq_ignore_ascii_case("disabled");
+        match key.trim() {
+            "lowestEfficiency" => {
+                rules.lowest_efficiency =
+                    if disabled {
+                        None
+                    } else {
+                        Some(value.parse().map_err(|_| {
+                            err(format!("lowestEfficiency: '{value}' is not a number"))
+                        })?)
+                    }
+            }
+            "highestWastedBytes" => {
+                rules.highest_wasted_bytes = if disabled {
+                    None
+                } else {
+                    Some(parse_size(value).map_err(|m| err(format!("highestWastedBytes: {m}")))?)
+                }
+            }
+            "highestUserWastedPercent" => {
+                rules.highest_user_wasted_percent = if disabled {
+                    None
+                } else {
+                    Some(value.parse().map_err(|_| {
+                        err(format!(
+                            "highestUserWastedPercent: '{value}' is not a number"
+                        ))
+                    })?)
+                }
+            }
+            other => return Err(err(format!("unknown dive rule '{other}'"))),
+        }
+    }
+    Ok(rules)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_budget_file() {
+        let text = r#"
+[budget]
+max-size = "1GB"
+max-final-size = 900000000
+max-layers = 12
+max-hidden = "5%"
+min-efficiency = 0.95
+forbid = ["**/.env", "/root/.npm/**"]
+baseline = "old.json"
+max-growth = "10MB"
+
+[budget.categories]
+dev-dependencies = "0B"
+source-maps = "1MiB"
+
+[budget.paths]
+"/app/node_modules/**" = "100MB"
+"#;
+        let s = parse_toml(text, "imgsize.toml").unwrap();
+        let b = &s.budget;
+        assert_eq!(b.max_size, Some(1_000_000_000));
+        assert_eq!(b.max_final_size, Some(900_000_000));
+        assert_eq!(b.max_layers, Some(12));
+        assert_eq!(b.max_hidden, Some(SizeOrPercent::Percent(5.0)));
+        assert_eq!(b.min_efficiency, Some(0.95));
+        assert_eq!(b.forbid.len(), 2);
+        assert_eq!(
+            b.categories,
+            vec![
+                ("dev-dependencies".into(), 0),
+                ("source-maps".into(), 1 << 20)
+            ]
+        );
+        assert_eq!(b.paths, vec![("/app/node_modules/**".into(), 100_000_000)]);
+        assert_eq!(s.baseline.as_deref(), Some("old.json"));
+        assert_eq!(b.max_growth, Some(SizeOrPercent::Bytes(10_000_000)));
+    }
+
+    fn error_of(text: &str) -> String {
+        parse_toml(text, "imgsize.toml").unwrap_err().to_string()
+    }
+
+    #[test]
+    fn errors_name_the_key_and_line() {
+        assert_eq!(error_of("[budget]\nmax-size = \"12XB\"\n"), "imgsize.toml: line 2: budget.max-size: '12XB' has an unknown unit 'XB' (use B, kB, MB, GB, TB, KiB, MiB, GiB, TiB)");
+        assert!(error_of("[budget]\n\nmax-sise = \"1GB\"\n")
+            .starts_with("imgsize.toml: line 3: budget.max-sise: unknown key"));
+        assert!(error_of("[budget.categories]\nnode-stuff = \"1MB\"\n")
+            .starts_with("imgsize.toml: line 2: budget.categories.node-stuff: unknown category"));
+        assert!(error_of("[budget]\nmin-efficiency = 1.5\n")
+            .starts_with("imgsize.toml: line 2: budget.min-efficiency:"));
+        assert!(error_of("[budget]\nmax-layers = \"ten\"\n")
+            .contains("line 2: budget.max-layers: expected a whole number"));
+        assert!(error_of("[budget]\nforbid = [\"a{\"]\n").contains("line 2: budget.forbid: glob"));
+        assert!(error_of("[budgets]\nmax-size = 1\n").contains("line 1: budgets: unknown table"));
+        assert!(
+            error_of("[budget]\nmax-size = \n").starts_with("imgsize.toml: line 2: not valid TOML")
+        );
+    }
+
+    #[test]
+    fn dive_ci_files() {
+        let r = parse_dive_ci("rules:\n  # comment\n  lowestEfficiency: 0.95\n  highestWastedBytes: 20MB\n  highestUserWastedPercent: disabled\n", ".dive-ci").unwrap();
+        assert_eq!(
+            r,
+            DiveRules {
+                lowest_efficiency: Some(0.95),
+                highest_wasted_bytes: Some(20_000_000),
+                highest_user_wasted_percent: None
+            }
+        );
+        let d = parse_dive_ci("rules:\n", ".dive-ci").unwrap();
+        assert_eq!(
+            d,
+            DiveRules {
+                lowest_efficiency: Some(0.9),
+                highest_wasted_bytes: None,
+                highest_user_wasted_percent: Some(0.1)
+            }
+        );
+        let e = parse_dive_ci("rules:\n  lowestEfficiency: high\n", ".dive-ci")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            ".dive-ci: line 2: lowestEfficiency: 'high' is not a number"
+        );
+        assert!(parse_dive_ci("rules:\n  fastest: 1\n", ".dive-ci").is_err());
+    }
+
+    #[test]
+    fn ratios() {
+        assert_eq!(parse_ratio("90%"), Ok(0.9));
+        assert_eq!(parse_ratio("0.5"), Ok(0.5));
+        assert!(parse_ratio("120%").is_err());
+    }
+}
