@@ -47,6 +47,16 @@ pub enum Entry {
     Opaque(String),
     /// A character device (no content).
     CharDevice(String),
+    /// A file whose name is raw bytes (need not be UTF-8).
+    RawName {
+        path: Vec<u8>,
+        size: u64,
+    },
+    /// A file whose path is carried by a PAX `path` record.
+    PaxPath {
+        path: String,
+        size: u64,
+    },
 }
 
 impl Entry {
@@ -318,6 +328,22 @@ fn append<W: Write>(b: &mut tar::Builder<W>, e: &Entry) -> io::Result<()> {
             io::empty(),
         ),
         Entry::CharDevice(p) => b.append_data(&mut header(tar::EntryType::Char, 0), p, io::empty()),
+        Entry::RawName { path, size } => {
+            use std::os::unix::ffi::OsStrExt;
+            let name = std::ffi::OsStr::from_bytes(path);
+            b.append_data(
+                &mut header(tar::EntryType::Regular, *size),
+                name,
+                io::repeat(0).take(*size),
+            )
+        }
+        Entry::PaxPath { path, size } => {
+            b.append_pax_extensions([("path", path.as_bytes())])?;
+            let mut h = header(tar::EntryType::Regular, *size);
+            h.set_path("pax-placeholder")?;
+            h.set_cksum();
+            b.append(&h, io::repeat(0).take(*size))
+        }
     }
 }
 
@@ -351,33 +377,34 @@ fn write_layer(
     dir: &Path,
     n: usize,
 ) -> io::Result<WrittenLayer> {
-    let tar_path = dir.join(format!("layer-{n}.tar"));
-    let (file, diff_id, _) = write_layer_tar(
-        layer,
-        HashWriter::new(BufWriter::new(File::create(&tar_path)?)),
-    )?
-    .finish();
-    file.into_inner().map_err(|e| e.into_error())?.sync_all()?;
-    let (blob_path, media_type) = match compression {
-        Compression::None => (tar_path.clone(), "application/vnd.oci.image.layer.v1.tar"),
+    // The tar streams straight into the compressor: nothing large is written twice.
+    let (blob_path, media_type, diff_id) = match compression {
+        Compression::None => {
+            let out = dir.join(format!("layer-{n}.tar"));
+            let (file, diff_id, _) =
+                write_layer_tar(layer, HashWriter::new(BufWriter::new(File::create(&out)?)))?
+                    .finish();
+            file.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+            (out, "application/vnd.oci.image.layer.v1.tar", diff_id)
+        }
         Compression::Gzip => {
             let out = dir.join(format!("layer-{n}.tar.gz"));
-            let mut enc = flate2::write::GzEncoder::new(
+            let enc = flate2::write::GzEncoder::new(
                 BufWriter::new(File::create(&out)?),
                 flate2::Compression::fast(),
             );
-            io::copy(&mut File::open(&tar_path)?, &mut enc)?;
+            let (enc, diff_id, _) = write_layer_tar(layer, HashWriter::new(enc))?.finish();
             enc.finish()?.flush()?;
-            (out, "application/vnd.oci.image.layer.v1.tar+gzip")
+            (out, "application/vnd.oci.image.layer.v1.tar+gzip", diff_id)
         }
         Compression::Zstd => {
             let out = dir.join(format!("layer-{n}.tar.zst"));
             let mut enc =
                 zstd::stream::write::Encoder::new(BufWriter::new(File::create(&out)?), 3)?;
             enc.include_checksum(true)?;
-            io::copy(&mut File::open(&tar_path)?, &mut enc)?;
+            let (enc, diff_id, _) = write_layer_tar(layer, HashWriter::new(enc))?.finish();
             enc.finish()?.flush()?;
-            (out, "application/vnd.oci.image.layer.v1.tar+zstd")
+            (out, "application/vnd.oci.image.layer.v1.tar+zstd", diff_id)
         }
         Compression::Estargz => {
             let out = dir.join(format!("layer-{n}.estargz"));
@@ -387,7 +414,6 @@ fn write_layer(
             let mut hw = HashWriter::new(io::sink());
             io::copy(&mut dec, &mut hw)?;
             let (_, d, _) = hw.finish();
-            fs::remove_file(&tar_path)?;
             let blob = hash_file(&out)?;
             return Ok(WrittenLayer {
                 blob,
@@ -396,9 +422,6 @@ fn write_layer(
             });
         }
     };
-    if blob_path != tar_path {
-        fs::remove_file(&tar_path)?;
-    }
     Ok(WrittenLayer {
         blob: hash_file(&blob_path)?,
         diff_id,

@@ -378,6 +378,10 @@ pub fn hex(bytes: &[u8]) -> String {
 
 const READ_BUFFER: usize = 1 << 20;
 
+/// Captured content kept from one layer at most (lockfiles and manifests are small;
+/// a crafted layer full of huge package.json files must not fill memory).
+const MAX_CAPTURED_PER_LAYER: u64 = 256 << 20;
+
 fn no_progress(_: u64) {}
 
 /// Scans a layer stored in `[start, start + len)` of a seekable file. An uncompressed
@@ -444,7 +448,9 @@ pub fn scan_read<R: Read>(
         Compression::Zstd => {
             let mut dec = zstd::stream::read::Decoder::new(chained)
                 .map_err(|e| ScanError(format!("zstd: {e}")))?;
-            dec.window_log_max(31)
+            // A 128 MiB window at most (zstd's default limit for decoding; `--long`
+            // uses 2^27): a crafted frame cannot make the decoder take gigabytes.
+            dec.window_log_max(27)
                 .map_err(|e| ScanError(format!("zstd: {e}")))?;
             walk_decoded(dec, opts, false)?
         }
@@ -513,6 +519,7 @@ fn walk<S: BlockSource>(
 ) -> Result<(LayerFiles, Vec<Captured>), ScanError> {
     let mut files = LayerFiles::default();
     let mut captured = Vec::new();
+    let mut captured_bytes = 0u64;
     let mut path = Vec::with_capacity(256);
     let mut link = Vec::with_capacity(256);
     loop {
@@ -545,9 +552,14 @@ fn walk<S: BlockSource>(
         };
         let size = if kind == EntryKind::File { size } else { 0 };
         files.push(&path, &link, size, kind).map_err(ScanError)?;
-        if kind == EntryKind::File && size <= opts.capture_limit && (opts.capture)(&path) {
+        if kind == EntryKind::File
+            && size <= opts.capture_limit
+            && captured_bytes + size <= MAX_CAPTURED_PER_LAYER
+            && (opts.capture)(&path)
+        {
             let mut data = Vec::new();
             walker.read_content(&mut data)?;
+            captured_bytes += size;
             captured.push(Captured {
                 path: path.clone(),
                 data,

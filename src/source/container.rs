@@ -15,6 +15,8 @@ use crate::layer::{self, normalize_path, Compression, LayerScan, ScanOptions};
 
 /// Metadata files (JSON) larger than this are refused rather than read into memory.
 pub const MAX_METADATA: u64 = 64 << 20;
+/// All metadata kept from a stream, at most.
+const MAX_STREAM_METADATA: u64 = 256 << 20;
 
 #[derive(Debug, Clone, Copy)]
 struct Member {
@@ -216,6 +218,7 @@ impl StreamContainer {
         let mut links: Vec<(String, String)> = Vec::new();
         let mut name = Vec::new();
         let mut any = false;
+        let mut kept = 0u64;
         loop {
             let (key, kind, size) = match walker.next_entry() {
                 Ok(Some(e)) => {
@@ -239,6 +242,13 @@ impl StreamContainer {
             let named_metadata =
                 key.ends_with(".json") || matches!(key.as_str(), "oci-layout" | "repositories");
             if (named_metadata || size <= 4096) && size <= MAX_METADATA {
+                kept += size;
+                if kept > MAX_STREAM_METADATA {
+                    return Err(Error::format(
+                        label,
+                        "more than 256 MiB of metadata files: not an image",
+                    ));
+                }
                 let mut data = Vec::new();
                 walker
                     .read_content(&mut data)
@@ -254,7 +264,7 @@ impl StreamContainer {
                     head.truncate(n);
                     let first = head.iter().find(|b| !b.is_ascii_whitespace());
                     if matches!(first, Some(b'{') | Some(b'[')) {
-                        if size > MAX_METADATA {
+                        if size > MAX_METADATA || kept + size > MAX_STREAM_METADATA {
                             return Ok(StreamBlob::TooBig);
                         }
                         r.read_to_end(&mut head)?;
@@ -269,6 +279,7 @@ impl StreamContainer {
                 .map_err(|e| Error::io(&place, e))?;
             match blob {
                 StreamBlob::Json(data) => {
+                    kept += data.len() as u64;
                     small.insert(key, data);
                 }
                 StreamBlob::Layer(scan) => {

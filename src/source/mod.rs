@@ -13,6 +13,7 @@ use std::path::Path;
 
 use oci_spec::image::{Descriptor, ImageIndex, ImageManifest, MediaType};
 use serde::Deserialize;
+use sha2::Digest as _;
 
 use crate::error::{Error, Result};
 use crate::layer::ScanOptions;
@@ -220,6 +221,20 @@ fn read_blob(c: &Container, d: &Descriptor, what: &str) -> Result<Option<Vec<u8>
                 data.len(),
                 d.size()
             ),
+        ));
+    }
+    // Metadata is read whole anyway: checking its digest costs nothing.
+    let digest = d.digest().to_string();
+    let actual = match digest.split_once(':') {
+        Some(("sha512", _)) => {
+            format!("sha512:{}", crate::layer::hex(&sha2::Sha512::digest(&data)))
+        }
+        _ => format!("sha256:{}", crate::layer::hex(&sha2::Sha256::digest(&data))),
+    };
+    if actual != digest {
+        return Err(Error::verify(
+            format!("{}: {name}", c.label()),
+            format!("{what} does not match its digest (it hashes to {actual})"),
         ));
     }
     Ok(Some(data))

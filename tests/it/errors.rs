@@ -34,6 +34,14 @@ fn largest_blob(layout: &Path) -> std::path::PathBuf {
     blobs.pop().unwrap()
 }
 
+/// Writes `data` as a blob of the layout; returns its digest.
+fn store(layout: &Path, data: &[u8]) -> String {
+    use sha2::Digest;
+    let hex = imgsize::layer::hex(&sha2::Sha256::digest(data));
+    fs::write(layout.join("blobs/sha256").join(&hex), data).unwrap();
+    format!("sha256:{hex}")
+}
+
 fn index_of(layout: &Path) -> serde_json::Value {
     serde_json::from_slice(&fs::read(layout.join("index.json")).unwrap()).unwrap()
 }
@@ -178,33 +186,48 @@ fn malformed_json_at_each_level() {
     );
     fs::write(l.join("index.json"), &index).unwrap();
 
-    // A manifest or config that is not JSON breaks its size too: check the message
-    // names the blob either way.
+    // A manifest that is not JSON, stored under its own digest (so that only the
+    // parse can fail).
     let m = manifest_blob(&l);
     let good = fs::read(&m).unwrap();
     let mut bad = good.clone();
     bad[0] = b'[';
-    fs::write(&m, &bad).unwrap();
+    let bad_digest = store(&l, &bad);
+    let mut index = index_of(&l);
+    let good_index = index.clone();
+    index["manifests"][0]["digest"] = serde_json::json!(bad_digest);
+    fs::write(l.join("index.json"), serde_json::to_vec(&index).unwrap()).unwrap();
     assert_error(
         &run(&["inspect", l.to_str().unwrap()]),
         &["manifest is not valid"],
     );
-    fs::write(&m, &good).unwrap();
+    fs::write(
+        l.join("index.json"),
+        serde_json::to_vec(&good_index).unwrap(),
+    )
+    .unwrap();
 
-    let manifest: serde_json::Value = serde_json::from_slice(&good).unwrap();
-    let cdigest = manifest["config"]["digest"]
-        .as_str()
-        .unwrap()
-        .trim_start_matches("sha256:")
-        .to_string();
-    let cpath = l.join("blobs/sha256").join(&cdigest);
-    let mut cfg = fs::read(&cpath).unwrap();
+    // A config that is not JSON, likewise.
+    let mut manifest: serde_json::Value = serde_json::from_slice(&good).unwrap();
+    let cdigest = manifest["config"]["digest"].as_str().unwrap().to_string();
+    let mut cfg = fs::read(
+        l.join("blobs/sha256")
+            .join(cdigest.trim_start_matches("sha256:")),
+    )
+    .unwrap();
     let n = cfg.len();
     cfg[n - 1] = b'!';
-    fs::write(&cpath, &cfg).unwrap();
+    let bad_config = store(&l, &cfg);
+    manifest["config"]["digest"] = serde_json::json!(bad_config);
+    let new_manifest = store(&l, &serde_json::to_vec(&manifest).unwrap());
+    let mut index = good_index.clone();
+    index["manifests"][0]["digest"] = serde_json::json!(new_manifest);
+    index["manifests"][0]["size"] = serde_json::json!(serde_json::to_vec(&manifest).unwrap().len());
+    fs::write(l.join("index.json"), serde_json::to_vec(&index).unwrap()).unwrap();
+    let short = &bad_config.trim_start_matches("sha256:")[..12];
     assert_error(
         &run(&["inspect", l.to_str().unwrap()]),
-        &[&cdigest[..12], "config is not valid JSON"],
+        &[short, "config is not valid JSON"],
     );
 
     // docker-archive: manifest.json broken.

@@ -7,6 +7,7 @@ mod dive;
 mod errors;
 mod findings;
 mod formats;
+mod hostile;
 mod inspect;
 mod node;
 
