@@ -46,6 +46,19 @@ pub fn scan_options(verify: bool) -> ScanOptions {
     }
 }
 
+/// Loads an image from a tar stream, as `imgsize inspect -` does with stdin.
+pub fn load_stream(input: impl std::io::Read, label: &str, opts: &LoadOptions) -> Result<Analysis> {
+    let scan = scan_options(opts.verify);
+    let quiet = |_: u64| {};
+    let image = source::open_stream(input, label, &opts.open, &scan, &quiet)?;
+    let scans = image
+        .layers
+        .iter()
+        .map(|l| image.container.scan_layer(&l.member, &scan, &quiet))
+        .collect::<Result<Vec<_>>>()?;
+    analysis::analyze(label, &image, scans, opts.verify)
+}
+
 /// Opens, scans (layers in parallel) and analyzes one image.
 pub fn load(input: &str, opts: &LoadOptions) -> Result<Analysis> {
     let scan = scan_options(opts.verify);

@@ -145,6 +145,21 @@ pub struct Image {
     pub container: Container,
 }
 
+/// Opens an image from a tar stream (`docker save` output or an OCI archive).
+pub fn open_stream(
+    input: impl std::io::Read,
+    label: &str,
+    opts: &OpenOptions,
+    scan: &ScanOptions,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Image> {
+    resolve(
+        Container::Stream(StreamContainer::read(input, label, scan, progress)?),
+        "archive",
+        opts,
+    )
+}
+
 /// Opens `input` (a path, or `-` for stdin).
 pub fn open(
     input: &str,
@@ -319,7 +334,8 @@ fn is_manifest(m: &MediaType) -> bool {
         || m.to_string() == "application/vnd.docker.distribution.manifest.v2+json"
 }
 
-fn parse_index(data: &[u8], place: &str) -> Result<ImageIndex> {
+/// Parses an image index (`index.json` or a nested index blob).
+pub fn parse_index(data: &[u8], place: &str) -> Result<ImageIndex> {
     let mut value: serde_json::Value = serde_json::from_slice(data)
         .map_err(|e| Error::format(place, format!("index is not valid JSON: {e}")))?;
     // Docker 25 can write `"manifests": null` for an image with nothing to list.

@@ -10,6 +10,7 @@ mod formats;
 mod hostile;
 mod inspect;
 mod node;
+mod regression;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

@@ -1,0 +1,36 @@
+//! Decompresses one gzip or zstd blob to nowhere with the decoders imgsize uses:
+//! the floor for scanning a compressed layer (scripts/bench-vs-dive.sh).
+//!
+//!   cargo run --release --example decompress -- BLOB
+
+use std::io::{self, BufReader, Read};
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let Some(path) = std::env::args().nth(1) else {
+        eprintln!("usage: decompress BLOB");
+        return ExitCode::from(2);
+    };
+    let run = || -> io::Result<u64> {
+        let mut f = BufReader::with_capacity(1 << 20, std::fs::File::open(&path)?);
+        let mut head = [0u8; 4];
+        f.read_exact(&mut head)?;
+        let chained = io::Cursor::new(head).chain(f);
+        let mut dec: Box<dyn Read> = if head.starts_with(&[0x1f, 0x8b]) {
+            Box::new(flate2::read::MultiGzDecoder::new(chained))
+        } else {
+            Box::new(zstd::stream::read::Decoder::new(chained)?)
+        };
+        io::copy(&mut dec, &mut io::sink())
+    };
+    match run() {
+        Ok(n) => {
+            println!("{n}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("decompress: {path}: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
