@@ -76,7 +76,7 @@ echo "|---|---:|---:|---:|---:|---:|"
 row "docker-archive, $bytes, $files files, uncompressed" "$docker" "$docker"
 row "gzip layers (imgsize: OCI archive; dive: same layers, crane tarball)" "$ocigz" "$crane"
 row "zstd layers (Docker 25 tarball)" "$zstd" "$zstd"
-row "$big files in one layer" "$million" "$million"
+row "$big files in one layer (imgsize only)" "$million" -
 row "200 whiteouts over $files files" "$whiteouts" "$whiteouts"
 row "stdin vs file (docker-archive)" "$docker" - stdin
 

@@ -106,6 +106,20 @@ fn category_map(w: &Waste) -> BTreeMap<String, u64> {
     m
 }
 
+/// Every key of either map with its bytes on each side (0 where absent).
+fn pair_up(a: &BTreeMap<String, u64>, b: &BTreeMap<String, u64>) -> Vec<(String, u64, u64)> {
+    let keys: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+    keys.into_iter()
+        .map(|k| {
+            (
+                k.clone(),
+                a.get(k).copied().unwrap_or(0),
+                b.get(k).copied().unwrap_or(0),
+            )
+        })
+        .collect()
+}
+
 fn delta(a: u64, b: u64) -> i128 {
     i128::from(b) - i128::from(a)
 }
@@ -120,22 +134,13 @@ pub fn compare(
     top: usize,
 ) -> Diff {
     let (ca, cb) = (category_map(wa), category_map(wb));
-    let mut categories: Vec<CategoryPair> = ca
-        .keys()
-        .chain(cb.keys())
-        .collect::<std::collections::BTreeSet<_>>()
+    let mut categories: Vec<CategoryPair> = pair_up(&ca, &cb)
         .into_iter()
-        .map(|c| {
-            let (x, y) = (
-                ca.get(c).copied().unwrap_or(0),
-                cb.get(c).copied().unwrap_or(0),
-            );
-            CategoryPair {
-                category: c.clone(),
-                a_bytes: x,
-                b_bytes: y,
-                delta_bytes: delta(x, y),
-            }
+        .map(|(category, a_bytes, b_bytes)| CategoryPair {
+            category,
+            a_bytes,
+            b_bytes,
+            delta_bytes: delta(a_bytes, b_bytes),
         })
         .collect();
     categories.sort_by(|x, y| {
@@ -144,30 +149,20 @@ pub fn compare(
             .then_with(|| x.category.cmp(&y.category))
     });
 
-    let folder_map = |x: &Analysis| -> HashMap<String, u64> {
+    let folder_map = |x: &Analysis| -> BTreeMap<String, u64> {
         let u = x.model.usage();
         paths::folders(&x.model, &u, depth)
             .into_iter()
             .map(|p| (p.path, p.bytes))
             .collect()
     };
-    let (fa, fb) = (folder_map(a), folder_map(b));
-    let mut folders: Vec<Pair> = fa
-        .keys()
-        .chain(fb.keys())
-        .collect::<std::collections::BTreeSet<_>>()
+    let mut folders: Vec<Pair> = pair_up(&folder_map(a), &folder_map(b))
         .into_iter()
-        .map(|p| {
-            let (x, y) = (
-                fa.get(p).copied().unwrap_or(0),
-                fb.get(p).copied().unwrap_or(0),
-            );
-            Pair {
-                path: p.clone(),
-                a_bytes: x,
-                b_bytes: y,
-                delta_bytes: delta(x, y),
-            }
+        .map(|(path, a_bytes, b_bytes)| Pair {
+            path,
+            a_bytes,
+            b_bytes,
+            delta_bytes: delta(a_bytes, b_bytes),
         })
         .filter(|p| p.delta_bytes != 0)
         .collect();

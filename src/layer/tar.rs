@@ -639,37 +639,27 @@ mod tests {
         assert!(w.next_entry().unwrap().is_none());
     }
 
+    /// Walks to the end; true if the walk failed rather than ending.
+    fn fails<S: BlockSource>(mut w: TarWalker<S>) -> bool {
+        loop {
+            match w.next_entry() {
+                Ok(Some(_)) => {}
+                Ok(None) => return false,
+                Err(_) => return true,
+            }
+        }
+    }
+
     #[test]
     fn truncation_is_an_error() {
         let data = build(&[("a", &[1u8; 3000]), ("b", b"x")]);
         for cut in [100usize, 600, 2000] {
             let part = data[..cut].to_vec();
-            let mut w = TarWalker::new(StreamSource::new(Cursor::new(part.clone())));
-            let mut failed = false;
-            loop {
-                match w.next_entry() {
-                    Ok(Some(_)) => {}
-                    Ok(None) => break,
-                    Err(_) => {
-                        failed = true;
-                        break;
-                    }
-                }
-            }
-            assert!(failed, "cut at {cut} went unnoticed");
-            let mut s = TarWalker::new(SectionSource::new(Cursor::new(part), 0, cut as u64, 4096));
-            let mut failed = false;
-            loop {
-                match s.next_entry() {
-                    Ok(Some(_)) => {}
-                    Ok(None) => break,
-                    Err(_) => {
-                        failed = true;
-                        break;
-                    }
-                }
-            }
-            assert!(failed, "cut at {cut} went unnoticed (section)");
+            let stream = TarWalker::new(StreamSource::new(Cursor::new(part.clone())));
+            assert!(fails(stream), "cut at {cut} went unnoticed");
+            let section =
+                TarWalker::new(SectionSource::new(Cursor::new(part), 0, cut as u64, 4096));
+            assert!(fails(section), "cut at {cut} went unnoticed (section)");
         }
     }
 
