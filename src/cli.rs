@@ -215,12 +215,14 @@ pub fn emit(text: &str) -> Result<(), Error> {
 
 /// Runs a parsed command line; the exit code on success, an error otherwise.
 pub fn run(cli: Cli) -> Result<ExitCode, Error> {
+    crate::timings::start();
     match cli.command {
         Command::Inspect(args) => {
             let ignore = crate::analysis::waste::ignore_set(&args.ignore)
                 .map_err(|m| Error::usage("--ignore", m))?;
             let analysis = crate::load(&args.input, &args.image.load_options())?;
             let waste = analysis.waste(&ignore);
+            crate::timings::mark("findings");
             let report = InspectReport::build(
                 &analysis,
                 &waste,
@@ -233,6 +235,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
                 Format::Json => crate::report::to_json(&report),
                 _ => report.render_table(),
             };
+            crate::timings::mark("report");
             emit(&text)?;
             Ok(ExitCode::SUCCESS)
         }

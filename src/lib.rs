@@ -59,6 +59,40 @@ pub fn load_stream(input: impl std::io::Read, label: &str, opts: &LoadOptions) -
     analysis::analyze(label, &image, scans, opts.verify)
 }
 
+/// With `IMGSIZE_TIMINGS` set, [`timings::mark`] prints to stderr when each phase
+/// ended and the memory held then (for profiling; see BENCHMARKS.md).
+pub mod timings {
+    use std::sync::OnceLock;
+    use std::time::Instant;
+
+    static START: OnceLock<Option<Instant>> = OnceLock::new();
+
+    /// Starts the clock (when `IMGSIZE_TIMINGS` is set); later marks are relative to it.
+    pub fn start() {
+        START.get_or_init(|| std::env::var_os("IMGSIZE_TIMINGS").map(|_| Instant::now()));
+    }
+
+    pub fn mark(phase: &str) {
+        let Some(Some(start)) = START.get() else {
+            return;
+        };
+        let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+        let field = |name: &str| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix(name))
+                .map(|v| v.trim().to_string())
+                .unwrap_or_default()
+        };
+        eprintln!(
+            "imgsize: {:>8.1} ms  {phase:<16} rss {:>11}  peak {:>11}",
+            start.elapsed().as_secs_f64() * 1000.0,
+            field("VmRSS:"),
+            field("VmHWM:")
+        );
+    }
+}
+
 /// Opens, scans (layers in parallel) and analyzes one image.
 pub fn load(input: &str, opts: &LoadOptions) -> Result<Analysis> {
     let scan = scan_options(opts.verify);
@@ -79,6 +113,7 @@ pub fn load(input: &str, opts: &LoadOptions) -> Result<Analysis> {
         }
     };
     let image = source::open(input, &opts.open, &scan, &tick)?;
+    timings::mark("opened");
     // A blob whose size disagrees with its descriptor is a truncated or replaced
     // download: say so before reading it.
     for (i, l) in image.layers.iter().enumerate() {
@@ -109,5 +144,6 @@ pub fn load(input: &str, opts: &LoadOptions) -> Result<Analysis> {
         b.finish_and_clear();
     }
     let scans = scans.into_iter().collect::<Result<Vec<_>>>()?;
+    timings::mark("layers scanned");
     analysis::analyze(input, &image, scans, opts.verify)
 }

@@ -1,5 +1,7 @@
 //! Turning bytes from the image (paths, instructions) into text that is safe to print.
 
+use std::borrow::Cow;
+
 /// A path for output: valid UTF-8 is kept; invalid bytes become `\xNN`, control
 /// characters are escaped, so a name can never break a table row or a JSON line.
 pub fn path_text(bytes: &[u8]) -> String {
@@ -17,6 +19,15 @@ pub fn path_text(bytes: &[u8]) -> String {
         }
     }
     out
+}
+
+/// [`path_text`] without a copy for the common case: valid UTF-8 with nothing to
+/// escape is borrowed as it is.
+pub fn path_str(bytes: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(s) if !s.chars().any(char::is_control) => Cow::Borrowed(s),
+        _ => Cow::Owned(path_text(bytes)),
+    }
 }
 
 /// Collapses runs of white space (instructions span lines) and cuts to `max` chars.
@@ -41,6 +52,15 @@ mod tests {
         assert_eq!(path_text(b"/a\xffb"), "/a\\xffb");
         assert_eq!(path_text(b"/a\nb"), "/a\\nb");
         assert_eq!(path_text("/caf\u{e9}".as_bytes()), "/caf\u{e9}");
+        for p in [
+            &b"/app/ok.js"[..],
+            b"/a\xffb",
+            b"/a\nb",
+            "/caf\u{e9}\u{85}".as_bytes(),
+        ] {
+            assert_eq!(path_str(p), path_text(p));
+        }
+        assert!(matches!(path_str(b"/app/ok.js"), Cow::Borrowed(_)));
     }
 
     #[test]

@@ -136,7 +136,14 @@ pub fn analyze(
             }
         }
     }
-    let model = FsModel::build(scans.iter().map(|s| &s.files)).map_err(|e| {
+    // dive's figures need only the layers' entries: compute them beside the model.
+    let files: Vec<_> = scans.iter().map(|s| &s.files).collect();
+    let (model, dive) = rayon::join(
+        || FsModel::build(files.iter().copied()),
+        || dive::figures(&files, DIVE_TOP),
+    );
+    crate::timings::mark("model and dive");
+    let model = model.map_err(|e| {
         let r = image
             .layers
             .get(e.layer)
@@ -147,8 +154,6 @@ pub fn analyze(
             e.msg,
         )
     })?;
-    let files: Vec<_> = scans.iter().map(|s| &s.files).collect();
-    let dive = dive::figures(&files, DIVE_TOP);
     let layer_facts = files.iter().map(|f| waste::LayerFacts::of(f)).collect();
     let hist = history::per_layer(&image.config.history, image.layers.len());
     let layers = image

@@ -14,7 +14,7 @@ use serde::Serialize;
 use crate::fs::tree::{NodeId, ROOT};
 use crate::fs::{FsModel, NodeKind};
 use crate::layer::Captured;
-use crate::text::path_text;
+use crate::text::path_str;
 
 /// A path-based waste category.
 pub struct Rule {
@@ -468,7 +468,7 @@ pub fn analyze(ctx: &Context) -> Waste {
     let mut in_dev = vec![false; m.tree.len()];
     let mut hits = Vec::new();
     let mut seen_rules = vec![false; RULES.len()];
-    for &n in &usage.order {
+    usage.for_each_path(m, |n, abs| {
         let parent_dev = m
             .tree
             .parent(n)
@@ -476,21 +476,19 @@ pub fn analyze(ctx: &Context) -> Waste {
             .unwrap_or(false);
         in_dev[n as usize] = parent_dev || dev_root[n as usize];
         if !usage.owner[n as usize] || n == ROOT {
-            continue;
+            return;
         }
         let Some((bytes, layer)) = m.content_of(n) else {
-            continue;
+            return;
         };
-        let raw = m.tree.path(&m.names, n);
-        let mut abs = Vec::with_capacity(raw.len() + 1);
-        abs.push(b'/');
-        abs.extend_from_slice(&raw);
-        let text = path_text(&raw);
-        if !ctx.ignore.is_empty() && ctx.ignore.is_match(format!("/{text}")) {
-            continue;
+        // `--ignore` globs see the path with its leading `/`, the rules without.
+        let abs_text = path_str(abs);
+        if !ctx.ignore.is_empty() && ctx.ignore.is_match(abs_text.as_ref()) {
+            return;
         }
+        let text = &abs_text[1..];
         let mut flagged = false;
-        set.matches_into(&text, &mut hits);
+        set.matches_into(text, &mut hits);
         seen_rules.iter_mut().for_each(|s| *s = false);
         for &h in &hits {
             let r = owners[h];
@@ -500,7 +498,7 @@ pub fn analyze(ctx: &Context) -> Waste {
             seen_rules[r] = true;
             // TypeScript sources: `.d.ts` declarations ship with packages and are not
             // the project's sources; `.ts` inside node_modules belongs to packages.
-            if RULES[r].category == "typescript" && is_package_typing(&text) {
+            if RULES[r].category == "typescript" && is_package_typing(text) {
                 continue;
             }
             accs[r].add(bytes, layer as usize, n);
@@ -513,7 +511,7 @@ pub fn analyze(ctx: &Context) -> Waste {
         if flagged {
             flagged_visible += bytes;
         }
-    }
+    });
 
     let name = |i: usize| {
         ctx.instructions

@@ -316,6 +316,9 @@ impl FsModel {
 
     pub fn path_string(&self, node: NodeId) -> String {
         let p = self.tree.path(&self.names, node);
+        if p.is_empty() {
+            return "/".into();
+        }
         format!("/{}", crate::text::path_text(&p))
     }
 
@@ -324,8 +327,8 @@ impl FsModel {
     /// its content is counted under (the first path met that refers to it).
     pub fn usage(&self) -> Usage {
         let mut order = Vec::new();
-        let mut depth = vec![0u16; self.tree.len()];
-        let mut stack = vec![(ROOT, 0u16)];
+        let mut depth = vec![0u32; self.tree.len()];
+        let mut stack = vec![(ROOT, 0u32)];
         while let Some((n, d)) = stack.pop() {
             order.push(n);
             depth[n as usize] = d;
@@ -403,11 +406,36 @@ pub struct Usage {
     /// Alive nodes, parents before children.
     pub order: Vec<NodeId>,
     /// Depth by node id (root 0).
-    pub depth: Vec<u16>,
+    pub depth: Vec<u32>,
     /// Subtree totals by node id.
     pub totals: Vec<Total>,
     /// By node id: this file is where its content is counted.
     pub owner: Vec<bool>,
+}
+
+impl Usage {
+    /// Calls `f` on every alive node, parents before children, with its path (`/` for
+    /// the root, `/usr/lib/x` below it). The path is built as the walk goes: nothing
+    /// is allocated per node, which matters with a million files.
+    pub fn for_each_path(&self, model: &FsModel, mut f: impl FnMut(NodeId, &[u8])) {
+        let mut path = Vec::with_capacity(256);
+        path.push(b'/');
+        // ends[d]: where the path of the current node at depth d ends.
+        let mut ends = vec![1usize];
+        for &n in &self.order {
+            let d = self.depth[n as usize] as usize;
+            if d > 0 {
+                path.truncate(ends[d - 1]);
+                if d > 1 {
+                    path.push(b'/');
+                }
+                path.extend_from_slice(model.names.name(model.tree.name(n)));
+                ends.resize(d + 1, 0);
+                ends[d] = path.len();
+            }
+            f(n, &path);
+        }
+    }
 }
 
 #[cfg(test)]
@@ -536,6 +564,12 @@ mod tests {
         ]);
         let m = FsModel::build([&l0]).unwrap();
         let u = m.usage();
+        let mut paths = Vec::new();
+        u.for_each_path(&m, |n, p| paths.push((n, p.to_vec())));
+        for (n, p) in &paths {
+            assert_eq!(p, m.path_string(*n).as_bytes());
+        }
+        assert_eq!(paths.len(), 8); // /, usr, usr/lib, a, b, etc, etc/c, etc/h
         assert_eq!(u.totals[ROOT as usize].bytes, 16);
         assert_eq!(u.totals[ROOT as usize].files, 3);
         let usr = m.tree.lookup(&m.names, b"usr").unwrap();

@@ -5,7 +5,10 @@
 //! revives the same node, so a node id always names the same path. An alive node's
 //! parent is always alive.
 
-use rustc_hash::FxHashMap;
+use std::hash::BuildHasher;
+
+use hashbrown::HashTable;
+use rustc_hash::{FxBuildHasher, FxHashMap};
 
 /// An interned path component.
 pub type Sym = u32;
@@ -14,32 +17,65 @@ pub type NodeId = u32;
 pub const ROOT: NodeId = 0;
 const NONE: u32 = u32::MAX;
 
-/// Path components, stored once each.
-#[derive(Default)]
+/// Path components, stored once each, back to back in one buffer: a million names
+/// cost their bytes plus about 20 bytes each, and no allocation of their own.
 pub struct Interner {
-    map: FxHashMap<Box<[u8]>, Sym>,
-    names: Vec<Box<[u8]>>,
+    bytes: Vec<u8>,
+    /// `ends[s]` is where name `s` ends in `bytes`; it starts where `s - 1` ends.
+    ends: Vec<usize>,
+    table: HashTable<Sym>,
+    hasher: FxBuildHasher,
+}
+
+impl Default for Interner {
+    fn default() -> Self {
+        Interner {
+            bytes: Vec::new(),
+            ends: Vec::new(),
+            table: HashTable::new(),
+            hasher: FxBuildHasher,
+        }
+    }
 }
 
 impl Interner {
     pub fn intern(&mut self, name: &[u8]) -> Sym {
-        if let Some(&s) = self.map.get(name) {
+        let hash = self.hasher.hash_one(name);
+        let (bytes, ends) = (&self.bytes, &self.ends);
+        let get = |s: Sym| span(bytes, ends, s);
+        if let Some(&s) = self.table.find(hash, |&s| get(s) == name) {
             return s;
         }
-        let s = self.names.len() as Sym;
-        let boxed: Box<[u8]> = name.into();
-        self.names.push(boxed.clone());
-        self.map.insert(boxed, s);
+        let s = self.ends.len() as Sym;
+        self.bytes.extend_from_slice(name);
+        self.ends.push(self.bytes.len());
+        let (bytes, ends, hasher) = (&self.bytes, &self.ends, &self.hasher);
+        self.table
+            .insert_unique(hash, s, |&t| hasher.hash_one(span(bytes, ends, t)));
         s
     }
 
     pub fn get(&self, name: &[u8]) -> Option<Sym> {
-        self.map.get(name).copied()
+        let hash = self.hasher.hash_one(name);
+        self.table.find(hash, |&s| self.name(s) == name).copied()
     }
 
     pub fn name(&self, s: Sym) -> &[u8] {
-        &self.names[s as usize]
+        span(&self.bytes, &self.ends, s)
     }
+
+    /// Heap bytes held, for memory accounting.
+    pub fn heap_bytes(&self) -> usize {
+        self.bytes.capacity()
+            + self.ends.capacity() * std::mem::size_of::<usize>()
+            + self.table.capacity() * (std::mem::size_of::<Sym>() + 1)
+    }
+}
+
+fn span<'a>(bytes: &'a [u8], ends: &[usize], s: Sym) -> &'a [u8] {
+    let s = s as usize;
+    let start = if s == 0 { 0 } else { ends[s - 1] };
+    &bytes[start..ends[s]]
 }
 
 struct Node<T> {

@@ -483,13 +483,20 @@ fn cstr(field: &[u8]) -> &[u8] {
 
 fn check_checksum(h: &[u8; 512]) -> Result<(), String> {
     let stored = parse_octal(&h[148..156]).map_err(|m| format!("checksum field: {m}"))?;
-    let mut unsigned: u64 = 0;
-    let mut signed: i64 = 0;
-    for (i, &b) in h.iter().enumerate() {
-        let b = if (148..156).contains(&i) { b' ' } else { b };
-        unsigned += u64::from(b);
-        signed += i64::from(b as i8);
-    }
+    // The checksum is computed with its own field read as eight spaces, over the
+    // bytes taken as unsigned (POSIX) or, by some old tars, as signed. Both come from
+    // one branch-free pass: the signed sum is the unsigned one less 256 for each byte
+    // of 128 or more. This runs once per entry, tens of thousands of times per layer.
+    let sums = |bytes: &[u8]| {
+        let unsigned: u32 = bytes.iter().map(|&b| u32::from(b)).sum();
+        let high: u32 = bytes.iter().map(|&b| u32::from(b >> 7)).sum();
+        (i64::from(unsigned), i64::from(high))
+    };
+    let (all, all_high) = sums(h);
+    let (field, field_high) = sums(&h[148..156]);
+    let unsigned = all - field + 8 * i64::from(b' ');
+    let signed = unsigned - 256 * (all_high - field_high);
+    let unsigned = unsigned as u64;
     if stored == unsigned || stored as i64 == signed {
         Ok(())
     } else {
@@ -498,15 +505,14 @@ fn check_checksum(h: &[u8; 512]) -> Result<(), String> {
 }
 
 fn parse_octal(field: &[u8]) -> Result<u64, String> {
-    let s = cstr(field);
-    let s: Vec<u8> = s.iter().copied().filter(|b| *b != b' ').collect();
-    if s.is_empty() {
-        return Ok(0);
-    }
     let mut v: u64 = 0;
-    for &b in &s {
+    for &b in cstr(field).iter().filter(|&&b| b != b' ') {
         if !(b'0'..=b'7').contains(&b) {
-            return Err(format!("'{}' is not octal", String::from_utf8_lossy(&s)));
+            let shown: Vec<u8> = cstr(field).iter().copied().filter(|&b| b != b' ').collect();
+            return Err(format!(
+                "'{}' is not octal",
+                String::from_utf8_lossy(&shown)
+            ));
         }
         v = v
             .checked_mul(8)
@@ -669,6 +675,39 @@ mod tests {
         data[10] ^= 0x55;
         let mut w = TarWalker::new(StreamSource::new(Cursor::new(data)));
         assert!(matches!(w.next_entry(), Err(TarError::Format { .. })));
+    }
+
+    #[test]
+    fn checksums_unsigned_and_signed() {
+        // Blocks with bytes above 127, so the two sums differ; each is accepted when
+        // stored, anything else is not.
+        for seed in 0..64u32 {
+            let mut h = [0u8; 512];
+            for (i, b) in h.iter_mut().enumerate() {
+                *b = (((i as u32).wrapping_mul(2_654_435_761) ^ seed.wrapping_mul(40_503)) >> 11)
+                    as u8;
+            }
+            let naive = |h: &[u8; 512], signed: bool| -> i64 {
+                h.iter()
+                    .enumerate()
+                    .map(|(i, &b)| match i {
+                        148..156 => 32,
+                        _ if signed => i64::from(b as i8),
+                        _ => i64::from(b),
+                    })
+                    .sum()
+            };
+            for signed in [false, true] {
+                let want = naive(&h, signed);
+                if want < 0 {
+                    continue;
+                }
+                h[148..156].copy_from_slice(format!("{want:06o}\0 ").as_bytes());
+                assert!(check_checksum(&h).is_ok(), "seed {seed}, signed {signed}");
+                h[148..156].copy_from_slice(format!("{:06o}\0 ", want + 1).as_bytes());
+                assert!(check_checksum(&h).is_err(), "seed {seed}, signed {signed}");
+            }
+        }
     }
 
     #[test]
