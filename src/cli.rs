@@ -200,6 +200,7 @@ impl ImageArgs {
             },
             verify: self.verify,
             progress: !self.no_progress,
+            ignore: globset::GlobSet::empty(),
         }
     }
 }
@@ -220,12 +221,14 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
         Command::Inspect(args) => {
             let ignore = crate::analysis::waste::ignore_set(&args.ignore)
                 .map_err(|m| Error::usage("--ignore", m))?;
-            let analysis = crate::load(&args.input, &args.image.load_options())?;
-            let waste = analysis.waste(&ignore);
-            crate::timings::mark("findings");
+            let opts = LoadOptions {
+                ignore,
+                ..args.image.load_options()
+            };
+            let analysis = crate::load(&args.input, &opts)?;
             let report = InspectReport::build(
                 &analysis,
-                &waste,
+                &analysis.waste,
                 ViewOptions {
                     depth: args.depth,
                     top: args.top,
@@ -375,16 +378,19 @@ fn run_check(args: CheckArgs) -> Result<ExitCode, Error> {
     let budget = settings.budget.clone();
     let ignore = crate::analysis::waste::ignore_set(&args.ignore)
         .map_err(|m| Error::usage("--ignore", m))?;
-    let opts = args.image.load_options();
+    let opts = LoadOptions {
+        ignore,
+        ..args.image.load_options()
+    };
     let base = baseline
         .as_ref()
         .map(|p| baseline_bytes(p, &opts))
         .transpose()?;
     let analysis = crate::load(&args.input, &opts)?;
-    let waste = analysis.waste(&ignore);
-    let rules = budget::check(&budget, &analysis, &waste, base)
-        .map_err(|m| Error::usage(&args.input, m))?;
-    let report = CheckReport::build(&args.input, ImageFigures::of(&analysis, &waste), rules);
+    let waste = &analysis.waste;
+    let rules =
+        budget::check(&budget, &analysis, waste, base).map_err(|m| Error::usage(&args.input, m))?;
+    let report = CheckReport::build(&args.input, ImageFigures::of(&analysis, waste), rules);
     let mut text = match args.format {
         CheckFormat::Text => report.render_text(),
         CheckFormat::Json => crate::report::to_json(&report),
@@ -426,14 +432,17 @@ fn run_diff(args: DiffArgs) -> Result<ExitCode, Error> {
         .transpose()?;
     let ignore = crate::analysis::waste::ignore_set(&args.ignore)
         .map_err(|m| Error::usage("--ignore", m))?;
-    let opts = args.image.load_options();
+    let opts = LoadOptions {
+        ignore,
+        ..args.image.load_options()
+    };
     let (a, b) = rayon::join(
         || crate::load(&args.a, &opts),
         || crate::load(&args.b, &opts),
     );
     let (a, b) = (a?, b?);
-    let (wa, wb) = (a.waste(&ignore), b.waste(&ignore));
-    let diff = crate::analysis::diff::compare(&a, &wa, &b, &wb, args.depth, args.top);
+    let (wa, wb) = (&a.waste, &b.waste);
+    let diff = crate::analysis::diff::compare(&a, wa, &b, wb, args.depth, args.top);
     let instructions = Instructions {
         a: a.layers.iter().map(|l| l.instruction.clone()).collect(),
         b: b.layers.iter().map(|l| l.instruction.clone()).collect(),
@@ -441,8 +450,8 @@ fn run_diff(args: DiffArgs) -> Result<ExitCode, Error> {
     let report = DiffReport::build(
         &args.a,
         &args.b,
-        ImageFigures::of(&a, &wa),
-        ImageFigures::of(&b, &wb),
+        ImageFigures::of(&a, wa),
+        ImageFigures::of(&b, wb),
         diff,
         args.depth,
         instructions,

@@ -35,6 +35,8 @@ pub struct LoadOptions {
     pub verify: bool,
     /// Show a progress bar when stderr is a terminal.
     pub progress: bool,
+    /// Paths (with a leading `/`) the findings leave out.
+    pub ignore: globset::GlobSet,
 }
 
 /// Small files whose content the analysis reads, and how large they may be.
@@ -56,7 +58,7 @@ pub fn load_stream(input: impl std::io::Read, label: &str, opts: &LoadOptions) -
         .iter()
         .map(|l| image.container.scan_layer(&l.member, &scan, &quiet))
         .collect::<Result<Vec<_>>>()?;
-    analysis::analyze(label, &image, scans, opts.verify)
+    analysis::analyze(label, &image, scans, opts.verify, &opts.ignore)
 }
 
 /// With `IMGSIZE_TIMINGS` set, [`timings::mark`] prints to stderr when each phase
@@ -145,5 +147,5 @@ pub fn load(input: &str, opts: &LoadOptions) -> Result<Analysis> {
     }
     let scans = scans.into_iter().collect::<Result<Vec<_>>>()?;
     timings::mark("layers scanned");
-    analysis::analyze(input, &image, scans, opts.verify)
+    analysis::analyze(input, &image, scans, opts.verify, &opts.ignore)
 }

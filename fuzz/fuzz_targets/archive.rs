@@ -7,9 +7,8 @@ fuzz_target!(|data: &[u8]| {
     let opts = imgsize::LoadOptions::default();
     if let Ok(a) = imgsize::load_stream(data, "fuzz", &opts) {
         assert_eq!(a.layer_bytes(), a.final_bytes() + a.hidden_bytes());
-        let waste = a.waste(&globset::GlobSet::empty());
         let view = imgsize::report::inspect::ViewOptions { depth: 2, top: 5 };
-        let report = imgsize::report::inspect::InspectReport::build(&a, &waste, view);
+        let report = imgsize::report::inspect::InspectReport::build(&a, &a.waste, view);
         let _ = report.render_table();
         let _ = imgsize::report::to_json(&report);
     }

@@ -95,20 +95,17 @@ fn sized(rule: &str, actual: u64, limit: u64) -> RuleResult {
 
 /// The final filesystem's files: (path with a leading `/`, bytes).
 fn final_files(a: &Analysis) -> Vec<(String, u64)> {
-    let u = a.model.usage();
-    u.order
-        .iter()
-        .filter(|&&n| u.owner[n as usize])
-        .map(|&n| {
-            (
-                format!(
-                    "/{}",
-                    crate::text::path_text(&a.model.tree.path(&a.model.names, n))
-                ),
+    let u = &a.usage;
+    let mut out = Vec::new();
+    u.for_each_path(&a.model, |n, path| {
+        if u.owner[n as usize] {
+            out.push((
+                crate::text::path_str(path).into_owned(),
                 u.totals[n as usize].bytes,
-            )
-        })
-        .collect()
+            ));
+        }
+    });
+    out
 }
 
 fn matcher(glob: &str) -> Result<GlobMatcher, String> {

@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::waste::Waste;
 use super::{paths, Analysis};
 use crate::fs::NodeKind;
-use crate::text::path_text;
+use crate::text::path_str;
 
 /// Bytes of one path (or category) on each side.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -83,18 +83,16 @@ pub struct Diff {
 
 /// Every final file's bytes by path (`/`-prefixed).
 fn file_map(a: &Analysis) -> HashMap<String, u64> {
-    let usage = a.model.usage();
+    let usage = &a.usage;
     let mut out = HashMap::new();
-    for &n in &usage.order {
+    usage.for_each_path(&a.model, |n, path| {
         if usage.owner[n as usize] {
-            let p = format!("/{}", path_text(&a.model.tree.path(&a.model.names, n)));
-            out.insert(p, usage.totals[n as usize].bytes);
+            out.insert(path_str(path).into_owned(), usage.totals[n as usize].bytes);
         } else if a.model.tree.data(n).kind == NodeKind::File {
             // A hardlink's second name: 0 bytes here, as in the totals.
-            let p = format!("/{}", path_text(&a.model.tree.path(&a.model.names, n)));
-            out.entry(p).or_insert(0);
+            out.entry(path_str(path).into_owned()).or_insert(0);
         }
-    }
+    });
     out
 }
 
@@ -150,8 +148,7 @@ pub fn compare(
     });
 
     let folder_map = |x: &Analysis| -> BTreeMap<String, u64> {
-        let u = x.model.usage();
-        paths::folders(&x.model, &u, depth)
+        paths::folders(&x.model, &x.usage, depth)
             .into_iter()
             .map(|p| (p.path, p.bytes))
             .collect()

@@ -8,7 +8,7 @@ pub mod paths;
 pub mod waste;
 
 use crate::error::{Error, Result};
-use crate::fs::FsModel;
+use crate::fs::{FsModel, Usage};
 use crate::layer::{Captured, Compression, LayerScan};
 use crate::source::{History, Image};
 
@@ -46,7 +46,11 @@ pub struct Analysis {
     pub history: Vec<History>,
     pub layers: Vec<LayerInfo>,
     pub model: FsModel,
+    /// The final filesystem walked once: subtree totals, depths, where each content counts.
+    pub usage: Usage,
     pub dive: dive::DiveFigures,
+    /// Waste findings and hints (paths matching `--ignore` left out).
+    pub waste: waste::Waste,
     /// Small files kept during the scan, with the layer they came from.
     pub captured: Vec<(usize, Captured)>,
     /// What each layer's tar brought (for the hints).
@@ -71,19 +75,6 @@ impl Analysis {
         self.layers.iter().map(|l| l.compressed_bytes).sum()
     }
 
-    /// Waste findings and hints; paths matching `ignore` are left out.
-    pub fn waste(&self, ignore: &globset::GlobSet) -> waste::Waste {
-        let instructions: Vec<String> = self.layers.iter().map(|l| l.instruction.clone()).collect();
-        waste::analyze(&waste::Context {
-            model: &self.model,
-            instructions: &instructions,
-            captured: &self.captured,
-            user: self.user.as_deref(),
-            layer_facts: &self.layer_facts,
-            ignore,
-        })
-    }
-
     /// The instruction of layer `i`, shortened for tables.
     pub fn instruction(&self, i: usize) -> &str {
         self.layers
@@ -96,12 +87,14 @@ impl Analysis {
 /// How many inefficient paths of dive's to keep.
 pub const DIVE_TOP: usize = 20;
 
-/// Checks the scans against the image's descriptors, then builds the model.
+/// Checks the scans against the image's descriptors, then builds the model, the
+/// findings and dive's figures.
 pub fn analyze(
     input: &str,
     image: &Image,
     scans: Vec<LayerScan>,
     verify: bool,
+    ignore: &globset::GlobSet,
 ) -> Result<Analysis> {
     for (i, (r, s)) in image.layers.iter().zip(&scans).enumerate() {
         let place = format!("{}: layer {i} ({})", image.container.label(), r.member);
@@ -136,14 +129,58 @@ pub fn analyze(
             }
         }
     }
-    // dive's figures need only the layers' entries: compute them beside the model.
+    // What the findings need besides the model: small files kept by the scans, what
+    // each layer brought, and each layer's instruction.
+    let mut scans = scans;
+    let captured: Vec<(usize, Captured)> = scans
+        .iter_mut()
+        .enumerate()
+        .flat_map(|(i, s)| {
+            std::mem::take(&mut s.captured)
+                .into_iter()
+                .map(move |c| (i, c))
+        })
+        .collect();
     let files: Vec<_> = scans.iter().map(|s| &s.files).collect();
-    let (model, dive) = rayon::join(
-        || FsModel::build(files.iter().copied()),
-        || dive::figures(&files, DIVE_TOP),
+    let layer_facts: Vec<waste::LayerFacts> =
+        files.iter().map(|f| waste::LayerFacts::of(f)).collect();
+    let hist = history::per_layer(&image.config.history, image.layers.len());
+    let instructions: Vec<String> = hist
+        .iter()
+        .map(|h| {
+            h.as_ref()
+                .and_then(|h| h.created_by.as_deref())
+                .map(history::instruction)
+                .unwrap_or_else(|| "unknown".to_string())
+        })
+        .collect();
+    // dive's figures need only the layers' entries: compute them on one core while
+    // the other builds the model and walks it for the findings.
+    let (built, dive) = rayon::join(
+        || -> std::result::Result<_, crate::fs::FsError> {
+            let model = FsModel::build(files.iter().copied())?;
+            crate::timings::mark("  model");
+            let usage = model.usage();
+            let waste = waste::analyze(&waste::Context {
+                model: &model,
+                usage: &usage,
+                instructions: &instructions,
+                captured: &captured,
+                user: image.config.user.as_deref(),
+                layer_facts: &layer_facts,
+                ignore,
+            });
+            crate::timings::mark("  findings");
+            Ok((model, usage, waste))
+        },
+        || {
+            let d = dive::figures(&files, DIVE_TOP);
+            crate::timings::mark("  dive");
+            d
+        },
     );
-    crate::timings::mark("model and dive");
-    let model = model.map_err(|e| {
+    crate::timings::mark("analysis done");
+    let (model, usage, waste) = built.map_err(|e| {
         let r = image
             .layers
             .get(e.layer)
@@ -154,8 +191,6 @@ pub fn analyze(
             e.msg,
         )
     })?;
-    let layer_facts = files.iter().map(|f| waste::LayerFacts::of(f)).collect();
-    let hist = history::per_layer(&image.config.history, image.layers.len());
     let layers = image
         .layers
         .iter()
@@ -163,12 +198,6 @@ pub fn analyze(
         .enumerate()
         .map(|(i, (r, s))| {
             let stats = &model.layers[i];
-            let h = hist[i].clone();
-            let instruction = h
-                .as_ref()
-                .and_then(|h| h.created_by.as_deref())
-                .map(history::instruction)
-                .unwrap_or_else(|| "unknown".to_string());
             LayerInfo {
                 index: i,
                 digest: r.digest.clone(),
@@ -181,15 +210,10 @@ pub fn analyze(
                 entries: stats.entries,
                 hidden_bytes: stats.hidden_bytes,
                 hides_bytes: stats.hides_bytes,
-                history: h,
-                instruction,
+                history: hist[i].clone(),
+                instruction: instructions[i].clone(),
             }
         })
-        .collect();
-    let captured = scans
-        .into_iter()
-        .enumerate()
-        .flat_map(|(i, s)| s.captured.into_iter().map(move |c| (i, c)))
         .collect();
     Ok(Analysis {
         input: input.to_string(),
@@ -200,7 +224,9 @@ pub fn analyze(
         history: image.config.history.clone(),
         layers,
         model,
+        usage,
         dive,
+        waste,
         captured,
         layer_facts,
     })

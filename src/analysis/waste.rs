@@ -11,8 +11,8 @@ use std::collections::{BTreeMap, HashSet};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde::Serialize;
 
-use crate::fs::tree::{NodeId, ROOT};
-use crate::fs::{FsModel, NodeKind};
+use crate::fs::tree::NodeId;
+use crate::fs::{FsModel, NodeKind, Usage};
 use crate::layer::Captured;
 use crate::text::path_str;
 
@@ -291,6 +291,7 @@ fn find(path: &[u8], name: &[u8]) -> Option<usize> {
 /// What the analysis of waste needs to know about the image besides the model.
 pub struct Context<'a> {
     pub model: &'a FsModel,
+    pub usage: &'a Usage,
     /// The instruction of each layer.
     pub instructions: &'a [String],
     pub captured: &'a [(usize, Captured)],
@@ -312,26 +313,78 @@ pub fn ignore_set(patterns: &[String]) -> Result<GlobSet, String> {
     b.build().map_err(|e| e.to_string())
 }
 
-fn rules_set() -> GlobSet {
-    let mut b = GlobSetBuilder::new();
-    for r in RULES {
-        for g in r.globs {
-            // The patterns are constants, checked by a unit test.
-            if let Ok(glob) = globset::GlobBuilder::new(g).literal_separator(true).build() {
-                b.add(glob);
-            }
-        }
-    }
-    b.build().unwrap_or_else(|_| GlobSet::empty())
+/// The rules' globs, compiled for a walk of the tree. A glob that ends in `/**` holds
+/// for everything below the folders that match the rest of it, so that rest is
+/// matched once per folder and inherited by what is below; the other globs are
+/// matched against each file. Same answers as matching every glob against every
+/// file path, at a fraction of the cost.
+struct Matcher {
+    below: GlobSet,
+    below_rule: Vec<usize>,
+    file: GlobSet,
+    file_rule: Vec<usize>,
 }
 
-/// Which rule each glob of [`rules_set`] belongs to.
-fn glob_owners() -> Vec<usize> {
-    RULES
-        .iter()
-        .enumerate()
-        .flat_map(|(i, r)| std::iter::repeat_n(i, r.globs.len()))
-        .collect()
+/// One bit per rule of [`RULES`].
+type RuleMask = u64;
+
+impl Matcher {
+    fn new() -> Matcher {
+        let glob = |g: &str| globset::GlobBuilder::new(g).literal_separator(true).build();
+        let (mut below, mut file) = (GlobSetBuilder::new(), GlobSetBuilder::new());
+        let (mut below_rule, mut file_rule) = (Vec::new(), Vec::new());
+        for (i, r) in RULES.iter().enumerate() {
+            for g in r.globs {
+                // The patterns are constants, checked by a unit test.
+                match g.strip_suffix("/**") {
+                    Some(dir) => {
+                        if let Ok(glob) = glob(dir) {
+                            below.add(glob);
+                            below_rule.push(i);
+                        }
+                    }
+                    None => {
+                        if let Ok(glob) = glob(g) {
+                            file.add(glob);
+                            file_rule.push(i);
+                        }
+                    }
+                }
+            }
+        }
+        Matcher {
+            below: below.build().unwrap_or_else(|_| GlobSet::empty()),
+            below_rule,
+            file: file.build().unwrap_or_else(|_| GlobSet::empty()),
+            file_rule,
+        }
+    }
+
+    fn mask(set: &GlobSet, rule: &[usize], path: &str, hits: &mut Vec<usize>) -> RuleMask {
+        set.matches_into(path, hits);
+        hits.iter().fold(0, |m, &h| m | 1 << rule[h])
+    }
+
+    /// The rules that hold for everything below the folder `dir` (no leading `/`).
+    fn below(&self, dir: &str, hits: &mut Vec<usize>) -> RuleMask {
+        Self::mask(&self.below, &self.below_rule, dir, hits)
+    }
+
+    /// The rules a file's own path (no leading `/`) matches.
+    fn file(&self, path: &str, hits: &mut Vec<usize>) -> RuleMask {
+        Self::mask(&self.file, &self.file_rule, path, hits)
+    }
+
+    /// Every rule `path` matches, its folders taken one by one as the walk does.
+    #[cfg(test)]
+    fn rules_of(&self, path: &str) -> RuleMask {
+        let mut hits = Vec::new();
+        let mut mask = 0;
+        for (i, _) in path.match_indices('/') {
+            mask |= self.below(&path[..i], &mut hits);
+        }
+        mask | self.file(path, &mut hits)
+    }
 }
 
 /// Paths of dev-dependency package folders, from the captured package-manager files
@@ -454,9 +507,9 @@ fn pnpm_includes_dev(yaml: &[u8]) -> bool {
 /// Walks the final filesystem once and builds the findings.
 pub fn analyze(ctx: &Context) -> Waste {
     let m = ctx.model;
-    let usage = m.usage();
-    let set = rules_set();
-    let owners = glob_owners();
+    let usage = ctx.usage;
+    let matcher = Matcher::new();
+    const { assert!(RULES.len() <= RuleMask::BITS as usize) };
     let mut accs: Vec<Acc> = (0..RULES.len()).map(|_| Acc::default()).collect();
     let mut dev = Acc::default();
     let mut flagged_visible = 0u64;
@@ -466,39 +519,39 @@ pub fn analyze(ctx: &Context) -> Waste {
         dev_root[d as usize] = true;
     }
     let mut in_dev = vec![false; m.tree.len()];
+    // The rules that hold for everything below each folder.
+    let mut below: Vec<RuleMask> = vec![0; m.tree.len()];
     let mut hits = Vec::new();
-    let mut seen_rules = vec![false; RULES.len()];
     usage.for_each_path(m, |n, abs| {
-        let parent_dev = m
-            .tree
-            .parent(n)
-            .map(|p| in_dev[p as usize])
-            .unwrap_or(false);
-        in_dev[n as usize] = parent_dev || dev_root[n as usize];
-        if !usage.owner[n as usize] || n == ROOT {
+        let Some(parent) = m.tree.parent(n) else {
+            return;
+        };
+        in_dev[n as usize] = in_dev[parent as usize] || dev_root[n as usize];
+        // `--ignore` globs see the path with its leading `/`, the rules without.
+        let abs_text = path_str(abs);
+        let text = &abs_text[1..];
+        if m.tree.data(n).kind == NodeKind::Dir {
+            below[n as usize] = below[parent as usize] | matcher.below(text, &mut hits);
+            return;
+        }
+        if !usage.owner[n as usize] {
             return;
         }
         let Some((bytes, layer)) = m.content_of(n) else {
             return;
         };
-        // `--ignore` globs see the path with its leading `/`, the rules without.
-        let abs_text = path_str(abs);
         if !ctx.ignore.is_empty() && ctx.ignore.is_match(abs_text.as_ref()) {
             return;
         }
-        let text = &abs_text[1..];
         let mut flagged = false;
-        set.matches_into(text, &mut hits);
-        seen_rules.iter_mut().for_each(|s| *s = false);
-        for &h in &hits {
-            let r = owners[h];
-            if seen_rules[r] {
+        let rules = below[parent as usize] | matcher.file(text, &mut hits);
+        for (r, rule) in RULES.iter().enumerate() {
+            if rules & 1 << r == 0 {
                 continue;
             }
-            seen_rules[r] = true;
             // TypeScript sources: `.d.ts` declarations ship with packages and are not
             // the project's sources; `.ts` inside node_modules belongs to packages.
-            if RULES[r].category == "typescript" && is_package_typing(text) {
+            if rule.category == "typescript" && is_package_typing(text) {
                 continue;
             }
             accs[r].add(bytes, layer as usize, n);
@@ -787,21 +840,33 @@ mod tests {
                 );
             }
         }
+        let m = Matcher::new();
         assert_eq!(
-            glob_owners().len(),
+            m.below_rule.len() + m.file_rule.len(),
             RULES.iter().map(|r| r.globs.len()).sum::<usize>()
         );
     }
 
+    /// The categories of `path`, as the walk finds them, checked against matching
+    /// every glob against the whole path.
     fn categories(path: &str) -> Vec<&'static str> {
-        let set = rules_set();
-        let owners = glob_owners();
-        let mut cats: Vec<&str> = set
-            .matches(path)
-            .into_iter()
-            .map(|h| RULES[owners[h]].category)
+        let mask = Matcher::new().rules_of(path);
+        let mut whole = 0;
+        for (i, r) in RULES.iter().enumerate() {
+            for g in r.globs {
+                let glob = globset::GlobBuilder::new(g).literal_separator(true).build();
+                if glob.unwrap().compile_matcher().is_match(path) {
+                    whole |= 1 << i;
+                }
+            }
+        }
+        assert_eq!(mask, whole, "{path}");
+        let mut cats: Vec<&str> = RULES
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| mask & 1 << i != 0)
+            .map(|(_, r)| r.category)
             .collect();
-        cats.dedup();
         cats.retain(|c| !(*c == "typescript" && is_package_typing(path)));
         cats
     }

@@ -127,8 +127,8 @@ pub struct ViewOptions {
 
 impl InspectReport {
     pub fn build(a: &Analysis, waste: &Waste, view: ViewOptions) -> InspectReport {
-        let usage = a.model.usage();
-        let mut folders = paths::folders(&a.model, &usage, view.depth);
+        let usage = &a.usage;
+        let mut folders = paths::folders(&a.model, usage, view.depth);
         let rest = if folders.len() > view.top {
             folders.split_off(view.top)
         } else {
@@ -204,7 +204,7 @@ impl InspectReport {
             paths_depth: view.depth,
             paths: folders,
             paths_remainder,
-            largest_files: paths::largest_files(&a.model, &usage, view.top),
+            largest_files: paths::largest_files(&a.model, usage, view.top),
             hidden,
             findings: waste.findings.clone(),
             hints: waste.hints.clone(),
