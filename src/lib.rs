@@ -21,8 +21,6 @@ pub mod text;
 
 use std::io::IsTerminal;
 
-use rayon::prelude::*;
-
 use analysis::Analysis;
 use error::Result;
 use layer::ScanOptions;
@@ -95,6 +93,32 @@ pub mod timings {
     }
 }
 
+/// Runs `scan(i)` for every layer, in parallel, the largest blobs first: each core
+/// takes the largest layer left when it is free, so one big layer started last
+/// cannot leave the other cores idle at the end. Results come back in layer order.
+fn scan_largest_first<T: Send + Sync>(sizes: &[u64], scan: impl Fn(usize) -> T + Sync) -> Vec<T> {
+    let mut order: Vec<usize> = (0..sizes.len()).collect();
+    order.sort_by(|&a, &b| sizes[b].cmp(&sizes[a]).then(a.cmp(&b)));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let done: Vec<std::sync::OnceLock<T>> =
+        sizes.iter().map(|_| std::sync::OnceLock::new()).collect();
+    rayon::scope(|s| {
+        for _ in 0..rayon::current_num_threads().min(sizes.len()) {
+            s.spawn(|_| loop {
+                let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(&i) = order.get(k) else { break };
+                let _ = done[i].set(scan(i));
+            });
+        }
+    });
+    done.into_iter()
+        .map(|slot| {
+            slot.into_inner()
+                .expect("every layer index is taken exactly once")
+        })
+        .collect()
+}
+
 /// Opens, scans (layers in parallel) and analyzes one image.
 pub fn load(input: &str, opts: &LoadOptions) -> Result<Analysis> {
     let scan = scan_options(opts.verify);
@@ -118,9 +142,10 @@ pub fn load(input: &str, opts: &LoadOptions) -> Result<Analysis> {
     timings::mark("opened");
     // A blob whose size disagrees with its descriptor is a truncated or replaced
     // download: say so before reading it.
+    let mut sizes = Vec::with_capacity(image.layers.len());
     for (i, l) in image.layers.iter().enumerate() {
-        if let (Some(declared), Some(actual)) = (l.declared_size, image.container.size(&l.member)?)
-        {
+        let actual = image.container.size(&l.member)?;
+        if let (Some(declared), Some(actual)) = (l.declared_size, actual) {
             if declared != actual {
                 return Err(error::Error::verify(
                     format!("{}: layer {i} ({})", image.container.label(), l.member),
@@ -128,20 +153,17 @@ pub fn load(input: &str, opts: &LoadOptions) -> Result<Analysis> {
                 ));
             }
         }
+        sizes.push(actual.unwrap_or(0));
     }
     if let Some(b) = &bar {
-        let mut total = 0;
-        for l in &image.layers {
-            total += image.container.size(&l.member)?.unwrap_or(0);
-        }
-        b.set_length(total.max(b.position()));
+        b.set_length(sizes.iter().sum::<u64>().max(b.position()));
         b.set_message("scanning layers");
     }
-    let scans: Vec<Result<layer::LayerScan>> = image
-        .layers
-        .par_iter()
-        .map(|l| image.container.scan_layer(&l.member, &scan, &tick))
-        .collect();
+    let scans = scan_largest_first(&sizes, |i| {
+        image
+            .container
+            .scan_layer(&image.layers[i].member, &scan, &tick)
+    });
     if let Some(b) = &bar {
         b.finish_and_clear();
     }

@@ -454,11 +454,7 @@ pub fn scan_read<R: Read>(
                 .map_err(|e| ScanError(format!("zstd: {e}")))?;
             walk_decoded(dec, opts, false)?
         }
-        Compression::None => walk_decoded(
-            io::BufReader::with_capacity(READ_BUFFER, chained),
-            opts,
-            false,
-        )?,
+        Compression::None => walk_decoded(chained, opts, false)?,
     };
     if opts.verify {
         // The blob digest covers every byte, including what follows the tar's end.
@@ -486,17 +482,26 @@ pub fn scan_read<R: Read>(
 
 type Walked = (LayerFiles, Vec<Captured>, u64, Option<String>);
 
+/// What a decoder writes into at a time: large writes make inflate faster (about
+/// 10% over 8 KiB ones), and headers and skipped contents are then served from memory.
+const DECODED_BUFFER: usize = 256 << 10;
+
 fn walk_decoded<R: Read>(dec: R, opts: &ScanOptions, gzip: bool) -> Result<Walked, ScanError> {
     let quiet = no_progress;
     let tap = Tap::new(dec, opts.verify, &quiet);
-    let mut walker = TarWalker::new(StreamSource::new(tap));
+    let buffered = io::BufReader::with_capacity(DECODED_BUFFER, tap);
+    let mut walker = TarWalker::new(StreamSource::new(buffered));
     let (files, captured) = walk(&mut walker, opts, gzip).map_err(|e| decode_error(e, gzip))?;
     let tar_bytes = walker.offset();
-    let mut tap = walker.into_source().into_inner();
+    let mut buffered = walker.into_source().into_inner();
     // Read to the end of the stream: what follows the tar's end-of-archive blocks is
     // little, and only there do gzip's CRC and zstd's checksum catch a corrupt blob.
-    io::copy(&mut tap, &mut io::sink()).map_err(|e| decode_error(e.into(), gzip))?;
-    let diff_id = if opts.verify { tap.digest() } else { None };
+    io::copy(&mut buffered, &mut io::sink()).map_err(|e| decode_error(e.into(), gzip))?;
+    let diff_id = if opts.verify {
+        buffered.into_inner().digest()
+    } else {
+        None
+    };
     Ok((files, captured, tar_bytes, diff_id))
 }
 

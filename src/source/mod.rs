@@ -167,14 +167,21 @@ pub fn open(
     scan: &ScanOptions,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Image> {
-    let (container, base_kind) = if input == "-" {
+    // `imgsize inspect - < app.tar` hands over a file: read it by seeking, as if named.
+    let stdin_file = input == "-" && stdin_is_a_file();
+    let (path, label) = if stdin_file {
+        (Path::new("/dev/stdin"), "<stdin>")
+    } else {
+        (Path::new(input), input)
+    };
+    let (container, base_kind) = if input == "-" && !stdin_file {
         let stdin = std::io::stdin().lock();
         (
             Container::Stream(StreamContainer::read(stdin, "<stdin>", scan, progress)?),
             "archive",
         )
     } else {
-        let path = Path::new(input);
+        let input = label;
         let meta = std::fs::metadata(path).map_err(|e| Error::io(input, e))?;
         if meta.is_dir() {
             (Container::Dir(DirContainer::open(path, input)?), "layout")
@@ -206,6 +213,20 @@ pub fn open(
         }
     };
     resolve(container, base_kind, opts)
+}
+
+/// Standard input is a regular file (a `<` redirection), read from its start, that
+/// `/dev/stdin` reopens.
+fn stdin_is_a_file() -> bool {
+    use std::io::Seek;
+    use std::os::fd::AsFd;
+    let Ok(fd) = std::io::stdin().as_fd().try_clone_to_owned() else {
+        return false;
+    };
+    let mut file = std::fs::File::from(fd);
+    file.metadata().is_ok_and(|m| m.is_file())
+        && file.stream_position().is_ok_and(|p| p == 0)
+        && Path::new("/dev/stdin").exists()
 }
 
 fn read_json<T: serde::de::DeserializeOwned>(

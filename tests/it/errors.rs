@@ -123,6 +123,8 @@ fn truncated_archives() {
         assert_error(&o, &[&format!("cut-{cut}.tar")]);
         let o = run_stdin(&["inspect", "-"], &t);
         assert_error(&o, &["<stdin>"]);
+        let o = run_stdin_redirect(&["inspect", "-"], &t);
+        assert_error(&o, &["<stdin>"]);
     }
 }
 

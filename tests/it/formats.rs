@@ -20,11 +20,19 @@ fn real_images_agree_across_formats() {
         );
     }
     for name in ["app.docker.tar", "app.oci.tar"] {
-        let v = json_of(&run_stdin(
-            &["inspect", "--format", "json", "-"],
-            &testdata(name),
-        ));
-        assert_eq!(figures(&v), reference, "{name} on stdin disagrees");
+        let args = ["inspect", "--format", "json", "-"];
+        let piped = json_of(&run_stdin(&args, &testdata(name)));
+        assert_eq!(
+            figures(&piped),
+            reference,
+            "{name} piped to stdin disagrees"
+        );
+        let redirected = json_of(&run_stdin_redirect(&args, &testdata(name)));
+        assert_eq!(
+            figures(&redirected),
+            reference,
+            "{name} redirected to stdin disagrees"
+        );
     }
 }
 
@@ -141,8 +149,15 @@ fn generated_image_agrees_across_every_format() {
             Some(r) => assert_eq!(&f, r, "{name} disagrees with classic.tar"),
         }
         if !matches!(format, Format::OciDir) {
-            let s = json_of(&run_stdin(&["inspect", "--format", "json", "-"], &out));
+            let args = ["inspect", "--format", "json", "-"];
+            let s = json_of(&run_stdin(&args, &out));
             assert_eq!(figures(&s), *reference.as_ref().unwrap(), "{name} on stdin");
+            let r = json_of(&run_stdin_redirect(&args, &out));
+            assert_eq!(
+                figures(&r),
+                *reference.as_ref().unwrap(),
+                "{name} as < file"
+            );
         }
     }
 }

@@ -35,8 +35,31 @@ pub fn run(args: &[&str]) -> Output {
         .expect("run imgsize")
 }
 
-/// Runs with `stdin_file` piped to standard input.
+/// Runs with the bytes of `stdin_file` written into a pipe on standard input, as
+/// `docker save app | imgsize inspect -` does: the input is read as a stream.
 pub fn run_stdin(args: &[&str], stdin_file: &Path) -> Output {
+    let data = std::fs::read(stdin_file).expect("read stdin file");
+    let mut child = bin()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run imgsize");
+    let mut pipe = child.stdin.take().expect("stdin pipe");
+    let writer = std::thread::spawn(move || {
+        use std::io::Write;
+        // imgsize may stop reading early (bad input): a broken pipe is expected then.
+        let _ = pipe.write_all(&data);
+    });
+    let out = child.wait_with_output().expect("wait for imgsize");
+    writer.join().expect("stdin writer");
+    out
+}
+
+/// Runs with `stdin_file` redirected to standard input (`imgsize inspect - < file`):
+/// a file, which imgsize reads by seeking.
+pub fn run_stdin_redirect(args: &[&str], stdin_file: &Path) -> Output {
     let file = std::fs::File::open(stdin_file).expect("open stdin file");
     bin()
         .args(args)
