@@ -18,10 +18,31 @@
 use crate::fs::tree::{Interner, NodeId, PathTree, ROOT};
 use crate::layer::{EntryKind, LayerFiles};
 
-#[derive(Debug, Default, Clone, Copy)]
-struct LayerNode {
-    is_dir: bool,
-    size: i64,
+/// A node of one layer's tree: the index of the tar entry that set it, if any (a
+/// parent folder with no entry of its own has none). Four bytes, not sixteen: a
+/// layer can hold a million entries.
+#[derive(Debug, Clone, Copy)]
+struct LayerNode(u32);
+
+const NO_ENTRY: u32 = u32::MAX;
+
+impl Default for LayerNode {
+    fn default() -> Self {
+        LayerNode(NO_ENTRY)
+    }
+}
+
+impl LayerNode {
+    /// dive's `FileInfo` of the node: (is a directory, size).
+    fn info(self, files: &LayerFiles) -> (bool, i64) {
+        match self.0 {
+            NO_ENTRY => (false, 0),
+            i => {
+                let e = files.get(i as usize);
+                (e.kind == EntryKind::Dir, e.size as i64)
+            }
+        }
+    }
 }
 
 #[derive(Debug, Default, Clone, Copy)]
@@ -67,37 +88,48 @@ pub struct DiveFigures {
 fn layer_tree(files: &LayerFiles, names: &mut Interner) -> PathTree<LayerNode> {
     let mut t: PathTree<LayerNode> = PathTree::new();
     t.set_alive(ROOT, true);
-    for e in files.iter() {
-        let comps: Vec<&[u8]> = e
-            .path
-            .split(|&b| b == b'/')
-            .filter(|c| !c.is_empty())
-            .collect();
-        let mut node = ROOT;
-        for (i, comp) in comps.iter().enumerate() {
-            let sym = names.intern(comp);
-            node = match t.child(node, sym) {
-                Some(c) => c,
-                None => {
-                    // dive never adds `.wh..wh..*` names (opaque markers), but has
-                    // already created their parents.
-                    if comp.starts_with(b".wh..wh..") {
-                        break;
-                    }
-                    let c = t.child_slot(node, sym);
-                    t.set_alive(c, true);
-                    c
-                }
-            };
-            if i == comps.len() - 1 {
-                *t.data_mut(node) = LayerNode {
-                    is_dir: e.kind == EntryKind::Dir,
-                    size: e.size as i64,
-                };
+    t.reserve(files.len());
+    // Tar entries come grouped by folder: the last parent is looked up once.
+    let mut cached_dir: Vec<u8> = Vec::new();
+    let mut cached: Option<NodeId> = Some(ROOT);
+    for (i, e) in files.iter().enumerate() {
+        let (dir, base) = crate::layer::split_last(e.path);
+        if dir != cached_dir.as_slice() {
+            let mut node = Some(ROOT);
+            for comp in dir.split(|&b| b == b'/').filter(|c| !c.is_empty()) {
+                node = node.and_then(|n| add(&mut t, names, n, comp));
             }
+            cached_dir.clear();
+            cached_dir.extend_from_slice(dir);
+            cached = node;
+        }
+        if let Some(node) = cached.and_then(|p| add(&mut t, names, p, base)) {
+            // A later entry for the same path wins, as in dive.
+            *t.data_mut(node) = LayerNode(i as u32);
         }
     }
     t
+}
+
+/// The child `comp` of `parent` in a layer's tree, added if new; `None` for a new
+/// `.wh..wh..*` name (an opaque marker), which dive never adds, though it has
+/// already created its parents.
+fn add(
+    t: &mut PathTree<LayerNode>,
+    names: &mut Interner,
+    parent: NodeId,
+    comp: &[u8],
+) -> Option<NodeId> {
+    let sym = names.intern(comp);
+    if let Some(c) = t.child(parent, sym) {
+        return Some(c);
+    }
+    if comp.starts_with(b".wh..wh..") {
+        return None;
+    }
+    let c = t.child_slot(parent, sym);
+    t.set_alive(c, true);
+    Some(c)
 }
 
 /// All non-root nodes, children before parents, siblings in byte order of names.
@@ -154,6 +186,7 @@ pub fn figures(layers: &[&LayerFiles], top: usize) -> DiveFigures {
     let mut names = Interner::default();
     let mut stacked: PathTree<StackNode> = PathTree::new();
     stacked.set_alive(ROOT, true);
+    stacked.reserve(layers.iter().map(|f| f.len()).sum());
     let mut layer_sizes = Vec::with_capacity(layers.len());
     let mut abandoned_layers = Vec::new();
 
@@ -194,8 +227,8 @@ pub fn figures(layers: &[&LayerFiles], top: usize) -> DiveFigures {
                 let found = if k == 0 {
                     // dive looks a base-layer whiteout up in the base layer itself.
                     stripped.and_then(|s| lt.child(parent, s)).map(|t| {
-                        if lt.data(t).is_dir {
-                            subtree_size(&lt, t, |d| d.size)
+                        if lt.data(t).info(files).0 {
+                            subtree_size(&lt, t, |d| d.info(files).1)
                         } else {
                             0
                         }
@@ -217,7 +250,7 @@ pub fn figures(layers: &[&LayerFiles], top: usize) -> DiveFigures {
                     }
                 }
             } else {
-                lt.data(n).size
+                lt.data(n).info(files).1
             };
             let d = stacked.data_mut(record);
             d.cum += size;
@@ -242,10 +275,10 @@ pub fn figures(layers: &[&LayerFiles], top: usize) -> DiveFigures {
             } else {
                 let s = slot[n as usize];
                 revive(&mut stacked, s);
-                let info = *lt.data(n);
+                let (is_dir, size) = lt.data(n).info(files);
                 let d = stacked.data_mut(s);
-                d.is_dir = info.is_dir;
-                d.size = info.size;
+                d.is_dir = is_dir;
+                d.size = size;
             }
         }
     }

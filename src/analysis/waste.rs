@@ -326,7 +326,7 @@ struct Matcher {
 }
 
 /// One bit per rule of [`RULES`].
-type RuleMask = u64;
+type RuleMask = u32;
 
 impl Matcher {
     fn new() -> Matcher {

@@ -115,6 +115,11 @@ impl FsModel {
             churn: BTreeMap::new(),
         };
         m.tree.set_alive(ROOT, true);
+        let layers: Vec<&LayerFiles> = layers.into_iter().collect();
+        // Most entries are new paths: growing by doubling would leave up to half the
+        // space unused, a lot with millions of files.
+        m.tree.reserve(layers.iter().map(|f| f.len()).sum());
+        m.contents.reserve(layers.iter().map(|f| f.files()).sum());
         for (i, files) in layers.into_iter().enumerate() {
             let k = u16::try_from(i).map_err(|_| FsError {
                 layer: i,
@@ -123,6 +128,7 @@ impl FsModel {
             m.layers.push(LayerStats::default());
             m.apply(k, files).map_err(|msg| FsError { layer: i, msg })?;
         }
+        m.names.shrink_to_fit();
         Ok(m)
     }
 

@@ -8,7 +8,7 @@
 use std::hash::BuildHasher;
 
 use hashbrown::HashTable;
-use rustc_hash::{FxBuildHasher, FxHashMap};
+use rustc_hash::FxBuildHasher;
 
 /// An interned path component.
 pub type Sym = u32;
@@ -22,7 +22,9 @@ const NONE: u32 = u32::MAX;
 pub struct Interner {
     bytes: Vec<u8>,
     /// `ends[s]` is where name `s` ends in `bytes`; it starts where `s - 1` ends.
-    ends: Vec<usize>,
+    /// Beyond 4 GiB of names, `long_ends` takes over (never, in practice).
+    ends: Vec<u32>,
+    long_ends: Vec<usize>,
     table: HashTable<Sym>,
     hasher: FxBuildHasher,
 }
@@ -32,6 +34,7 @@ impl Default for Interner {
         Interner {
             bytes: Vec::new(),
             ends: Vec::new(),
+            long_ends: Vec::new(),
             table: HashTable::new(),
             hasher: FxBuildHasher,
         }
@@ -41,18 +44,38 @@ impl Default for Interner {
 impl Interner {
     pub fn intern(&mut self, name: &[u8]) -> Sym {
         let hash = self.hasher.hash_one(name);
-        let (bytes, ends) = (&self.bytes, &self.ends);
-        let get = |s: Sym| span(bytes, ends, s);
+        let (bytes, ends, long_ends) = (&self.bytes, &self.ends, &self.long_ends);
+        let get = |s: Sym| span(bytes, ends, long_ends, s);
         if let Some(&s) = self.table.find(hash, |&s| get(s) == name) {
             return s;
         }
-        let s = self.ends.len() as Sym;
+        let s = self.len() as Sym;
         self.bytes.extend_from_slice(name);
-        self.ends.push(self.bytes.len());
-        let (bytes, ends, hasher) = (&self.bytes, &self.ends, &self.hasher);
-        self.table
-            .insert_unique(hash, s, |&t| hasher.hash_one(span(bytes, ends, t)));
+        match u32::try_from(self.bytes.len()) {
+            Ok(end) if self.long_ends.is_empty() => self.ends.push(end),
+            _ => self.long_ends.push(self.bytes.len()),
+        }
+        let (bytes, ends, long_ends) = (&self.bytes, &self.ends, &self.long_ends);
+        let hasher = &self.hasher;
+        self.table.insert_unique(hash, s, |&t| {
+            hasher.hash_one(span(bytes, ends, long_ends, t))
+        });
         s
+    }
+
+    /// How many names there are.
+    pub fn len(&self) -> usize {
+        self.ends.len() + self.long_ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Gives back the room that growing left unused.
+    pub fn shrink_to_fit(&mut self) {
+        self.bytes.shrink_to_fit();
+        self.ends.shrink_to_fit();
     }
 
     pub fn get(&self, name: &[u8]) -> Option<Sym> {
@@ -61,21 +84,26 @@ impl Interner {
     }
 
     pub fn name(&self, s: Sym) -> &[u8] {
-        span(&self.bytes, &self.ends, s)
+        span(&self.bytes, &self.ends, &self.long_ends, s)
     }
 
     /// Heap bytes held, for memory accounting.
     pub fn heap_bytes(&self) -> usize {
         self.bytes.capacity()
-            + self.ends.capacity() * std::mem::size_of::<usize>()
+            + self.ends.capacity() * std::mem::size_of::<u32>()
+            + self.long_ends.capacity() * std::mem::size_of::<usize>()
             + self.table.capacity() * (std::mem::size_of::<Sym>() + 1)
     }
 }
 
-fn span<'a>(bytes: &'a [u8], ends: &[usize], s: Sym) -> &'a [u8] {
+fn span<'a>(bytes: &'a [u8], ends: &[u32], long_ends: &[usize], s: Sym) -> &'a [u8] {
+    let end = |i: usize| match ends.get(i) {
+        Some(&e) => e as usize,
+        None => long_ends[i - ends.len()],
+    };
     let s = s as usize;
-    let start = if s == 0 { 0 } else { ends[s - 1] };
-    &bytes[start..ends[s]]
+    let start = if s == 0 { 0 } else { end(s - 1) };
+    &bytes[start..end(s)]
 }
 
 struct Node<T> {
@@ -90,7 +118,14 @@ struct Node<T> {
 /// A tree of paths carrying a `T` per node.
 pub struct PathTree<T> {
     nodes: Vec<Node<T>>,
-    index: FxHashMap<(NodeId, Sym), NodeId>,
+    /// Finds a child by (parent, name). It holds node ids only, the key being read
+    /// from the node itself: 5 bytes a node rather than 13, which counts with
+    /// millions of files.
+    index: HashTable<NodeId>,
+}
+
+fn child_hash(parent: NodeId, name: Sym) -> u64 {
+    FxBuildHasher.hash_one((parent, name))
 }
 
 impl<T: Default> PathTree<T> {
@@ -105,13 +140,20 @@ impl<T: Default> PathTree<T> {
         };
         PathTree {
             nodes: vec![root],
-            index: FxHashMap::default(),
+            index: HashTable::new(),
         }
+    }
+
+    /// Room for `n` more nodes without growing.
+    pub fn reserve(&mut self, n: usize) {
+        self.nodes.reserve(n);
+        let nodes = &self.nodes;
+        self.index.reserve(n, |&id| hash_of(nodes, id));
     }
 
     /// The child `name` of `parent`, created dead if it never existed.
     pub fn child_slot(&mut self, parent: NodeId, name: Sym) -> NodeId {
-        if let Some(&id) = self.index.get(&(parent, name)) {
+        if let Some(id) = self.child(parent, name) {
             return id;
         }
         let id = self.nodes.len() as NodeId;
@@ -126,7 +168,9 @@ impl<T: Default> PathTree<T> {
             alive: false,
             data: T::default(),
         });
-        self.index.insert((parent, name), id);
+        let nodes = &self.nodes;
+        self.index
+            .insert_unique(child_hash(parent, name), id, |&n| hash_of(nodes, n));
         id
     }
 }
@@ -147,7 +191,13 @@ impl<T> PathTree<T> {
     }
 
     pub fn child(&self, parent: NodeId, name: Sym) -> Option<NodeId> {
-        self.index.get(&(parent, name)).copied()
+        let nodes = &self.nodes;
+        self.index
+            .find(child_hash(parent, name), |&id| {
+                let n = &nodes[id as usize];
+                n.parent == parent && n.name == name
+            })
+            .copied()
     }
 
     /// The alive child `name` of `parent`.
@@ -268,6 +318,11 @@ impl<T> PathTree<T> {
             self.nodes[n as usize].alive = false;
         }
     }
+}
+
+fn hash_of<T>(nodes: &[Node<T>], id: NodeId) -> u64 {
+    let n = &nodes[id as usize];
+    child_hash(n.parent, n.name)
 }
 
 pub struct Children<'a, T> {

@@ -92,9 +92,9 @@ pub enum EntryKind {
 
 #[derive(Debug, Clone, Copy)]
 struct RawEntry {
+    /// The path, then the hardlink target (if any), back to back in `names`.
     path_start: u32,
     path_len: u32,
-    link_start: u32,
     link_len: u32,
     size: u64,
     kind: EntryKind,
@@ -160,10 +160,13 @@ impl LayerFiles {
 
     pub fn get(&self, i: usize) -> Entry<'_> {
         let e = &self.entries[i];
-        let span = |start: u32, len: u32| &self.names[start as usize..(start + len) as usize];
+        let span = |start: u32, len: u32| {
+            let start = start as usize;
+            &self.names[start..start + len as usize]
+        };
         Entry {
             path: span(e.path_start, e.path_len),
-            link: span(e.link_start, e.link_len),
+            link: span(e.path_start + e.path_len, e.link_len),
             size: e.size,
             kind: e.kind,
         }
@@ -174,8 +177,11 @@ impl LayerFiles {
     }
 
     fn push_name(&mut self, name: &[u8]) -> Result<(u32, u32), String> {
+        // Every name must end within 4 GiB, so that start + len never overflows.
         let start = u32::try_from(self.names.len())
-            .map_err(|_| "layer lists more than 4 GiB of path names".to_string())?;
+            .ok()
+            .filter(|_| u32::try_from(self.names.len() + name.len()).is_ok())
+            .ok_or_else(|| "layer lists more than 4 GiB of path names".to_string())?;
         let len = u32::try_from(name.len()).map_err(|_| "path too long".to_string())?;
         self.names.extend_from_slice(name);
         Ok((start, len))
@@ -190,20 +196,29 @@ impl LayerFiles {
         kind: EntryKind,
     ) -> Result<(), String> {
         let (path_start, path_len) = self.push_name(path)?;
-        let (link_start, link_len) = if link.is_empty() {
-            (0, 0)
-        } else {
-            self.push_name(link)?
-        };
+        let (_, link_len) = self.push_name(link)?;
         self.entries.push(RawEntry {
             path_start,
             path_len,
-            link_start,
             link_len,
             size,
             kind,
         });
         Ok(())
+    }
+
+    /// Regular files among the entries.
+    pub fn files(&self) -> usize {
+        self.entries
+            .iter()
+            .filter(|e| e.kind == EntryKind::File)
+            .count()
+    }
+
+    /// Gives back the room that growing left unused.
+    pub fn shrink_to_fit(&mut self) {
+        self.names.shrink_to_fit();
+        self.entries.shrink_to_fit();
     }
 
     /// Heap bytes held, for memory accounting in benchmarks.
@@ -571,6 +586,7 @@ fn walk<S: BlockSource>(
             });
         }
     }
+    files.shrink_to_fit();
     Ok((files, captured))
 }
 
