@@ -186,7 +186,9 @@ pub fn figures(layers: &[&LayerFiles], top: usize) -> DiveFigures {
     let mut names = Interner::default();
     let mut stacked: PathTree<StackNode> = PathTree::new();
     stacked.set_alive(ROOT, true);
-    stacked.reserve(layers.iter().map(|f| f.len()).sum());
+    let entries = layers.iter().map(|f| f.len()).sum();
+    stacked.reserve(entries);
+    names.reserve(entries);
     let mut layer_sizes = Vec::with_capacity(layers.len());
     let mut abandoned_layers = Vec::new();
 

@@ -118,7 +118,10 @@ impl FsModel {
         let layers: Vec<&LayerFiles> = layers.into_iter().collect();
         // Most entries are new paths: growing by doubling would leave up to half the
         // space unused, a lot with millions of files.
-        m.tree.reserve(layers.iter().map(|f| f.len()).sum());
+        let entries = layers.iter().map(|f| f.len()).sum();
+        m.tree.reserve(entries);
+        // Most names are file names, and most file names differ.
+        m.names.reserve(entries);
         m.contents.reserve(layers.iter().map(|f| f.files()).sum());
         for (i, files) in layers.into_iter().enumerate() {
             let k = u16::try_from(i).map_err(|_| FsError {

@@ -63,6 +63,14 @@ impl Interner {
         s
     }
 
+    /// Room for `n` more names without growing the table.
+    pub fn reserve(&mut self, n: usize) {
+        let (bytes, ends, long_ends) = (&self.bytes, &self.ends, &self.long_ends);
+        let hasher = &self.hasher;
+        self.table
+            .reserve(n, |&t| hasher.hash_one(span(bytes, ends, long_ends, t)));
+    }
+
     /// How many names there are.
     pub fn len(&self) -> usize {
         self.ends.len() + self.long_ends.len()

@@ -392,6 +392,10 @@ pub fn hex(bytes: &[u8]) -> String {
 }
 
 const READ_BUFFER: usize = 1 << 20;
+/// Uncompressed layers in a file are read through windows of this size: small files
+/// are read through, larger ones seeked past (128 KiB measured best on the 800 MB
+/// benchmark image, against 32 KiB and 1 MiB).
+const SECTION_BUFFER: usize = 128 << 10;
 
 /// Captured content kept from one layer at most (lockfiles and manifests are small;
 /// a crafted layer full of huge package.json files must not fill memory).
@@ -408,7 +412,7 @@ pub fn scan_section<F: Read + Seek>(
     opts: &ScanOptions,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<LayerScan, ScanError> {
-    let mut section = SectionSource::new(file, start, len, READ_BUFFER);
+    let mut section = SectionSource::new(file, start, len, SECTION_BUFFER);
     let mut head = [0u8; 512];
     let got = section.read_full(&mut head)?;
     let compression = detect_or_fail(&head[..got], len)?;
