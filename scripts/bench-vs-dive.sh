@@ -46,16 +46,28 @@ ocigz_skew=$(img oci-gzip-half.tar --format oci-archive --compression gzip "${co
 zstd=$(img docker25-zstd.tar --format docker25 --compression zstd "${common[@]}")
 whiteouts=$(img whiteouts.tar --format docker "${common[@]}" --whiteouts 200)
 
-median() { # hyperfine JSON -> the medians, in seconds, in command order
-  python3 -c "import json,sys; print(' '.join('%.3f' % r['median'] for r in json.load(open(sys.argv[1]))['results']))" "$1"
-}
 peak_mb() { /usr/bin/time -v "$@" 2>&1 >/dev/null | awk -F: '/Maximum resident set size/ {printf "%.0f", $2/1024}'; }
 ratio() { python3 -c "print('%.1fx' % ($1 / $2))"; }
-# hyperfine over the commands given; prints their medians.
+# hyperfine on the commands given, in $rounds rounds of $runs/$rounds runs each, so
+# that the tools alternate in blocks through the whole measurement (this machine's
+# speed drifts); prints each command's median over all its runs, in seconds.
+rounds=${ROUNDS:-3}
 hf() { # name, commands...
   local name=$1; shift
-  hyperfine --style none --warmup 2 --runs "$runs" --export-json "$work/hf-$name.json" "$@" >/dev/null 2>&1
-  median "$work/hf-$name.json"
+  local n=${HF_ROUNDS:-$rounds}
+  local per=$(( (runs + n - 1) / n )) r files=()
+  for r in $(seq "$n"); do
+    hyperfine --style none --warmup 1 --runs "$per" --export-json "$work/hf-$name-$r.json" "$@" >/dev/null 2>&1
+    files+=("$work/hf-$name-$r.json")
+  done
+  python3 - "${files[@]}" <<'PY'
+import json, statistics, sys
+times = {}
+for f in sys.argv[1:]:
+    for i, r in enumerate(json.load(open(f))["results"]):
+        times.setdefault(i, []).extend(r["times"])
+print(" ".join("%.3f" % statistics.median(times[i]) for i in sorted(times)))
+PY
 }
 ours() { echo "$bin inspect --format json $1 >/dev/null"; }
 theirs() { echo "CI=true dive --source docker-archive $1 --json /dev/null >/dev/null 2>&1"; }
@@ -66,7 +78,7 @@ layer_floors() { # archive -> "largest sum" in seconds
   mkdir -p "$dir"
   tar -xf "$archive" -C "$dir"
   for blob in $(find "$dir" -type f -size +100k); do
-    t=$(hf floor "$dec $blob")
+    t=$(HF_ROUNDS=1 hf floor "$dec $blob")
     sum=$(python3 -c "print($sum + $t)")
     largest=$(python3 -c "print(max($largest, $t))")
   done
@@ -77,15 +89,18 @@ layer_floors() { # archive -> "largest sum" in seconds
 echo
 echo "| image | imgsize | dive | dive / imgsize | imgsize peak RSS | dive peak RSS |"
 echo "|---|---:|---:|---:|---:|---:|"
+declare -A ours_median
 row() { # label, image for imgsize, image for dive
   local label=$1 a=$2 b=$3 t m1 m2
   if [ "$have_dive" = 1 ]; then
     read -r -a t <<<"$(hf "$(basename "$a")" "$(ours "$a")" "$(theirs "$b")")"
+    ours_median[$a]=${t[0]}
     m1=$(peak_mb "$bin" inspect --format json "$a")
     m2=$(CI=true peak_mb dive --source docker-archive "$b" --json /dev/null)
     echo "| $label | ${t[0]} s | ${t[1]} s | $(ratio "${t[1]}" "${t[0]}") | $m1 MB | $m2 MB |"
   else
     read -r -a t <<<"$(hf "$(basename "$a")" "$(ours "$a")")"
+    ours_median[$a]=${t[0]}
     echo "| $label | ${t[0]} s | n/a | | $(peak_mb "$bin" inspect --format json "$a") MB | |"
   fi
 }
@@ -102,7 +117,7 @@ echo "| image | imgsize | largest layer alone | all layers / 2 cores | imgsize /
 echo "|---|---:|---:|---:|---:|---:|"
 floor_row() { # label, archive
   local label=$1 a=$2 t f
-  t=$(python3 -c "import json; print('%.3f' % json.load(open('$work/hf-$(basename "$a").json'))['results'][0]['median'])")
+  t=${ours_median[$a]}
   read -r -a f <<<"$(layer_floors "$a")"
   local half; half=$(python3 -c "print('%.3f' % (${f[1]} / 2))")
   echo "| $label | $t s | ${f[0]} s | $half s | $(ratio "$t" "${f[0]}") | $(ratio "$t" "$half") |"
@@ -128,7 +143,7 @@ echo "Standard input (the docker-archive above):"
 echo
 echo "| how | median |"
 echo "|---|---:|"
-read -r -a t <<<"$(hf stdin "$(ours "$docker")" "$bin inspect --format json - <$docker >/dev/null" \
+read -r -a t <<<"$(HF_ROUNDS=1 hf stdin "$(ours "$docker")" "$bin inspect --format json - <$docker >/dev/null" \
   "cat $docker | $bin inspect --format json - >/dev/null" "cat $docker | cat >/dev/null")"
 echo "| imgsize inspect app.tar | ${t[0]} s |"
 echo "| imgsize inspect - < app.tar (a file: read by seeking) | ${t[1]} s ($(ratio "${t[1]}" "${t[0]}") of the file) |"

@@ -24,6 +24,12 @@ pub fn path_text(bytes: &[u8]) -> String {
 /// [`path_text`] without a copy for the common case: valid UTF-8 with nothing to
 /// escape is borrowed as it is.
 pub fn path_str(bytes: &[u8]) -> Cow<'_, str> {
+    // Nearly every path is printable ASCII: one vectorizable pass says so.
+    if bytes.iter().all(|&b| (0x20..0x7f).contains(&b)) {
+        if let Ok(s) = std::str::from_utf8(bytes) {
+            return Cow::Borrowed(s);
+        }
+    }
     match std::str::from_utf8(bytes) {
         Ok(s) if !s.chars().any(char::is_control) => Cow::Borrowed(s),
         _ => Cow::Owned(path_text(bytes)),

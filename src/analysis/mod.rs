@@ -142,8 +142,6 @@ pub fn analyze(
         })
         .collect();
     let files: Vec<_> = scans.iter().map(|s| &s.files).collect();
-    let layer_facts: Vec<waste::LayerFacts> =
-        files.iter().map(|f| waste::LayerFacts::of(f)).collect();
     let hist = history::per_layer(&image.config.history, image.layers.len());
     let instructions: Vec<String> = hist
         .iter()
@@ -159,6 +157,8 @@ pub fn analyze(
     let (built, dive) = rayon::join(
         || -> std::result::Result<_, crate::fs::FsError> {
             let model = FsModel::build(files.iter().copied())?;
+            let layer_facts: Vec<waste::LayerFacts> =
+                files.iter().map(|f| waste::LayerFacts::of(f)).collect();
             crate::timings::mark("  model");
             let usage = model.usage();
             let waste = waste::analyze(&waste::Context {
@@ -171,7 +171,7 @@ pub fn analyze(
                 ignore,
             });
             crate::timings::mark("  findings");
-            Ok((model, usage, waste))
+            Ok((model, usage, waste, layer_facts))
         },
         || {
             let d = dive::figures(&files, DIVE_TOP);
@@ -180,7 +180,7 @@ pub fn analyze(
         },
     );
     crate::timings::mark("analysis done");
-    let (model, usage, waste) = built.map_err(|e| {
+    let (model, usage, waste, layer_facts) = built.map_err(|e| {
         let r = image
             .layers
             .get(e.layer)
