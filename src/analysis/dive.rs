@@ -93,7 +93,7 @@ fn layer_tree(files: &LayerFiles, names: &mut Interner) -> PathTree<LayerNode> {
     let mut cached_dir: Vec<u8> = Vec::new();
     let mut cached: Option<NodeId> = Some(ROOT);
     for (i, e) in files.iter().enumerate() {
-        let (dir, base) = crate::layer::split_last(e.path);
+        let (dir, base) = (e.dir, e.name);
         if dir != cached_dir.as_slice() {
             let mut node = Some(ROOT);
             for comp in dir.split(|&b| b == b'/').filter(|c| !c.is_empty()) {

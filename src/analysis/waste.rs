@@ -226,43 +226,40 @@ impl LayerFacts {
             b"pnpm-lock.yaml",
             b".npmrc",
         ];
-        let in_modules = |p: &[u8]| {
-            p.starts_with(b"node_modules/")
-                || p.windows(14).any(|w| w == b"/node_modules/")
-                || p == b"node_modules"
-                || p.ends_with(b"/node_modules")
-        };
+        // A path is in a node_modules when one of its components is one.
+        let modules_at = |dir: &[u8]| find(dir, b"node_modules");
         let mut module_roots: Vec<&[u8]> = Vec::new();
         let mut roots: Vec<&[u8]> = Vec::new();
         for e in files.iter() {
-            if in_modules(e.path) {
-                // The project folder holding this node_modules.
-                if let Some(at) = find(e.path, b"node_modules") {
-                    let root = if at == 0 {
-                        &e.path[..0]
-                    } else {
-                        &e.path[..at - 1]
-                    };
-                    if module_roots.last() != Some(&root) {
-                        module_roots.push(root);
-                    }
+            // The project folder holding this node_modules.
+            let root = match modules_at(e.dir) {
+                Some(0) => Some(&e.dir[..0]),
+                Some(at) => Some(&e.dir[..at - 1]),
+                None if e.name == b"node_modules" => Some(e.dir),
+                None => None,
+            };
+            if let Some(root) = root {
+                if module_roots.last() != Some(&root) {
+                    module_roots.push(root);
                 }
                 continue;
             }
-            let (dir, base) = crate::layer::split_last(e.path);
-            if base == b"package.json" && e.kind == crate::layer::EntryKind::File {
-                roots.push(dir);
+            if e.name == b"package.json" && e.kind == crate::layer::EntryKind::File {
+                roots.push(e.dir);
             }
         }
+        let under = |dir: &[u8], root: &[u8]| {
+            root.is_empty()
+                || dir == root
+                || dir.starts_with(root) && dir.get(root.len()) == Some(&b'/')
+        };
         let project = roots.iter().any(|root| {
             files.iter().any(|e| {
-                let (dir, base) = crate::layer::split_last(e.path);
-                let under = root.is_empty()
-                    || e.path.starts_with(root) && e.path.get(root.len()) == Some(&b'/');
                 e.kind == crate::layer::EntryKind::File
-                    && under
-                    && !in_modules(e.path)
-                    && !(dir == *root && MANIFESTS.contains(&base))
+                    && under(e.dir, root)
+                    && modules_at(e.dir).is_none()
+                    && e.name != b"node_modules"
+                    && !(e.dir == *root && MANIFESTS.contains(&e.name))
             })
         });
         // A project's node_modules sits beside its package.json (a global install

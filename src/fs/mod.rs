@@ -11,7 +11,7 @@ pub mod tree;
 
 use std::collections::BTreeMap;
 
-use crate::layer::{split_last, EntryKind, LayerFiles};
+use crate::layer::{EntryKind, LayerFiles};
 use tree::{Interner, NodeId, PathTree, ROOT};
 
 const NO_CONTENT: u32 = u32::MAX;
@@ -222,7 +222,7 @@ impl FsModel {
                 EntryKind::Other => NodeKind::Other,
                 EntryKind::Whiteout | EntryKind::Opaque | EntryKind::Meta => continue,
             };
-            let (dir, base) = split_last(e.path);
+            let (dir, base) = (e.dir, e.name);
             // Tar entries come grouped by directory: reuse the last parent while it is
             // still an alive directory.
             let parent = if dir == cached_dir.as_slice()
@@ -257,7 +257,7 @@ impl FsModel {
                     let target = self.tree.lookup(&self.names, e.link).ok_or_else(|| {
                         format!(
                             "hardlink {} points to {}, which is not in the image",
-                            String::from_utf8_lossy(e.path),
+                            String::from_utf8_lossy(&e.path()),
                             String::from_utf8_lossy(e.link)
                         )
                     })?;

@@ -92,27 +92,38 @@ pub enum EntryKind {
 
 #[derive(Debug, Clone, Copy)]
 struct RawEntry {
-    /// The path, then the hardlink target (if any), back to back in `names`.
-    path_start: u32,
-    path_len: u32,
-    link_len: u32,
+    /// The folder, an index into `dirs`.
+    dir: u32,
+    /// The last component, in `names`.
+    name_start: u32,
+    name_len: u32,
     size: u64,
     kind: EntryKind,
 }
 
-/// A layer's entries in tar order, paths packed in one buffer.
+/// A layer's entries in tar order. Tar entries come grouped by folder, so each
+/// entry keeps its last component and the index of its folder, and a run of
+/// entries in one folder stores the folder once: with node_modules paths that is a
+/// third of the bytes a full path would take.
 #[derive(Debug, Default, Clone)]
 pub struct LayerFiles {
+    /// Folder paths and last components, back to back.
     names: Vec<u8>,
+    /// (start, length) of each folder path in `names`.
+    dirs: Vec<(u32, u32)>,
     entries: Vec<RawEntry>,
+    /// Hardlink targets: (entry index, start, length), by entry index.
+    links: Vec<(u32, u32, u32)>,
 }
 
 /// One entry of a layer, borrowed from its `LayerFiles`.
 #[derive(Debug, Clone, Copy)]
 pub struct Entry<'a> {
-    /// Normalized: relative to the root, no `.`/`..`/empty components, no trailing
-    /// slash. For whiteouts, the path of the `.wh.` file itself.
-    pub path: &'a [u8],
+    /// The folder: normalized, relative to the root (no `.`/`..`/empty components,
+    /// no trailing slash); empty at the root.
+    pub dir: &'a [u8],
+    /// The last component. For whiteouts, the name of the `.wh.` file itself.
+    pub name: &'a [u8],
     /// For hardlinks, the normalized target path; empty otherwise.
     pub link: &'a [u8],
     /// Content bytes (regular files only).
@@ -121,21 +132,37 @@ pub struct Entry<'a> {
 }
 
 impl<'a> Entry<'a> {
+    /// The whole path, `dir/name`, written into `out`.
+    pub fn path_into<'b>(&self, out: &'b mut Vec<u8>) -> &'b [u8] {
+        out.clear();
+        if !self.dir.is_empty() {
+            out.extend_from_slice(self.dir);
+            out.push(b'/');
+        }
+        out.extend_from_slice(self.name);
+        out
+    }
+
+    /// The whole path, `dir/name`.
+    pub fn path(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.dir.len() + self.name.len() + 1);
+        self.path_into(&mut out);
+        out
+    }
+
     /// For a whiteout, the path it deletes; for an opaque marker, the directory it
     /// makes opaque.
     pub fn whiteout_target(&self) -> Option<Vec<u8>> {
-        let (dir, base) = split_last(self.path);
         match self.kind {
             EntryKind::Whiteout => {
-                let name = &base[4..];
-                let mut t = dir.to_vec();
+                let mut t = self.dir.to_vec();
                 if !t.is_empty() {
                     t.push(b'/');
                 }
-                t.extend_from_slice(name);
+                t.extend_from_slice(&self.name[4..]);
                 Some(t)
             }
-            EntryKind::Opaque => Some(dir.to_vec()),
+            EntryKind::Opaque => Some(self.dir.to_vec()),
             _ => None,
         }
     }
@@ -164,9 +191,19 @@ impl LayerFiles {
             let start = start as usize;
             &self.names[start..start + len as usize]
         };
+        let (dir_start, dir_len) = self.dirs[e.dir as usize];
+        let link = match e.kind {
+            EntryKind::Hardlink => self
+                .links
+                .binary_search_by_key(&(i as u32), |l| l.0)
+                .map(|k| span(self.links[k].1, self.links[k].2))
+                .unwrap_or_default(),
+            _ => &[],
+        };
         Entry {
-            path: span(e.path_start, e.path_len),
-            link: span(e.path_start + e.path_len, e.link_len),
+            dir: span(dir_start, dir_len),
+            name: span(e.name_start, e.name_len),
+            link,
             size: e.size,
             kind: e.kind,
         }
@@ -195,12 +232,26 @@ impl LayerFiles {
         size: u64,
         kind: EntryKind,
     ) -> Result<(), String> {
-        let (path_start, path_len) = self.push_name(path)?;
-        let (_, link_len) = self.push_name(link)?;
+        let index = u32::try_from(self.entries.len())
+            .map_err(|_| "layer has more than 4 billion entries".to_string())?;
+        let (dir, name) = split_last(path);
+        let same_dir = self.dirs.last().is_some_and(|&(start, len)| {
+            let last = &self.names[start as usize..(start + len) as usize];
+            last.len() == dir.len() && last.iter().zip(dir).all(|(a, b)| a == b)
+        });
+        if !same_dir {
+            let span = self.push_name(dir)?;
+            self.dirs.push(span);
+        }
+        let (name_start, name_len) = self.push_name(name)?;
+        if !link.is_empty() {
+            let (start, len) = self.push_name(link)?;
+            self.links.push((index, start, len));
+        }
         self.entries.push(RawEntry {
-            path_start,
-            path_len,
-            link_len,
+            dir: (self.dirs.len() - 1) as u32,
+            name_start,
+            name_len,
             size,
             kind,
         });
@@ -218,12 +269,17 @@ impl LayerFiles {
     /// Gives back the room that growing left unused.
     pub fn shrink_to_fit(&mut self) {
         self.names.shrink_to_fit();
+        self.dirs.shrink_to_fit();
         self.entries.shrink_to_fit();
+        self.links.shrink_to_fit();
     }
 
     /// Heap bytes held, for memory accounting in benchmarks.
     pub fn heap_bytes(&self) -> usize {
-        self.names.capacity() + self.entries.capacity() * std::mem::size_of::<RawEntry>()
+        self.names.capacity()
+            + self.dirs.capacity() * 8
+            + self.entries.capacity() * std::mem::size_of::<RawEntry>()
+            + self.links.capacity() * 12
     }
 }
 
