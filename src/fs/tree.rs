@@ -80,10 +80,15 @@ impl Interner {
         self.len() == 0
     }
 
-    /// Gives back the room that growing left unused.
+    /// Gives back the room that growing (or `reserve`) left unused.
     pub fn shrink_to_fit(&mut self) {
         self.bytes.shrink_to_fit();
         self.ends.shrink_to_fit();
+        self.long_ends.shrink_to_fit();
+        let (bytes, ends, long_ends) = (&self.bytes, &self.ends, &self.long_ends);
+        let hasher = &self.hasher;
+        self.table
+            .shrink_to_fit(|&t| hasher.hash_one(span(bytes, ends, long_ends, t)));
     }
 
     pub fn get(&self, name: &[u8]) -> Option<Sym> {
@@ -93,14 +98,6 @@ impl Interner {
 
     pub fn name(&self, s: Sym) -> &[u8] {
         span(&self.bytes, &self.ends, &self.long_ends, s)
-    }
-
-    /// Heap bytes held, for memory accounting.
-    pub fn heap_bytes(&self) -> usize {
-        self.bytes.capacity()
-            + self.ends.capacity() * std::mem::size_of::<u32>()
-            + self.long_ends.capacity() * std::mem::size_of::<usize>()
-            + self.table.capacity() * (std::mem::size_of::<Sym>() + 1)
     }
 }
 
