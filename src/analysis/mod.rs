@@ -51,10 +51,6 @@ pub struct Analysis {
     pub dive: dive::DiveFigures,
     /// Waste findings and hints (paths matching `--ignore` left out).
     pub waste: waste::Waste,
-    /// Small files kept during the scan, with the layer they came from.
-    pub captured: Vec<(usize, Captured)>,
-    /// What each layer's tar brought (for the hints).
-    pub layer_facts: Vec<waste::LayerFacts>,
 }
 
 impl Analysis {
@@ -171,7 +167,7 @@ pub fn analyze(
                 ignore,
             });
             crate::timings::mark("  findings");
-            Ok((model, usage, waste, layer_facts))
+            Ok((model, usage, waste))
         },
         || {
             let d = dive::figures(&files, DIVE_TOP);
@@ -180,7 +176,7 @@ pub fn analyze(
         },
     );
     crate::timings::mark("analysis done");
-    let (model, usage, waste, layer_facts) = built.map_err(|e| {
+    let (model, usage, waste) = built.map_err(|e| {
         let r = image
             .layers
             .get(e.layer)
@@ -227,7 +223,5 @@ pub fn analyze(
         usage,
         dive,
         waste,
-        captured,
-        layer_facts,
     })
 }

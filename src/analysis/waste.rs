@@ -669,11 +669,9 @@ pub fn analyze(ctx: &Context) -> Waste {
             return;
         };
         in_dev[n as usize] = in_dev[parent as usize] || dev_root[n as usize];
-        // `--ignore` globs see the path with its leading `/`, the rules without.
-        let abs_text = path_str(abs);
-        let text = &abs_text[1..];
         if m.tree.data(n).kind == NodeKind::Dir {
-            below[n as usize] = below[parent as usize] | matcher.below(text, &mut hits);
+            let dir = path_str(abs);
+            below[n as usize] = below[parent as usize] | matcher.below(&dir[1..], &mut hits);
             return;
         }
         if !usage.owner[n as usize] {
@@ -682,6 +680,9 @@ pub fn analyze(ctx: &Context) -> Waste {
         let Some((bytes, layer)) = m.content_of(n) else {
             return;
         };
+        // `--ignore` globs see the path with its leading `/`, the rules without.
+        let abs_text = path_str(abs);
+        let text = &abs_text[1..];
         if !ctx.ignore.is_empty() && ctx.ignore.is_match(abs_text.as_ref()) {
             return;
         }

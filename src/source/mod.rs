@@ -167,21 +167,18 @@ pub fn open(
     scan: &ScanOptions,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Image> {
-    // `imgsize inspect - < app.tar` hands over a file: read it by seeking, as if named.
-    let stdin_file = input == "-" && stdin_is_a_file();
-    let (path, label) = if stdin_file {
-        (Path::new("/dev/stdin"), "<stdin>")
-    } else {
-        (Path::new(input), input)
-    };
-    let (container, base_kind) = if input == "-" && !stdin_file {
+    let (container, base_kind) = if input == "-" && !stdin_is_a_file() {
         let stdin = std::io::stdin().lock();
         (
             Container::Stream(StreamContainer::read(stdin, "<stdin>", scan, progress)?),
             "archive",
         )
     } else {
-        let input = label;
+        // `imgsize inspect - < app.tar` hands over a file: read it by seeking, as if named.
+        let (path, input) = match input {
+            "-" => (Path::new("/dev/stdin"), "<stdin>"),
+            named => (Path::new(named), named),
+        };
         let meta = std::fs::metadata(path).map_err(|e| Error::io(input, e))?;
         if meta.is_dir() {
             (Container::Dir(DirContainer::open(path, input)?), "layout")
