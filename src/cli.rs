@@ -7,6 +7,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::report::inspect::{InspectReport, ViewOptions};
 use crate::report::Format;
+use crate::source::reference::SourceKind;
+use crate::source::registry::RegistryOptions;
 use crate::source::{Layout, OpenOptions};
 use crate::{error::Error, LoadOptions};
 
@@ -141,6 +143,22 @@ pub struct ImageArgs {
     /// Never show a progress bar.
     #[arg(long)]
     pub no_progress: bool,
+    /// Where to read a name from: auto (a path that exists, else the engine if it
+    /// has the image, else the registry), file, engine or registry.
+    #[arg(long, value_enum, default_value_t = SourceArg::Auto)]
+    pub source: SourceArg,
+    /// A registry host to reach over plain HTTP, or HTTPS without certificate
+    /// checks (repeatable). Loopback hosts may use plain HTTP without it.
+    #[arg(long, value_name = "HOST[:PORT]")]
+    pub insecure_registry: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum SourceArg {
+    Auto,
+    File,
+    Engine,
+    Registry,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -152,7 +170,10 @@ pub enum LayoutArg {
 
 #[derive(Debug, Args)]
 pub struct InspectArgs {
-    /// A `docker save` tarball, an OCI archive or layout directory, or `-` for stdin.
+    /// The image: a `docker save` tarball, an OCI archive or layout directory, `-`
+    /// for stdin, a name the engine or a registry has (app:latest), or a
+    /// transport-prefixed name (docker-daemon:, podman:, docker://, oci:,
+    /// oci-archive:, docker-archive:).
     pub input: String,
     #[command(flatten)]
     pub image: ImageArgs,
@@ -169,6 +190,10 @@ pub struct InspectArgs {
     /// '/app/vendor/**' or '**/*.map'.
     #[arg(long, value_name = "GLOB")]
     pub ignore: Vec<String>,
+    /// Read the manifest and config only, no layer: per-layer pull sizes and
+    /// instructions in well under a second; figures that need the layers are absent.
+    #[arg(long)]
+    pub manifest_only: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -196,6 +221,15 @@ impl ImageArgs {
                     LayoutArg::Auto => Layout::Auto,
                     LayoutArg::Docker => Layout::Docker,
                     LayoutArg::Oci => Layout::Oci,
+                },
+                source: match self.source {
+                    SourceArg::Auto => SourceKind::Auto,
+                    SourceArg::File => SourceKind::File,
+                    SourceArg::Engine => SourceKind::Engine,
+                    SourceArg::Registry => SourceKind::Registry,
+                },
+                registry: RegistryOptions {
+                    insecure: self.insecure_registry.clone(),
                 },
             },
             verify: self.verify,
@@ -225,6 +259,16 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
                 ignore,
                 ..args.image.load_options()
             };
+            if args.manifest_only {
+                let progress = crate::pipeline::Progress::new(false);
+                let image = crate::pipeline::open(&args.input, &opts, &progress)?;
+                let report = crate::report::manifest::ManifestReport::build(&args.input, &image)?;
+                emit(&match args.format {
+                    InspectFormat::Json => crate::report::to_json(&report),
+                    InspectFormat::Table => report.render_table(),
+                })?;
+                return Ok(ExitCode::SUCCESS);
+            }
             let analysis = crate::load(&args.input, &opts)?;
             let report = InspectReport::build(
                 &analysis,

@@ -21,6 +21,9 @@ pub enum ErrorKind {
     Verify(String),
     /// A user-supplied value (flag, config file) is wrong.
     Usage(String),
+    /// An engine or registry could not be reached, refused, or broke off; the place
+    /// is its socket or URL.
+    Network(String),
 }
 
 /// An error with the place it happened: the file, member, blob or layer.
@@ -61,6 +64,10 @@ impl Error {
         Error::new(place, ErrorKind::Usage(msg.into()))
     }
 
+    pub fn network(place: impl Into<String>, msg: impl Into<String>) -> Error {
+        Error::new(place, ErrorKind::Network(msg.into()))
+    }
+
     pub fn io(place: impl Into<String>, err: io::Error) -> Error {
         Error::new(place, ErrorKind::Io(err))
     }
@@ -87,7 +94,8 @@ impl fmt::Display for Error {
             | ErrorKind::Missing(m)
             | ErrorKind::Selection(m)
             | ErrorKind::Verify(m)
-            | ErrorKind::Usage(m) => m.clone(),
+            | ErrorKind::Usage(m)
+            | ErrorKind::Network(m) => m.clone(),
         };
         // One line, always: input-controlled text may carry newlines.
         let line = |s: &str| s.replace(['\n', '\r'], " ");

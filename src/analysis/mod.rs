@@ -39,6 +39,8 @@ pub struct LayerInfo {
 pub struct Analysis {
     pub input: String,
     pub kind: String,
+    /// Where it was read from: a file, an engine, a registry.
+    pub source: crate::source::Source,
     pub reference: Option<String>,
     pub platform: Option<String>,
     /// `config.User`; empty or absent means root.
@@ -214,6 +216,7 @@ pub fn analyze(
     Ok(Analysis {
         input: input.to_string(),
         kind: image.kind.clone(),
+        source: image.source.clone(),
         reference: image.reference.clone(),
         platform: image.platform.clone(),
         user: image.config.user.clone(),

@@ -14,6 +14,8 @@ pub struct ImageFigures {
     pub reference: Option<String>,
     pub platform: Option<String>,
     pub input_kind: String,
+    /// Where the image was read from.
+    pub source: SourceReport,
     pub layer_count: usize,
     pub layer_bytes: u64,
     pub final_bytes: u64,
@@ -31,6 +33,7 @@ impl ImageFigures {
             reference: a.reference.clone(),
             platform: a.platform.clone(),
             input_kind: a.kind.clone(),
+            source: SourceReport::of(&a.source),
             layer_count: a.layers.len(),
             layer_bytes: a.layer_bytes(),
             final_bytes: a.final_bytes(),
@@ -39,6 +42,32 @@ impl ImageFigures {
             final_files: a.model.final_files(),
             flagged_bytes: waste.flagged_bytes,
             user: a.user.clone(),
+        }
+    }
+}
+
+/// `{"transport": "file" | "engine" | "registry", "location": …}`.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SourceReport {
+    pub transport: &'static str,
+    /// The engine's address or the registry's host; null for files.
+    pub location: Option<String>,
+}
+
+impl SourceReport {
+    pub fn of(s: &crate::source::Source) -> SourceReport {
+        SourceReport {
+            transport: s.transport(),
+            location: s.location().map(str::to_string),
+        }
+    }
+
+    /// `, from the engine at unix:///…` for the summary line; nothing for files.
+    pub fn suffix(&self) -> String {
+        match (self.transport, &self.location) {
+            ("engine", Some(at)) => format!(", from the engine at {at}"),
+            ("registry", Some(host)) => format!(", from registry {host}"),
+            _ => String::new(),
         }
     }
 }
@@ -217,9 +246,10 @@ impl InspectReport {
         let img = &self.image;
         let name = img.reference.clone().unwrap_or_else(|| self.input.clone());
         out.push_str(&format!(
-            "Image     {name}  ({}, {})\n",
+            "Image     {name}  ({}, {}){}\n",
             img.input_kind,
-            img.platform.as_deref().unwrap_or("platform unknown")
+            img.platform.as_deref().unwrap_or("platform unknown"),
+            img.source.suffix()
         ));
         let hidden_share = if img.layer_bytes > 0 {
             img.hidden_bytes as f64 / img.layer_bytes as f64

@@ -49,6 +49,8 @@ pub enum Container {
     Tar(TarContainer),
     Dir(DirContainer),
     Stream(StreamContainer),
+    /// A registry repository, blobs fetched on demand.
+    Registry(Box<crate::source::registry::Registry>),
 }
 
 fn lossy(b: &[u8]) -> String {
@@ -336,6 +338,7 @@ impl Container {
             Container::Tar(t) => &t.label,
             Container::Dir(d) => &d.label,
             Container::Stream(s) => &s.label,
+            Container::Registry(r) => r.label(),
         }
     }
 
@@ -352,6 +355,7 @@ impl Container {
             Container::Tar(t) => t.members.contains_key(name),
             Container::Dir(d) => d.resolve(name)?.is_some(),
             Container::Stream(s) => s.sizes.contains_key(name),
+            Container::Registry(r) => r.exists(name),
         })
     }
 
@@ -378,6 +382,7 @@ impl Container {
                 )),
                 None => Ok(None),
             },
+            Container::Registry(r) => r.read_small(name),
         }
     }
 
@@ -394,16 +399,19 @@ impl Container {
                 ),
             },
             Container::Stream(s) => s.sizes.get(name).copied(),
+            // Known from the descriptors only; the scan checks it.
+            Container::Registry(_) => None,
         })
     }
 
     /// Scans the layer stored as `name`.
     pub fn scan_layer(
         &self,
-        name: &str,
+        layer: &crate::source::LayerRef,
         opts: &ScanOptions,
         progress: &(dyn Fn(u64) + Sync),
     ) -> Result<LayerScan> {
+        let name = layer.member.as_str();
         let place = self.place(name);
         let missing = || Error::missing(&place, "layer blob is missing from the image");
         let scanned = match self {
@@ -430,6 +438,9 @@ impl Container {
                 let data = s.small.get(name).ok_or_else(missing)?;
                 let len = data.len() as u64;
                 layer::scan_read(io::Cursor::new(data.as_slice()), Some(len), opts, progress)
+            }
+            Container::Registry(r) => {
+                return r.scan_layer(name, layer.declared_size, opts, progress);
             }
         };
         scanned.map_err(|e| Error::format(place, e.0))

@@ -3,10 +3,17 @@
 //! Every input kind (a `docker save` tarball of any Docker era, an OCI archive, an
 //! OCI layout directory, an extracted `docker save` directory, a stream on stdin) ends
 //! up as one [`Image`]: its config, history and layers as named blobs in a
-//! [`Container`]. Nothing downstream knows which kind it was.
+//! [`Container`]. Nothing downstream knows which kind it was. The engine and
+//! registry transports end up there too: [`open_target`] picks the transport from
+//! what the user typed ([`reference`]).
 
+pub mod auth;
 pub mod container;
 pub mod digest;
+pub mod engine;
+mod http;
+pub mod reference;
+pub mod registry;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -30,6 +37,40 @@ pub struct OpenOptions {
     pub image: Option<String>,
     /// Force reading `manifest.json` (docker) or `index.json` (oci).
     pub layout: Layout,
+    /// Which transport a name is read from (`--source`).
+    pub source: reference::SourceKind,
+    pub registry: registry::RegistryOptions,
+}
+
+/// Where an image was read from, for the summary line.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Source {
+    /// A file, a directory or stdin.
+    #[default]
+    File,
+    /// An engine, by its address (`unix:///var/run/docker.sock`).
+    Engine(String),
+    /// A registry, by its host.
+    Registry(String),
+}
+
+impl Source {
+    /// `file`, `engine`, `registry`.
+    pub fn transport(&self) -> &'static str {
+        match self {
+            Source::File => "file",
+            Source::Engine(_) => "engine",
+            Source::Registry(_) => "registry",
+        }
+    }
+
+    /// The engine's address or the registry's host; `None` for files.
+    pub fn location(&self) -> Option<&str> {
+        match self {
+            Source::File => None,
+            Source::Engine(a) | Source::Registry(a) => Some(a),
+        }
+    }
 }
 
 /// Which description of the image to read.
@@ -143,6 +184,52 @@ pub struct Image {
     pub config_digest: Option<String>,
     pub layers: Vec<LayerRef>,
     pub container: Container,
+    pub source: Source,
+}
+
+/// Opens what the user named, from a file, the engine or a registry.
+pub fn open_target(
+    input: &str,
+    opts: &OpenOptions,
+    scan: &ScanOptions,
+    progress: &crate::pipeline::Progress,
+) -> Result<Image> {
+    use reference::{EngineKind, Target};
+    let tick = |n: u64| progress.bytes(n);
+    match Target::parse(input, opts.source)? {
+        Target::File { path, image } => {
+            let opts = OpenOptions {
+                image: image.or(opts.image.clone()),
+                ..opts.clone()
+            };
+            open(&path, &opts, scan, &tick)
+        }
+        Target::Engine { engine, name } => {
+            engine::open(engine, &name, false, opts, scan, progress)?
+                .ok_or_else(|| Error::missing(input, "no such image in the engine"))
+        }
+        Target::Registry(r) => open_registry(&r, input, opts),
+        Target::EngineOrRegistry(r) => {
+            if let Some(image) = engine::open(EngineKind::Any, input, true, opts, scan, progress)? {
+                return Ok(image);
+            }
+            open_registry(&r, input, opts).map_err(|mut e| {
+                if matches!(e.kind, crate::error::ErrorKind::Network(_)) {
+                    if let crate::error::ErrorKind::Network(m) = &mut e.kind {
+                        m.push_str(" (no local engine has this image either)");
+                    }
+                }
+                e
+            })
+        }
+    }
+}
+
+fn open_registry(r: &reference::Reference, input: &str, opts: &OpenOptions) -> Result<Image> {
+    let reg = registry::Registry::open(r, input, &opts.registry)?;
+    let mut image = resolve(Container::Registry(Box::new(reg)), "registry", opts)?;
+    image.source = Source::Registry(r.registry.clone());
+    Ok(image)
 }
 
 /// Opens an image from a tar stream (`docker save` output or an OCI archive).
@@ -277,11 +364,20 @@ fn read_blob(c: &Container, d: &Descriptor, what: &str) -> Result<Option<Vec<u8>
 #[derive(Debug, Clone)]
 struct Candidate {
     name: Option<String>,
+    /// `org.opencontainers.image.ref.name` (`latest`, as `oci:DIR:latest` names it).
+    ref_name: Option<String>,
     platform: Option<String>,
-    /// The manifest descriptor (OCI), or the manifest.json entry index (docker).
-    descriptor: Option<Descriptor>,
-    docker_entry: Option<usize>,
+    manifest: ManifestRef,
     available: bool,
+}
+
+/// Where a candidate's manifest is described.
+#[derive(Debug, Clone)]
+enum ManifestRef {
+    /// A descriptor in an OCI index.
+    Oci(Box<Descriptor>),
+    /// An entry of `manifest.json`, by position.
+    Docker(usize),
 }
 
 fn host_platform() -> String {
@@ -369,7 +465,7 @@ pub fn parse_index(data: &[u8], place: &str) -> Result<ImageIndex> {
 fn collect_candidates(
     c: &Container,
     index: &ImageIndex,
-    parent_name: Option<&str>,
+    parent: (Option<&str>, Option<&str>),
     depth: usize,
     out: &mut Vec<Candidate>,
 ) -> Result<()> {
@@ -383,11 +479,15 @@ fn collect_candidates(
         if platform.as_deref() == Some("unknown/unknown") {
             continue;
         }
+        let ref_name = ann
+            .get("org.opencontainers.image.ref.name")
+            .cloned()
+            .or_else(|| parent.1.map(str::to_string));
         let name = ann
             .get("io.containerd.image.name")
-            .or_else(|| ann.get("org.opencontainers.image.ref.name"))
             .cloned()
-            .or_else(|| parent_name.map(str::to_string));
+            .or_else(|| parent.0.map(str::to_string))
+            .or_else(|| ref_name.clone());
         let media = d.media_type();
         if is_index(media) {
             if depth >= MAX_INDEX_DEPTH {
@@ -397,16 +497,22 @@ fn collect_candidates(
             let data = read_blob(c, d, "nested index")?
                 .ok_or_else(|| Error::missing(&place, "nested index blob is missing"))?;
             let nested = parse_index(&data, &place)?;
-            collect_candidates(c, &nested, name.as_deref(), depth + 1, out)?;
+            collect_candidates(
+                c,
+                &nested,
+                (name.as_deref(), ref_name.as_deref()),
+                depth + 1,
+                out,
+            )?;
         } else if is_manifest(media) {
             let name_ok =
                 blob_path(d.digest().as_ref()).map_err(|m| Error::format(c.label(), m))?;
             let available = c.exists(&name_ok)?;
             out.push(Candidate {
                 name,
+                ref_name,
                 platform,
-                descriptor: Some(d.clone()),
-                docker_entry: None,
+                manifest: ManifestRef::Oci(Box::new(d.clone())),
                 available,
             });
         }
@@ -438,7 +544,7 @@ fn choose(mut cands: Vec<Candidate>, opts: &OpenOptions, label: &str) -> Result<
     let all = cands.clone();
     let list = |cs: &[Candidate]| cs.iter().map(describe).collect::<Vec<_>>().join(", ");
     if let Some(want) = &opts.image {
-        cands.retain(|c| name_matches(&c.name, want));
+        cands.retain(|c| name_matches(&c.name, want) || c.ref_name.as_deref() == Some(want));
         if cands.is_empty() {
             return Err(Error::selection(
                 label,
@@ -517,7 +623,7 @@ fn resolve(c: Container, base_kind: &str, opts: &OpenOptions) -> Result<Image> {
                     &format!("{label}: index.json"),
                 )?;
                 let mut cands = Vec::new();
-                collect_candidates(&c, &index, None, 0, &mut cands)?;
+                collect_candidates(&c, &index, (None, None), 0, &mut cands)?;
                 !cands.is_empty() || !has_manifest
             }
         }
@@ -542,7 +648,7 @@ fn resolve_oci(c: Container, base_kind: &str, opts: &OpenOptions) -> Result<Imag
         .ok_or_else(|| Error::missing(&label, "index.json is missing"))?;
     let index = parse_index(&data, &index_place)?;
     let mut cands = Vec::new();
-    collect_candidates(&c, &index, None, 0, &mut cands)?;
+    collect_candidates(&c, &index, (None, None), 0, &mut cands)?;
     if cands.is_empty() {
         return Err(Error::format(
             index_place,
@@ -550,10 +656,9 @@ fn resolve_oci(c: Container, base_kind: &str, opts: &OpenOptions) -> Result<Imag
         ));
     }
     let pick = choose(cands, opts, &label)?;
-    let desc = pick
-        .descriptor
-        .clone()
-        .ok_or_else(|| Error::format(&label, "internal: no descriptor"))?;
+    let ManifestRef::Oci(desc) = pick.manifest.clone() else {
+        unreachable!("an OCI index yields OCI descriptors only")
+    };
     let mplace = format!("{label}: {}", desc.digest());
     let mdata = read_blob(&c, &desc, "manifest")?
         .ok_or_else(|| Error::missing(&mplace, "manifest blob is missing"))?;
@@ -578,6 +683,7 @@ fn resolve_oci(c: Container, base_kind: &str, opts: &OpenOptions) -> Result<Imag
     check_diff_ids(&config, layers.len(), &cplace)?;
     let kind = match (&c, base_kind) {
         (Container::Dir(_), _) => "oci-layout",
+        (Container::Registry(_), _) => "registry",
         _ if c.exists("manifest.json")? => "docker-archive (OCI layout)",
         _ => "oci-archive",
     };
@@ -589,6 +695,7 @@ fn resolve_oci(c: Container, base_kind: &str, opts: &OpenOptions) -> Result<Imag
         config_digest: Some(cdesc.digest().to_string()),
         layers,
         container: c,
+        source: Source::File,
     })
 }
 
@@ -644,9 +751,9 @@ fn resolve_docker(c: Container, opts: &OpenOptions) -> Result<Image> {
         let name = e.repo_tags.as_ref().and_then(|t| t.first().cloned());
         cands.push(Candidate {
             name,
+            ref_name: None,
             platform,
-            descriptor: None,
-            docker_entry: Some(i),
+            manifest: ManifestRef::Docker(i),
             available,
         });
     }
@@ -657,7 +764,9 @@ fn resolve_docker(c: Container, opts: &OpenOptions) -> Result<Image> {
             e
         }
     })?;
-    let i = pick.docker_entry.unwrap_or(0);
+    let ManifestRef::Docker(i) = pick.manifest else {
+        unreachable!("manifest.json yields docker entries only")
+    };
     let entry = &entries[i];
     let config = configs
         .remove(&i)
@@ -688,6 +797,7 @@ fn resolve_docker(c: Container, opts: &OpenOptions) -> Result<Image> {
         config,
         layers,
         container: c,
+        source: Source::File,
     })
 }
 

@@ -4,13 +4,16 @@
 mod check;
 mod diff;
 mod dive;
+mod engine;
 mod errors;
 mod findings;
 mod formats;
 mod hostile;
 mod inspect;
 mod node;
+mod registry;
 mod regression;
+mod services;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

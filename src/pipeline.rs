@@ -1,0 +1,211 @@
+//! One image through the pipeline: open it from its source (file, stream, engine or
+//! registry), scan its layers in parallel, analyze. Parallelism, progress and the
+//! phase timings live here and nowhere else; a new source plugs into
+//! [`source::open_target`] and gets the rest for free.
+
+use std::io::IsTerminal;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
+
+use crate::analysis::{self, Analysis};
+use crate::error::{Error, Result};
+use crate::layer::ScanOptions;
+use crate::source::{self, Container, Image, OpenOptions};
+use crate::timings;
+
+/// Options for loading one image.
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    pub open: OpenOptions,
+    pub verify: bool,
+    /// Show progress when stderr is a terminal.
+    pub progress: bool,
+    /// Paths (with a leading `/`) the findings leave out.
+    pub ignore: globset::GlobSet,
+}
+
+/// Small files whose content the analysis reads, and how large they may be.
+pub fn scan_options(verify: bool) -> ScanOptions {
+    ScanOptions {
+        capture: analysis::waste::wants_content,
+        capture_limit: 16 << 20,
+        verify,
+    }
+}
+
+/// What the user sees while an image is read: bytes received, the rate and layers
+/// done, in SI units like every other figure. Nothing when stderr is not a terminal.
+pub struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+    layers: AtomicUsize,
+    done: AtomicUsize,
+}
+
+impl Progress {
+    pub fn new(enabled: bool) -> Progress {
+        let bar = (enabled && std::io::stderr().is_terminal()).then(|| {
+            let b = indicatif::ProgressBar::new(0);
+            b.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{spinner} {msg} [{bar:30}] {decimal_bytes}/{decimal_total_bytes} {decimal_bytes_per_sec} ({eta})",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            b.set_message("reading");
+            b
+        });
+        Progress {
+            bar,
+            layers: AtomicUsize::new(0),
+            done: AtomicUsize::new(0),
+        }
+    }
+
+    /// Sets the expected total bytes (when known) and layer count.
+    pub fn start(&self, total: Option<u64>, layers: Option<usize>) {
+        if let Some(n) = layers {
+            self.layers.store(n, Ordering::Relaxed);
+        }
+        if let Some(b) = &self.bar {
+            if let Some(t) = total {
+                b.set_length(t.max(b.position()));
+            }
+            self.message();
+        }
+    }
+
+    pub fn bytes(&self, n: u64) {
+        if let Some(b) = &self.bar {
+            b.inc(n);
+            if b.length().is_some_and(|l| b.position() > l) {
+                b.set_length(b.position());
+            }
+        }
+    }
+
+    pub fn layer_done(&self) {
+        self.done.fetch_add(1, Ordering::Relaxed);
+        self.message();
+    }
+
+    fn message(&self) {
+        if let Some(b) = &self.bar {
+            let total = self.layers.load(Ordering::Relaxed);
+            if total > 0 {
+                b.set_message(format!(
+                    "layers {}/{total}",
+                    self.done.load(Ordering::Relaxed)
+                ));
+            }
+        }
+    }
+
+    pub fn finish(&self) {
+        if let Some(b) = &self.bar {
+            b.finish_and_clear();
+        }
+    }
+}
+
+/// Runs `scan(i)` for every layer on `workers` threads, the largest blobs first:
+/// each worker takes the largest layer left when it is free, so one big layer
+/// started last cannot leave the others idle at the end. Results come back in
+/// layer order.
+fn scan_largest_first<T: Send + Sync>(
+    sizes: &[u64],
+    workers: usize,
+    scan: impl Fn(usize) -> T + Sync,
+) -> Vec<T> {
+    let mut order: Vec<usize> = (0..sizes.len()).collect();
+    order.sort_by(|&a, &b| sizes[b].cmp(&sizes[a]).then(a.cmp(&b)));
+    let next = AtomicUsize::new(0);
+    let done: Vec<OnceLock<T>> = sizes.iter().map(|_| OnceLock::new()).collect();
+    std::thread::scope(|s| {
+        for _ in 0..workers.clamp(1, sizes.len().max(1)) {
+            s.spawn(|| loop {
+                let k = next.fetch_add(1, Ordering::Relaxed);
+                let Some(&i) = order.get(k) else { break };
+                let _ = done[i].set(scan(i));
+            });
+        }
+    });
+    done.into_iter()
+        .map(|slot| {
+            slot.into_inner()
+                .expect("every layer index is taken exactly once")
+        })
+        .collect()
+}
+
+/// How many layers to scan at once: one per core; for a registry, at least four
+/// connections, since a download also waits on the network.
+fn workers(image: &Image) -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    match image.container {
+        Container::Registry(_) => cores.max(4),
+        _ => cores,
+    }
+}
+
+/// Scans every layer of an opened image (those a stream already scanned are
+/// handed back as they are) and analyzes it.
+fn scan_and_analyze(
+    label: &str,
+    image: &Image,
+    opts: &LoadOptions,
+    progress: &Progress,
+) -> Result<Analysis> {
+    let scan = scan_options(opts.verify);
+    // A blob whose size disagrees with its descriptor is a truncated or replaced
+    // download: say so before reading it.
+    let mut sizes = Vec::with_capacity(image.layers.len());
+    for (i, l) in image.layers.iter().enumerate() {
+        let actual = image.container.size(&l.member)?;
+        if let (Some(declared), Some(actual)) = (l.declared_size, actual) {
+            if declared != actual {
+                return Err(Error::verify(
+                    format!("{}: layer {i} ({})", image.container.label(), l.member),
+                    format!("blob has {actual} bytes, its descriptor says {declared} (truncated download?)"),
+                ));
+            }
+        }
+        sizes.push(actual.or(l.declared_size).unwrap_or(0));
+    }
+    if !matches!(image.container, Container::Stream(_)) {
+        progress.start(Some(sizes.iter().sum()), Some(sizes.len()));
+    }
+    let tick = |n: u64| progress.bytes(n);
+    let scans = scan_largest_first(&sizes, workers(image), |i| {
+        let r = image.container.scan_layer(&image.layers[i], &scan, &tick);
+        progress.layer_done();
+        r
+    });
+    progress.finish();
+    let scans = scans.into_iter().collect::<Result<Vec<_>>>()?;
+    timings::mark("layers scanned");
+    analysis::analyze(label, image, scans, opts.verify, &opts.ignore)
+}
+
+/// Opens `input` from wherever it lives without scanning a layer: for a registry
+/// that is the manifest and the config only.
+pub fn open(input: &str, opts: &LoadOptions, progress: &Progress) -> Result<Image> {
+    let scan = scan_options(opts.verify);
+    let image = source::open_target(input, &opts.open, &scan, progress)?;
+    timings::mark("opened");
+    Ok(image)
+}
+
+/// Opens, scans (layers in parallel) and analyzes one image.
+pub fn load(input: &str, opts: &LoadOptions) -> Result<Analysis> {
+    let progress = Progress::new(opts.progress);
+    let image = open(input, opts, &progress)?;
+    scan_and_analyze(input, &image, opts, &progress)
+}
+
+/// Loads an image from a tar stream, as `imgsize inspect -` does with stdin.
+pub fn load_stream(input: impl std::io::Read, label: &str, opts: &LoadOptions) -> Result<Analysis> {
+    let scan = scan_options(opts.verify);
+    let progress = Progress::new(false);
+    let image = source::open_stream(input, label, &opts.open, &scan, &|_| {})?;
+    scan_and_analyze(label, &image, opts, &progress)
+}

@@ -1,0 +1,325 @@
+//! Reading an image from a local engine (Docker, or Podman's Docker-compatible
+//! service) over the Docker Engine API: `GET /images/{name}/json` first, so a
+//! missing image is a clear error and the platform is known, then
+//! `GET /images/{name}/get`, a `docker save` tarball read as a stream (layers scanned
+//! as they pass, never written to disk), exactly as stdin is read.
+
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+
+use reqwest::blocking::Client;
+use reqwest::StatusCode;
+use serde::Deserialize;
+use sha2::Digest as _;
+
+use super::http;
+use super::reference::EngineKind;
+use super::{container::StreamContainer, Container, Image, OpenOptions};
+use crate::error::{Error, Result};
+use crate::layer::ScanOptions;
+
+/// Where an engine listens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    /// `unix:///var/run/docker.sock` or `tcp://host:port`, as the user would write it.
+    pub display: String,
+    socket: Option<PathBuf>,
+    /// `http://localhost` for a socket, `http://host:port` for tcp.
+    base: String,
+}
+
+impl Endpoint {
+    fn parse(host: &str, place: &str) -> Result<Endpoint> {
+        if let Some(path) = host.strip_prefix("unix://") {
+            return Ok(Endpoint::unix(Path::new(path)));
+        }
+        if let Some(addr) = host.strip_prefix("tcp://") {
+            return Ok(Endpoint {
+                display: host.to_string(),
+                socket: None,
+                base: format!("http://{}", addr.trim_end_matches('/')),
+            });
+        }
+        Err(Error::usage(
+            place,
+            format!(
+                "engine address '{host}' is not supported (use unix:///path or tcp://host:port)"
+            ),
+        ))
+    }
+
+    fn unix(path: &Path) -> Endpoint {
+        Endpoint {
+            display: format!("unix://{}", path.display()),
+            socket: Some(path.to_path_buf()),
+            base: "http://localhost".to_string(),
+        }
+    }
+
+    /// A socket that is not there cannot answer: skip it without a timeout.
+    fn may_answer(&self) -> bool {
+        self.socket.as_ref().is_none_or(|p| p.exists())
+    }
+
+    fn client(&self) -> Result<Client> {
+        let mut b = http::builder(http::stall_timeout().max(std::time::Duration::from_secs(120)));
+        if let Some(p) = &self.socket {
+            b = b.unix_socket(p.as_path());
+        }
+        http::build(b.no_proxy(), &self.display)
+    }
+}
+
+#[derive(Deserialize)]
+struct DockerConfig {
+    #[serde(rename = "currentContext", default)]
+    current_context: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ContextMeta {
+    #[serde(rename = "Endpoints", default)]
+    endpoints: std::collections::HashMap<String, ContextEndpoint>,
+}
+
+#[derive(Deserialize)]
+struct ContextEndpoint {
+    #[serde(rename = "Host", default)]
+    host: Option<String>,
+}
+
+fn docker_config_dir() -> Option<PathBuf> {
+    std::env::var_os("DOCKER_CONFIG")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".docker")))
+}
+
+/// The docker CLI's current context's host: `DOCKER_CONTEXT`, else `currentContext`
+/// of config.json; its `meta.json` lives under the sha256 of its name.
+fn context_host() -> Option<String> {
+    let dir = docker_config_dir()?;
+    let name = std::env::var("DOCKER_CONTEXT").ok().or_else(|| {
+        let data = std::fs::read(dir.join("config.json")).ok()?;
+        serde_json::from_slice::<DockerConfig>(&data)
+            .ok()?
+            .current_context
+    })?;
+    if name.is_empty() || name == "default" {
+        return None;
+    }
+    let id = crate::layer::hex(&sha2::Sha256::digest(name.as_bytes()));
+    let data = std::fs::read(dir.join("contexts/meta").join(id).join("meta.json")).ok()?;
+    let meta: ContextMeta = serde_json::from_slice(&data).ok()?;
+    meta.endpoints.get("docker")?.host.clone()
+}
+
+/// The engines to try, in order.
+pub fn endpoints(kind: EngineKind) -> Result<Vec<Endpoint>> {
+    let mut out = Vec::new();
+    if kind != EngineKind::Podman {
+        if let Ok(host) = std::env::var("DOCKER_HOST") {
+            if !host.is_empty() {
+                // An explicit DOCKER_HOST is the one engine the user means.
+                return Ok(vec![Endpoint::parse(&host, "DOCKER_HOST")?]);
+            }
+        }
+        match context_host() {
+            Some(h) => out.push(Endpoint::parse(&h, "docker context")?),
+            None => out.push(Endpoint::unix(Path::new("/var/run/docker.sock"))),
+        }
+    }
+    if kind != EngineKind::Docker {
+        if let Ok(host) = std::env::var("CONTAINER_HOST") {
+            if !host.is_empty() {
+                out.push(Endpoint::parse(&host, "CONTAINER_HOST")?);
+            }
+        }
+        out.push(Endpoint::unix(Path::new("/run/podman/podman.sock")));
+        if let Some(run) = std::env::var_os("XDG_RUNTIME_DIR") {
+            out.push(Endpoint::unix(&Path::new(&run).join("podman/podman.sock")));
+        }
+    }
+    out.dedup();
+    Ok(out)
+}
+
+/// `GET /images/{name}/json`, as much as imgsize uses.
+#[derive(Deserialize)]
+struct ImageJson {
+    #[serde(rename = "Os", default)]
+    os: Option<String>,
+    #[serde(rename = "Architecture", default)]
+    architecture: Option<String>,
+    #[serde(rename = "Variant", default)]
+    variant: Option<String>,
+    #[serde(rename = "Size", default)]
+    size: Option<u64>,
+}
+
+/// An engine that answered `/_ping`.
+pub struct Engine {
+    pub endpoint: Endpoint,
+    client: Client,
+}
+
+impl Engine {
+    /// The first engine of `kind` that answers, or the list of those tried.
+    pub fn find(kind: EngineKind) -> Result<std::result::Result<Engine, String>> {
+        let mut tried = Vec::new();
+        for e in endpoints(kind)? {
+            tried.push(e.display.clone());
+            if !e.may_answer() {
+                continue;
+            }
+            let client = e.client()?;
+            let ping = client
+                .get(format!("{}/_ping", e.base))
+                .timeout(http::CONNECT_TIMEOUT)
+                .send();
+            if ping.is_ok_and(|r| r.status().is_success()) {
+                return Ok(Ok(Engine {
+                    endpoint: e,
+                    client,
+                }));
+            }
+        }
+        Ok(Err(tried.join(", ")))
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.endpoint.base)
+    }
+
+    fn place(&self, name: &str) -> String {
+        format!("{name} (engine at {})", self.endpoint.display)
+    }
+
+    /// The image's platform and size, or `None` when the engine does not have it.
+    fn image_json(&self, name: &str) -> Result<Option<ImageJson>> {
+        let place = self.place(name);
+        let resp = self
+            .client
+            .get(self.url(&format!("/images/{name}/json")))
+            .send()
+            .map_err(|e| Error::network(&place, http::describe(&e)))?;
+        match resp.status() {
+            StatusCode::NOT_FOUND => Ok(None),
+            s if s.is_success() => {
+                let body = resp
+                    .bytes()
+                    .map_err(|e| Error::network(&place, http::describe(&e)))?;
+                serde_json::from_slice(&body).map(Some).map_err(|e| {
+                    Error::format(&place, format!("engine's image JSON is not valid: {e}"))
+                })
+            }
+            s => Err(Error::network(&place, engine_refusal(s, resp))),
+        }
+    }
+
+    /// Opens `name` from this engine; `None` when the engine does not have it.
+    pub fn open(
+        &self,
+        name: &str,
+        opts: &OpenOptions,
+        scan: &ScanOptions,
+        progress: &crate::pipeline::Progress,
+    ) -> Result<Option<Image>> {
+        let place = self.place(name);
+        let Some(info) = self.image_json(name)? else {
+            return Ok(None);
+        };
+        let have = match (&info.os, &info.architecture, &info.variant) {
+            (Some(os), Some(arch), Some(v)) if !v.is_empty() => Some(format!("{os}/{arch}/{v}")),
+            (Some(os), Some(arch), _) => Some(format!("{os}/{arch}")),
+            _ => None,
+        };
+        if let (Some(want), Some(have)) = (&opts.platform, &have) {
+            if !super::platform_matches(have, want) {
+                return Err(Error::selection(
+                    &place,
+                    format!("the engine holds this image for {have}, not {want}"),
+                ));
+            }
+        }
+        progress.start(info.size, None);
+        let resp = self
+            .client
+            .get(self.url(&format!("/images/{name}/get")))
+            .send()
+            .map_err(|e| Error::network(&place, http::describe(&e)))?;
+        if !resp.status().is_success() {
+            let s = resp.status();
+            return Err(Error::network(&place, engine_refusal(s, resp)));
+        }
+        let body = NetReader {
+            inner: resp,
+            place: place.clone(),
+        };
+        let tick = |n: u64| progress.bytes(n);
+        let container = StreamContainer::read(body, &place, scan, &tick)?;
+        let mut image = super::resolve(Container::Stream(container), "archive", opts)?;
+        image.source = super::Source::Engine(self.endpoint.display.clone());
+        Ok(Some(image))
+    }
+}
+
+/// An engine's error status as one line, with its own message when it gives one.
+fn engine_refusal(s: StatusCode, resp: reqwest::blocking::Response) -> String {
+    #[derive(Deserialize)]
+    struct Msg {
+        message: Option<String>,
+    }
+    let text = resp.text().unwrap_or_default();
+    let msg = serde_json::from_str::<Msg>(&text)
+        .ok()
+        .and_then(|m| m.message)
+        .unwrap_or_else(|| text.trim().chars().take(200).collect());
+    format!("engine answered {s}: {msg}")
+}
+
+/// A response body whose read errors say what broke (stalled, reset) and where.
+pub struct NetReader<R> {
+    pub inner: R,
+    pub place: String,
+}
+
+impl<R: Read> Read for NetReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.inner.read(buf).map_err(|e| {
+            io::Error::new(
+                e.kind(),
+                format!("reading from {}: {}", self.place, http::describe_io(&e)),
+            )
+        })
+    }
+}
+
+/// Reads `name` from an engine of `kind`; when none answers, or `fallback` and the
+/// engine lacks the image, `Ok(None)` lets the caller try the registry.
+pub fn open(
+    kind: EngineKind,
+    name: &str,
+    fallback: bool,
+    opts: &OpenOptions,
+    scan: &ScanOptions,
+    progress: &crate::pipeline::Progress,
+) -> Result<Option<Image>> {
+    let engine = match Engine::find(kind)? {
+        Ok(e) => e,
+        Err(_) if fallback => return Ok(None),
+        Err(tried) => {
+            return Err(Error::network(
+                name,
+                format!("no engine answers (tried {tried}); is Docker or Podman running? DOCKER_HOST names another"),
+            ))
+        }
+    };
+    match engine.open(name, opts, scan, progress)? {
+        Some(image) => Ok(Some(image)),
+        None if fallback => Ok(None),
+        None => Err(Error::missing(
+            engine.place(name),
+            "no such image in the engine (`docker images` lists what it has)",
+        )),
+    }
+}
