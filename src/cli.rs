@@ -325,11 +325,16 @@ fn read_text(path: &str) -> Result<String, Error> {
 }
 
 /// The baseline's layer_bytes: from an imgsize JSON report, or by loading the image.
+/// A report is told from an image by its first bytes, never by reading it whole.
 fn baseline_bytes(path: &str, opts: &LoadOptions) -> Result<u64, Error> {
-    let is_json = path.ends_with(".json")
-        || std::fs::read(path)
-            .ok()
-            .is_some_and(|d| d.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{'));
+    let is_json = path.ends_with(".json") || {
+        use std::io::Read as _;
+        let mut head = [0u8; 512];
+        let n = std::fs::File::open(path)
+            .and_then(|f| f.take(head.len() as u64).read(&mut head))
+            .unwrap_or(0);
+        head[..n].iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
+    };
     if is_json {
         let v: serde_json::Value = serde_json::from_str(&read_text(path)?)
             .map_err(|e| Error::format(path, format!("not a JSON report: {e}")))?;

@@ -304,7 +304,8 @@ pub struct Context<'a> {
 pub fn ignore_set(patterns: &[String]) -> Result<GlobSet, String> {
     let mut b = GlobSetBuilder::new();
     for p in patterns {
-        let glob = Glob::new(p).map_err(|e| format!("--ignore '{p}': {e}"))?;
+        // globset's message already quotes the glob; the caller names the flag.
+        let glob = Glob::new(p).map_err(|e| e.to_string())?;
         b.add(glob);
     }
     b.build().map_err(|e| e.to_string())

@@ -29,6 +29,11 @@ pub trait BlockSource {
     fn read_full(&mut self, buf: &mut [u8]) -> io::Result<usize>;
     /// Skips `n` bytes; an error if the source ends first.
     fn skip(&mut self, n: u64) -> io::Result<()>;
+    /// The bytes left, where the source knows it (a section of a file); an entry
+    /// that claims more is refused before anything is skipped.
+    fn remaining(&self) -> Option<u64> {
+        None
+    }
 }
 
 /// A plain `Read`: skipping reads and discards.
@@ -152,6 +157,10 @@ impl<F: Read + Seek> BlockSource for SectionSource<F> {
         read_full(self, buf)
     }
 
+    fn remaining(&self) -> Option<u64> {
+        Some(self.len.saturating_sub(self.pos))
+    }
+
     fn skip(&mut self, n: u64) -> io::Result<()> {
         let target = self.pos.checked_add(n).filter(|&t| t <= self.len);
         match target {
@@ -241,8 +250,10 @@ pub struct TarWalker<S> {
     pub ended_without_marker: bool,
 }
 
-fn padded(size: u64) -> u64 {
-    size.div_ceil(BLOCK) * BLOCK
+/// `size` rounded up to whole blocks; `None` when that does not fit in a u64 (a
+/// hostile size field).
+fn padded(size: u64) -> Option<u64> {
+    size.checked_next_multiple_of(BLOCK)
 }
 
 impl<S: BlockSource> TarWalker<S> {
@@ -321,6 +332,21 @@ impl<S: BlockSource> TarWalker<S> {
         Ok(n)
     }
 
+    /// The blocks an entry of `size` content bytes takes, checked against what the
+    /// source can still hold: a size from the input must not overflow or promise
+    /// more than there is.
+    fn entry_blocks(&self, header_at: u64, size: u64) -> Result<u64, TarError> {
+        let whole = padded(size)
+            .ok_or_else(|| self.format_err(header_at, format!("entry size {size} is too large")))?;
+        match self.src.remaining() {
+            Some(left) if whole > left => Err(self.format_err(
+                header_at,
+                format!("entry of {size} bytes runs past the end of its blob ({left} bytes left)"),
+            )),
+            _ => Ok(whole),
+        }
+    }
+
     fn format_err(&self, header_at: u64, msg: impl Into<String>) -> TarError {
         TarError::Format {
             offset: header_at,
@@ -342,9 +368,10 @@ impl<S: BlockSource> TarWalker<S> {
                 "extended header runs past the end of the stream",
             )));
         }
-        let pad = padded(size) - size;
-        self.src.skip(pad)?;
-        self.offset += padded(size);
+        // size <= MAX_EXTENSION: padding it cannot overflow.
+        let whole = padded(size).unwrap_or(size);
+        self.src.skip(whole - size)?;
+        self.offset += whole;
         Ok(())
     }
 
@@ -411,8 +438,9 @@ impl<S: BlockSource> TarWalker<S> {
                 }
                 b'g' => {
                     // Global PAX header: nothing in it changes what imgsize measures.
-                    self.src.skip(padded(size_field))?;
-                    self.offset += padded(size_field);
+                    let whole = self.entry_blocks(header_at, size_field)?;
+                    self.src.skip(whole)?;
+                    self.offset += whole;
                     continue;
                 }
                 _ => {}
@@ -432,7 +460,7 @@ impl<S: BlockSource> TarWalker<S> {
                 TarKind::Other if !matches!(typeflag, b'3' | b'4' | b'6') => size,
                 _ => 0,
             };
-            self.pending = padded(content);
+            self.pending = self.entry_blocks(header_at, content)?;
             self.pending_content = content;
 
             self.path.clear();

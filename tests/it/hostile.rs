@@ -210,7 +210,7 @@ fn non_utf8_and_very_long_names() {
 /// Runs imgsize and returns (exit code, stdout, peak resident memory in bytes).
 // The child is reaped by `wait4`, which also gives its peak memory.
 #[allow(clippy::zombie_processes)]
-fn run_measured(args: &[&str]) -> (Option<i32>, String, u64) {
+pub fn run_measured(args: &[&str]) -> (Option<i32>, String, u64) {
     let mut child = bin()
         .args(args)
         .stdin(Stdio::null())

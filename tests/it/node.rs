@@ -3,8 +3,8 @@
 //! holds, and the pruned multi-stage build must show no dev dependencies.
 //!
 //! Needs root, buildah, skopeo, umoci, busybox-static, node, npm and the npm
-//! registry. Skipped with a message when they are missing, unless
-//! IMGSIZE_REQUIRE_BUILDAH=1 (as `.ci/run` sets after installing them).
+//! registry (`.ci/run` installs them): ignored unless asked for (`cargo test --
+//! --include-ignored`), so a run without them says what it skipped.
 
 use std::collections::{HashMap, HashSet};
 use std::os::unix::fs::MetadataExt;
@@ -28,43 +28,36 @@ fn tool(name: &str) -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
-fn images() -> Option<&'static Path> {
-    static BUILT: OnceLock<Option<Built>> = OnceLock::new();
-    BUILT
-        .get_or_init(|| {
-            let required = std::env::var("IMGSIZE_REQUIRE_BUILDAH").is_ok();
-            let root = Command::new("id")
-                .arg("-u")
-                .output()
-                .is_ok_and(|o| o.stdout == b"0\n");
-            let missing: Vec<&str> = ["buildah", "skopeo", "umoci", "node", "npm"]
-                .into_iter()
-                .filter(|t| !tool(t))
-                .collect();
-            if !root || !missing.is_empty() || !Path::new("/bin/busybox").exists() {
-                let why = format!("root: {root}, missing: {missing:?}");
-                assert!(
-                    !required,
-                    "IMGSIZE_REQUIRE_BUILDAH is set but the build cannot run ({why})"
-                );
-                eprintln!("skipping the real Node.js images ({why})");
-                return None;
-            }
-            let dir = tempfile::tempdir().unwrap();
-            let out = dir.path().join("node");
-            let o = Command::new(testdata("node/build.sh"))
-                .arg(&out)
-                .output()
-                .expect("run build.sh");
-            assert!(
-                o.status.success(),
-                "testdata/node/build.sh failed: {}",
-                String::from_utf8_lossy(&o.stderr)
-            );
-            Some(Built { _dir: dir, out })
-        })
-        .as_ref()
-        .map(|b| b.out.as_path())
+fn images() -> &'static Path {
+    static BUILT: OnceLock<Built> = OnceLock::new();
+    let built = BUILT.get_or_init(|| {
+        let root = Command::new("id")
+            .arg("-u")
+            .output()
+            .is_ok_and(|o| o.stdout == b"0\n");
+        let missing: Vec<&str> = ["buildah", "skopeo", "umoci", "node", "npm"]
+            .into_iter()
+            .filter(|t| !tool(t))
+            .collect();
+        assert!(
+            root && missing.is_empty() && Path::new("/bin/busybox").exists(),
+            "the real Node.js images need root, buildah, skopeo, umoci, node, npm and \
+             busybox-static (root: {root}, missing: {missing:?}); .ci/run installs them"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("node");
+        let o = Command::new(testdata("node/build.sh"))
+            .arg(&out)
+            .output()
+            .expect("run build.sh");
+        assert!(
+            o.status.success(),
+            "testdata/node/build.sh failed: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        Built { _dir: dir, out }
+    });
+    &built.out
 }
 
 /// The final filesystem as umoci extracts it.
@@ -165,8 +158,9 @@ fn category(v: &Value, c: &str) -> u64 {
 }
 
 #[test]
+#[ignore = "needs root, buildah, skopeo, umoci, node and npm (.ci/run installs them)"]
 fn findings_match_the_extracted_filesystem() {
-    let Some(out) = images() else { return };
+    let out = images();
     let v = inspect_json(&out.join("single"), &[]);
     let dir = tempfile::tempdir().unwrap();
     let root = unpack(&out.join("single"), &dir.path().join("bundle"));
@@ -210,8 +204,9 @@ fn findings_match_the_extracted_filesystem() {
 }
 
 #[test]
+#[ignore = "needs root, buildah, skopeo, umoci, node and npm (.ci/run installs them)"]
 fn pruned_multi_stage_build_has_no_dev_dependencies() {
-    let Some(out) = images() else { return };
+    let out = images();
     for input in [out.join("multi"), out.join("multi.tar")] {
         let v = inspect_json(&input, &[]);
         assert_eq!(category(&v, "dev-dependencies"), 0, "{}", input.display());
@@ -222,8 +217,9 @@ fn pruned_multi_stage_build_has_no_dev_dependencies() {
 }
 
 #[test]
+#[ignore = "needs root, buildah, skopeo, umoci, node and npm (.ci/run installs them)"]
 fn every_format_of_the_real_node_images_agrees() {
-    let Some(out) = images() else { return };
+    let out = images();
     for kind in ["single", "multi"] {
         let a = figures(&inspect_json(&out.join(kind), &[]));
         let b = figures(&inspect_json(&out.join(format!("{kind}.tar")), &[]));
@@ -232,8 +228,9 @@ fn every_format_of_the_real_node_images_agrees() {
 }
 
 #[test]
+#[ignore = "needs root, buildah, skopeo, umoci, node and npm (.ci/run installs them)"]
 fn diff_of_the_single_and_multi_stage_builds() {
-    let Some(out) = images() else { return };
+    let out = images();
     let (a, b) = (out.join("single.tar"), out.join("multi"));
     let o = run(&[
         "diff",

@@ -99,3 +99,110 @@ fn toml_errors_at_the_start_of_a_line_name_that_line() {
     .unwrap_err();
     assert!(e.to_string().starts_with("imgsize.toml: line 3:"), "{e}");
 }
+
+/// A classic `docker save` archive around one raw layer tar, by hand: the layer's
+/// bytes are exactly what the test wrote.
+fn classic_archive_with_layer(dir: &std::path::Path, layer: &[u8]) -> std::path::PathBuf {
+    use sha2::Digest;
+    let diff_id = format!(
+        "sha256:{}",
+        imgsize::layer::hex(&sha2::Sha256::digest(layer))
+    );
+    let config = serde_json::json!({
+        "architecture": "amd64", "os": "linux",
+        "rootfs": {"type": "layers", "diff_ids": [diff_id]},
+        "history": [{"created_by": "ADD hostile.tar /"}],
+    })
+    .to_string();
+    let manifest = serde_json::json!([{
+        "Config": "config.json", "RepoTags": ["hostile:1"], "Layers": ["l/layer.tar"],
+    }])
+    .to_string();
+    let path = dir.join("hostile.tar");
+    let mut b = tar::Builder::new(std::fs::File::create(&path).unwrap());
+    for (name, data) in [
+        ("config.json", config.as_bytes()),
+        ("manifest.json", manifest.as_bytes()),
+        ("l/layer.tar", layer),
+    ] {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(data.len() as u64);
+        h.set_mode(0o644);
+        h.set_cksum();
+        b.append_data(&mut h, name, data).unwrap();
+    }
+    b.finish().unwrap();
+    path
+}
+
+/// A PAX header saying `size=18446744073709551615` was reported, exit 0, as a
+/// layer of that many bytes (the padded size wrapped to 0, so nothing was skipped),
+/// from a file and from a pipe. It is now a tar format error, exit 2.
+#[test]
+fn a_pax_size_near_u64_max_is_a_format_error() {
+    let dir = tempfile::tempdir().unwrap();
+    for size in [u64::MAX, u64::MAX - 100, 1 << 62] {
+        let mut b = tar::Builder::new(Vec::new());
+        b.append_pax_extensions([("size", size.to_string().as_bytes())])
+            .unwrap();
+        let mut h = tar::Header::new_ustar();
+        h.set_size(5);
+        h.set_mode(0o644);
+        h.set_cksum();
+        b.append_data(&mut h, "app/huge.bin", &b"hello"[..])
+            .unwrap();
+        let layer = b.into_inner().unwrap();
+        let archive = classic_archive_with_layer(dir.path(), &layer);
+        let p = archive.to_str().unwrap();
+        assert_error(&run(&["inspect", p]), &["bad tar header", "entry"]);
+        assert_error(&run_stdin(&["inspect", "-"], &archive), &["entry"]);
+    }
+}
+
+/// `check --baseline old.tar` read the whole baseline into memory just to see
+/// whether it starts with `{`: 818 MB of RAM for an 800 MB baseline. It now sniffs
+/// the first bytes; the baseline is then read as any image is.
+#[test]
+fn a_baseline_image_is_not_read_into_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = dir.path().join("old.tar");
+    let img = Image::new(
+        "old:1",
+        vec![Layer::new(
+            "ADD big /",
+            vec![Entry::file("big.bin", 400_000_000)],
+        )],
+    );
+    synth::write(&[img], Format::DockerClassic, &old).unwrap();
+    let new = testdata("app.docker.tar");
+    let (code, out, peak) = crate::hostile::run_measured(&[
+        "check",
+        "--format",
+        "json",
+        "--baseline",
+        old.to_str().unwrap(),
+        "--max-growth",
+        "10%",
+        new.to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("max-growth"), "{out}");
+    assert!(
+        peak < 150 << 20,
+        "peak RSS {} MB for a 400 MB baseline",
+        peak >> 20
+    );
+}
+
+/// `--ignore 'a{b'` said `--ignore: --ignore 'a{b': …`: the flag named twice.
+#[test]
+fn a_bad_ignore_glob_names_the_flag_once() {
+    let o = run(&[
+        "inspect",
+        "--ignore",
+        "a{b",
+        testdata("app.oci").to_str().unwrap(),
+    ]);
+    let line = assert_error(&o, &["--ignore", "a{b"]);
+    assert_eq!(line.matches("--ignore").count(), 1, "{line}");
+}
