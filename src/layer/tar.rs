@@ -341,7 +341,7 @@ impl<S: BlockSource> TarWalker<S> {
         match self.src.remaining() {
             Some(left) if whole > left => Err(self.format_err(
                 header_at,
-                format!("entry of {size} bytes runs past the end of its blob ({left} bytes left)"),
+                format!("entry of {size} bytes runs past the end of its blob ({left} bytes left: truncated?)"),
             )),
             _ => Ok(whole),
         }

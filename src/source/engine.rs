@@ -6,13 +6,13 @@
 
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
-use reqwest::blocking::Client;
-use reqwest::StatusCode;
 use serde::Deserialize;
 use sha2::Digest as _;
 
 use super::http;
+use super::local_http::{self, Address};
 use super::reference::EngineKind;
 use super::{container::StreamContainer, Container, Image, OpenOptions};
 use crate::error::{Error, Result};
@@ -23,9 +23,7 @@ use crate::layer::ScanOptions;
 pub struct Endpoint {
     /// `unix:///var/run/docker.sock` or `tcp://host:port`, as the user would write it.
     pub display: String,
-    socket: Option<PathBuf>,
-    /// `http://localhost` for a socket, `http://host:port` for tcp.
-    base: String,
+    addr: Address,
 }
 
 impl Endpoint {
@@ -36,8 +34,7 @@ impl Endpoint {
         if let Some(addr) = host.strip_prefix("tcp://") {
             return Ok(Endpoint {
                 display: host.to_string(),
-                socket: None,
-                base: format!("http://{}", addr.trim_end_matches('/')),
+                addr: Address::Tcp(addr.trim_end_matches('/').to_string()),
             });
         }
         Err(Error::usage(
@@ -51,23 +48,31 @@ impl Endpoint {
     fn unix(path: &Path) -> Endpoint {
         Endpoint {
             display: format!("unix://{}", path.display()),
-            socket: Some(path.to_path_buf()),
-            base: "http://localhost".to_string(),
+            addr: Address::Unix(path.to_path_buf()),
         }
     }
 
     /// A socket that is not there cannot answer: skip it without a timeout.
     fn may_answer(&self) -> bool {
-        self.socket.as_ref().is_none_or(|p| p.exists())
+        match &self.addr {
+            Address::Unix(p) => p.exists(),
+            Address::Tcp(_) => true,
+        }
     }
 
-    fn client(&self) -> Result<Client> {
-        let mut b = http::builder(http::stall_timeout().max(std::time::Duration::from_secs(120)));
-        if let Some(p) = &self.socket {
-            b = b.unix_socket(p.as_path());
-        }
-        http::build(b.no_proxy(), &self.display)
+    /// `GET path`. Podman writes the whole archive before its first byte: the
+    /// engine gets at least two minutes to answer.
+    fn get(&self, path: &str, stall: Duration) -> io::Result<local_http::Response> {
+        let host = match &self.addr {
+            Address::Tcp(a) => a.as_str(),
+            Address::Unix(_) => "localhost",
+        };
+        local_http::get(&self.addr, host, path, stall)
     }
+}
+
+fn engine_stall() -> Duration {
+    http::stall_timeout().max(Duration::from_secs(120))
 }
 
 #[derive(Deserialize)]
@@ -159,7 +164,6 @@ struct ImageJson {
 /// An engine that answered `/_ping`.
 pub struct Engine {
     pub endpoint: Endpoint,
-    client: Client,
 }
 
 impl Engine {
@@ -171,23 +175,12 @@ impl Engine {
             if !e.may_answer() {
                 continue;
             }
-            let client = e.client()?;
-            let ping = client
-                .get(format!("{}/_ping", e.base))
-                .timeout(http::CONNECT_TIMEOUT)
-                .send();
-            if ping.is_ok_and(|r| r.status().is_success()) {
-                return Ok(Ok(Engine {
-                    endpoint: e,
-                    client,
-                }));
+            let ping = e.get("/_ping", http::CONNECT_TIMEOUT);
+            if ping.is_ok_and(|r| (200..300).contains(&r.status)) {
+                return Ok(Ok(Engine { endpoint: e }));
             }
         }
         Ok(Err(tried.join(", ")))
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.endpoint.base)
     }
 
     fn place(&self, name: &str) -> String {
@@ -198,17 +191,16 @@ impl Engine {
     fn image_json(&self, name: &str) -> Result<Option<ImageJson>> {
         let place = self.place(name);
         let resp = self
-            .client
-            .get(self.url(&format!("/images/{name}/json")))
-            .send()
-            .map_err(|e| Error::network(&place, http::describe(&e)))?;
-        match resp.status() {
-            StatusCode::NOT_FOUND => Ok(None),
-            s if s.is_success() => {
+            .endpoint
+            .get(&format!("/images/{name}/json"), engine_stall())
+            .map_err(|e| Error::network(&place, describe(&e)))?;
+        match resp.status {
+            404 => Ok(None),
+            200..=299 => {
                 let body = resp
-                    .bytes()
-                    .map_err(|e| Error::network(&place, http::describe(&e)))?;
-                serde_json::from_slice(&body).map(Some).map_err(|e| {
+                    .text(super::container::MAX_METADATA)
+                    .map_err(|e| Error::network(&place, describe(&e)))?;
+                serde_json::from_str(&body).map(Some).map_err(|e| {
                     Error::format(&place, format!("engine's image JSON is not valid: {e}"))
                 })
             }
@@ -243,12 +235,11 @@ impl Engine {
         }
         progress.start(info.size, None);
         let resp = self
-            .client
-            .get(self.url(&format!("/images/{name}/get")))
-            .send()
-            .map_err(|e| Error::network(&place, http::describe(&e)))?;
-        if !resp.status().is_success() {
-            let s = resp.status();
+            .endpoint
+            .get(&format!("/images/{name}/get"), engine_stall())
+            .map_err(|e| Error::network(&place, describe(&e)))?;
+        if !(200..300).contains(&resp.status) {
+            let s = resp.status;
             return Err(Error::network(&place, engine_refusal(s, resp)));
         }
         let body = NetReader {
@@ -264,17 +255,27 @@ impl Engine {
 }
 
 /// An engine's error status as one line, with its own message when it gives one.
-fn engine_refusal(s: StatusCode, resp: reqwest::blocking::Response) -> String {
+fn engine_refusal(s: u16, resp: local_http::Response) -> String {
     #[derive(Deserialize)]
     struct Msg {
         message: Option<String>,
     }
-    let text = resp.text().unwrap_or_default();
+    let text = resp.text(64 << 10).unwrap_or_default();
     let msg = serde_json::from_str::<Msg>(&text)
         .ok()
         .and_then(|m| m.message)
         .unwrap_or_else(|| text.trim().chars().take(200).collect());
     format!("engine answered {s}: {msg}")
+}
+
+/// A socket error as one line: a timeout says the engine stalled.
+fn describe(e: &io::Error) -> String {
+    match e.kind() {
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => {
+            format!("the engine stalled (no data for {:?})", engine_stall())
+        }
+        _ => e.to_string(),
+    }
 }
 
 /// A response body whose read errors say what broke (stalled, reset) and where.
@@ -288,7 +289,7 @@ impl<R: Read> Read for NetReader<R> {
         self.inner.read(buf).map_err(|e| {
             io::Error::new(
                 e.kind(),
-                format!("reading from {}: {}", self.place, http::describe_io(&e)),
+                format!("reading from {}: {}", self.place, describe(&e)),
             )
         })
     }

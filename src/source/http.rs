@@ -54,7 +54,9 @@ pub fn describe(e: &reqwest::Error) -> String {
     let mut src = std::error::Error::source(e);
     while let Some(s) = src {
         let text = s.to_string();
-        if !causes.iter().any(|c: &String| c.contains(&text)) && !text.is_empty() {
+        // hyper's wrappers ("client error (Connect)") say less than what they wrap.
+        let wrapper = text.starts_with("client error (");
+        if !wrapper && !causes.iter().any(|c: &String| c.contains(&text)) && !text.is_empty() {
             causes.push(text);
         }
         src = s.source();

@@ -142,7 +142,11 @@ impl Registry {
     }
 
     fn place(&self, what: &str) -> String {
-        format!("{}: {what}", self.label)
+        format!(
+            "{}: {what} (registry {})",
+            self.label,
+            self.reference.api_host()
+        )
     }
 
     /// Sends a GET, answering auth challenges, waiting out 429s and retrying 5xx a

@@ -1,0 +1,95 @@
+//! The image config: what imgsize reads of it (platform, user, diff_ids, history),
+//! parsed leniently, since real configs leave out or null most fields.
+
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+
+/// A history entry of the image config.
+#[derive(Debug, Clone, Default, Deserialize, serde::Serialize)]
+pub struct History {
+    #[serde(default)]
+    pub created: Option<String>,
+    #[serde(default)]
+    pub created_by: Option<String>,
+    #[serde(default)]
+    pub comment: Option<String>,
+    #[serde(default)]
+    pub empty_layer: Option<bool>,
+}
+
+/// What imgsize uses of the image config.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    pub os: Option<String>,
+    pub architecture: Option<String>,
+    pub variant: Option<String>,
+    pub user: Option<String>,
+    pub diff_ids: Vec<String>,
+    pub history: Vec<History>,
+}
+
+#[derive(Deserialize)]
+struct RawConfig {
+    #[serde(default)]
+    architecture: Option<String>,
+    #[serde(default)]
+    os: Option<String>,
+    #[serde(default)]
+    variant: Option<String>,
+    #[serde(default)]
+    config: Option<RawRuntime>,
+    #[serde(default)]
+    rootfs: Option<RawRootfs>,
+    #[serde(default)]
+    history: Option<Vec<History>>,
+}
+
+#[derive(Deserialize)]
+struct RawRuntime {
+    #[serde(rename = "User", default)]
+    user: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RawRootfs {
+    #[serde(default)]
+    diff_ids: Option<Vec<String>>,
+}
+
+impl Config {
+    pub fn parse(data: &[u8], place: &str) -> Result<Config> {
+        let raw: RawConfig = serde_json::from_slice(data)
+            .map_err(|e| Error::format(place, format!("image config is not valid JSON: {e}")))?;
+        Ok(Config {
+            os: raw.os,
+            architecture: raw.architecture,
+            variant: raw.variant,
+            user: raw.config.and_then(|c| c.user),
+            diff_ids: raw.rootfs.and_then(|r| r.diff_ids).unwrap_or_default(),
+            history: raw.history.unwrap_or_default(),
+        })
+    }
+
+    /// `os/arch[/variant]` as far as the config says.
+    pub fn platform(&self) -> Option<String> {
+        let (os, arch) = (self.os.as_deref()?, self.architecture.as_deref()?);
+        Some(match self.variant.as_deref() {
+            Some(v) if !v.is_empty() => format!("{os}/{arch}/{v}"),
+            _ => format!("{os}/{arch}"),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_parses_leniently() {
+        let c = Config::parse(br#"{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":null},"history":null}"#, "x").unwrap();
+        assert_eq!(c.platform().as_deref(), Some("linux/amd64"));
+        assert!(c.diff_ids.is_empty());
+        assert!(Config::parse(b"{not json", "x").is_err());
+    }
+}
