@@ -14,6 +14,7 @@ mod node;
 mod registry;
 mod regression;
 mod services;
+mod snapshots;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
