@@ -76,20 +76,12 @@ pub struct CheckArgs {
     /// Also apply the rules of a dive `.dive-ci` file, with dive's semantics.
     #[arg(long, value_name = "PATH")]
     pub dive_ci: Option<String>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
-    pub format: CheckFormat,
+    /// Output format: table (also `text`: each rule PASS or FAIL), json, markdown or junit.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
     /// Leave paths matching this glob out of the findings (repeatable).
     #[arg(long, value_name = "GLOB")]
     pub ignore: Vec<String>,
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum CheckFormat {
-    Text,
-    Json,
-    Markdown,
-    Junit,
 }
 
 #[derive(Debug, Args)]
@@ -100,9 +92,9 @@ pub struct DiffArgs {
     pub b: String,
     #[command(flatten)]
     pub image: ImageArgs,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = DiffFormat::Table)]
-    pub format: DiffFormat,
+    /// Output format: table, json or markdown.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
     /// Folder depth for the per-folder deltas.
     #[arg(long, default_value_t = 2)]
     pub depth: usize,
@@ -116,13 +108,6 @@ pub struct DiffArgs {
     /// Leave paths matching this glob out of the findings (repeatable).
     #[arg(long, value_name = "GLOB")]
     pub ignore: Vec<String>,
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum DiffFormat {
-    Table,
-    Json,
-    Markdown,
 }
 
 /// How to read an image input.
@@ -177,9 +162,9 @@ pub struct InspectArgs {
     pub input: String,
     #[command(flatten)]
     pub image: ImageArgs,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = InspectFormat::Table)]
-    pub format: InspectFormat,
+    /// Output format: table or json.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
     /// Folder depth for the largest paths (1 = /usr, 2 = /usr/lib).
     #[arg(long, default_value_t = 2)]
     pub depth: usize,
@@ -194,21 +179,6 @@ pub struct InspectArgs {
     /// instructions in well under a second; figures that need the layers are absent.
     #[arg(long)]
     pub manifest_only: bool,
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum InspectFormat {
-    Table,
-    Json,
-}
-
-impl From<InspectFormat> for Format {
-    fn from(f: InspectFormat) -> Format {
-        match f {
-            InspectFormat::Table => Format::Table,
-            InspectFormat::Json => Format::Json,
-        }
-    }
 }
 
 impl ImageArgs {
@@ -239,6 +209,16 @@ impl ImageArgs {
     }
 }
 
+/// A rendered report, or a usage error when the format does not fit the command.
+fn rendered(format: Format, command: &str, text: Option<String>) -> Result<String, Error> {
+    text.ok_or_else(|| {
+        Error::usage(
+            "--format",
+            format!("{command} does not write {}", format.name()),
+        )
+    })
+}
+
 /// Writes to stdout; a closed pipe (`| head`) is not an error.
 pub fn emit(text: &str) -> Result<(), Error> {
     let mut out = std::io::stdout().lock();
@@ -263,10 +243,8 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
                 let progress = crate::pipeline::Progress::new(false);
                 let image = crate::pipeline::open(&args.input, &opts, &progress)?;
                 let report = crate::report::manifest::ManifestReport::build(&args.input, &image)?;
-                emit(&match args.format {
-                    InspectFormat::Json => crate::report::to_json(&report),
-                    InspectFormat::Table => report.render_table(),
-                })?;
+                let text = args.format.renderer().manifest(&report);
+                emit(&rendered(args.format, "inspect --manifest-only", text)?)?;
                 return Ok(ExitCode::SUCCESS);
             }
             let analysis = crate::load(&args.input, &opts)?;
@@ -278,10 +256,11 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
                     top: args.top,
                 },
             );
-            let text = match Format::from(args.format) {
-                Format::Json => crate::report::to_json(&report),
-                _ => report.render_table(),
-            };
+            let text = rendered(
+                args.format,
+                "inspect",
+                args.format.renderer().inspect(&report),
+            )?;
             crate::timings::mark("report");
             emit(&text)?;
             Ok(ExitCode::SUCCESS)
@@ -440,12 +419,7 @@ fn run_check(args: CheckArgs) -> Result<ExitCode, Error> {
     let rules =
         budget::check(&budget, &analysis, waste, base).map_err(|m| Error::usage(&args.input, m))?;
     let report = CheckReport::build(&args.input, ImageFigures::of(&analysis, waste), rules);
-    let mut text = match args.format {
-        CheckFormat::Text => report.render_text(),
-        CheckFormat::Json => crate::report::to_json(&report),
-        CheckFormat::Markdown => report.render_markdown(),
-        CheckFormat::Junit => report.render_junit(),
-    };
+    let mut text = rendered(args.format, "check", args.format.renderer().check(&report))?;
     if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
         text.push_str(&report.github_annotations());
         if let Ok(summary) = std::env::var("GITHUB_STEP_SUMMARY") {
@@ -455,7 +429,7 @@ fn run_check(args: CheckArgs) -> Result<ExitCode, Error> {
                 .append(true)
                 .open(&summary)
                 .map_err(|e| Error::io(&summary, e))?;
-            f.write_all(report.render_markdown().as_bytes())
+            f.write_all(report.markdown().as_bytes())
                 .map_err(|e| Error::io(&summary, e))?;
         }
     }
@@ -506,11 +480,7 @@ fn run_diff(args: DiffArgs) -> Result<ExitCode, Error> {
         instructions,
         limit,
     );
-    let text = match args.format {
-        DiffFormat::Table => report.render_table(),
-        DiffFormat::Json => crate::report::to_json(&report),
-        DiffFormat::Markdown => report.render_markdown(),
-    };
+    let text = rendered(args.format, "diff", args.format.renderer().diff(&report))?;
     emit(&text)?;
     let failed = report.fail_if_larger.as_ref().is_some_and(|l| l.exceeded);
     Ok(if failed {

@@ -3,10 +3,9 @@
 use serde::Serialize;
 
 use super::inspect::ImageFigures;
-use super::{right_align, table, Tool, SCHEMA_VERSION, TOOL};
+use super::{Tool, SCHEMA_VERSION, TOOL};
 use crate::analysis::diff::{CategoryPair, Diff, FileChange, LayerDiff, Pair};
 use crate::size::{human, human_delta, SizeOrPercent};
-use crate::text::one_line;
 
 /// B minus A for each figure of `image` (null where a side does not know it).
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -121,12 +120,12 @@ impl DiffReport {
         }
     }
 
-    fn name(f: &ImageFigures, input: &str) -> String {
+    pub(super) fn name(f: &ImageFigures, input: &str) -> String {
         f.reference.clone().unwrap_or_else(|| input.to_string())
     }
 
     /// (label, A, B, delta, percent) for the summary.
-    fn summary_rows(&self) -> Vec<[String; 5]> {
+    pub(super) fn summary_rows(&self) -> Vec<[String; 5]> {
         let (a, b) = (&self.a, &self.b);
         let row = |label: &str, x: u64, y: u64| {
             [
@@ -163,7 +162,7 @@ impl DiffReport {
         rows
     }
 
-    fn verdict(&self) -> Option<String> {
+    pub(super) fn verdict(&self) -> Option<String> {
         self.fail_if_larger.as_ref().map(|l| {
             if l.exceeded {
                 format!(
@@ -181,177 +180,5 @@ impl DiffReport {
                 )
             }
         })
-    }
-
-    pub fn render_table(&self) -> String {
-        let mut out = String::new();
-        out.push_str(&format!(
-            "A  {}  ({})\n",
-            Self::name(&self.a, &self.a_input),
-            self.a_input
-        ));
-        out.push_str(&format!(
-            "B  {}  ({})\n",
-            Self::name(&self.b, &self.b_input),
-            self.b_input
-        ));
-        out.push_str("Sizes in SI units (1 MB = 1,000,000 bytes); delta is B - A.\n\n");
-        let mut t = table(&["", "A", "B", "Delta", "%"]);
-        for r in self.summary_rows() {
-            t.add_row(r.to_vec());
-        }
-        right_align(&mut t, &[1, 2, 3, 4]);
-        out.push_str(&format!("{t}\n"));
-
-        if !self.categories.is_empty() {
-            out.push_str("\nWaste by category\n");
-            let mut t = table(&["Category", "A", "B", "Delta"]);
-            for c in &self.categories {
-                t.add_row(vec![
-                    c.category.clone(),
-                    human(c.a_bytes),
-                    human(c.b_bytes),
-                    human_delta(c.delta_bytes),
-                ]);
-            }
-            right_align(&mut t, &[1, 2, 3]);
-            out.push_str(&format!("{t}\n"));
-        }
-        if !self.folders.is_empty() {
-            out.push_str(&format!(
-                "\nFolders that changed most (depth {})\n",
-                self.folders_depth
-            ));
-            let mut t = table(&["Path", "A", "B", "Delta"]);
-            for p in &self.folders {
-                t.add_row(vec![
-                    p.path.clone(),
-                    human(p.a_bytes),
-                    human(p.b_bytes),
-                    human_delta(p.delta_bytes),
-                ]);
-            }
-            right_align(&mut t, &[1, 2, 3]);
-            out.push_str(&format!("{t}\n"));
-        }
-        if !self.paths.is_empty() {
-            out.push_str("\nLargest added, removed, grown and shrunk files\n");
-            let mut t = table(&["Change", "Path", "A", "B", "Delta"]);
-            for p in &self.paths {
-                t.add_row(vec![
-                    format!("{:?}", p.change).to_lowercase(),
-                    p.path.clone(),
-                    human(p.a_bytes),
-                    human(p.b_bytes),
-                    human_delta(p.delta_bytes),
-                ]);
-            }
-            right_align(&mut t, &[2, 3, 4]);
-            out.push_str(&format!("{t}\n"));
-        }
-        out.push_str("\nLayers\n");
-        let mut t = table(&["", "A #", "B #", "Size", "Instruction"]);
-        for s in &self.layers.shared {
-            t.add_row(vec![
-                "shared".into(),
-                s.a_index.to_string(),
-                s.b_index.to_string(),
-                human(s.bytes),
-                one_line(&s.instruction, 60),
-            ]);
-        }
-        for l in &self.layers.only_a {
-            t.add_row(vec![
-                "only A".into(),
-                l.index.to_string(),
-                "-".into(),
-                human(l.bytes),
-                one_line(&l.instruction, 60),
-            ]);
-        }
-        for l in &self.layers.only_b {
-            t.add_row(vec![
-                "only B".into(),
-                "-".into(),
-                l.index.to_string(),
-                human(l.bytes),
-                one_line(&l.instruction, 60),
-            ]);
-        }
-        right_align(&mut t, &[1, 2, 3]);
-        out.push_str(&format!("{t}\n"));
-        if let Some(v) = self.verdict() {
-            out.push_str(&format!("\n{v}\n"));
-        }
-        out
-    }
-
-    pub fn render_markdown(&self) -> String {
-        let esc = |s: &str| s.replace('|', "\\|").replace('`', "'");
-        let mut out = String::new();
-        out.push_str(&format!(
-            "### imgsize: `{}` → `{}`\n\n",
-            esc(&Self::name(&self.a, &self.a_input)),
-            esc(&Self::name(&self.b, &self.b_input))
-        ));
-        out.push_str("| | A | B | Delta | % |\n|---|---:|---:|---:|---:|\n");
-        for r in self.summary_rows() {
-            out.push_str(&format!(
-                "| {} | {} | {} | {} | {} |\n",
-                r[0], r[1], r[2], r[3], r[4]
-            ));
-        }
-        if !self.categories.is_empty() {
-            out.push_str(
-                "\n**Waste by category**\n\n| Category | A | B | Delta |\n|---|---:|---:|---:|\n",
-            );
-            for c in &self.categories {
-                out.push_str(&format!(
-                    "| {} | {} | {} | {} |\n",
-                    c.category,
-                    human(c.a_bytes),
-                    human(c.b_bytes),
-                    human_delta(c.delta_bytes)
-                ));
-            }
-        }
-        if !self.folders.is_empty() {
-            out.push_str(&format!(
-                "\n<details><summary>Folders that changed most (depth {})</summary>\n\n| Path | A | B | Delta |\n|---|---:|---:|---:|\n",
-                self.folders_depth
-            ));
-            for p in &self.folders {
-                out.push_str(&format!(
-                    "| `{}` | {} | {} | {} |\n",
-                    esc(&p.path),
-                    human(p.a_bytes),
-                    human(p.b_bytes),
-                    human_delta(p.delta_bytes)
-                ));
-            }
-            out.push_str("\n</details>\n");
-        }
-        if !self.paths.is_empty() {
-            out.push_str("\n<details><summary>Largest file changes</summary>\n\n| Change | Path | Delta |\n|---|---|---:|\n");
-            for p in &self.paths {
-                out.push_str(&format!(
-                    "| {:?} | `{}` | {} |\n",
-                    p.change,
-                    esc(&p.path),
-                    human_delta(p.delta_bytes)
-                ));
-            }
-            out.push_str("\n</details>\n");
-        }
-        out.push_str(&format!(
-            "\nLayers: {} shared, {} only in A, {} only in B. Sizes in SI units (1 MB = 10^6 bytes).\n",
-            self.layers.shared.len(),
-            self.layers.only_a.len(),
-            self.layers.only_b.len()
-        ));
-        if let Some(v) = self.verdict() {
-            out.push_str(&format!("\n**{v}**\n"));
-        }
-        out
     }
 }

@@ -6,13 +6,12 @@
 use serde::Serialize;
 
 use super::inspect::SourceReport;
-use super::{right_align, table, Tool, SCHEMA_VERSION, TOOL};
+use super::{Tool, SCHEMA_VERSION, TOOL};
 use crate::analysis::history;
 use crate::error::Result;
-use crate::size::human;
 use crate::source::Image;
 
-const NEEDS_LAYERS: &str = "needs the layers";
+pub(super) const NEEDS_LAYERS: &str = "needs the layers";
 
 /// The image's figures as far as the manifest knows them.
 #[derive(Debug, Clone, Serialize)]
@@ -105,38 +104,5 @@ impl ManifestReport {
             },
             layers,
         })
-    }
-
-    pub fn render_table(&self) -> String {
-        let img = &self.image;
-        let name = img.reference.clone().unwrap_or_else(|| self.input.clone());
-        let mut out = format!(
-            "Image     {name}  ({}, {}){}\n",
-            img.input_kind,
-            img.platform.as_deref().unwrap_or("platform unknown"),
-            img.source.suffix()
-        );
-        out.push_str(&format!(
-            "Pull size {} in {} layers (blobs as stored)\n",
-            img.compressed_bytes.map_or(NEEDS_LAYERS.to_string(), human),
-            img.layer_count
-        ));
-        out.push_str(&format!(
-            "Size      {NEEDS_LAYERS}: --manifest-only read the manifest and config, no layer\n"
-        ));
-        out.push_str("Sizes in SI units (1 MB = 1,000,000 bytes).\n\nLayers\n");
-        let mut t = table(&["#", "Pull size", "Size", "Instruction"]);
-        for l in &self.layers {
-            t.add_row(vec![
-                l.index.to_string(),
-                l.compressed_bytes.map_or("-".to_string(), human),
-                NEEDS_LAYERS.to_string(),
-                crate::text::one_line(&l.instruction, 64),
-            ]);
-        }
-        right_align(&mut t, &[0, 1]);
-        out.push_str(&t.to_string());
-        out.push('\n');
-        out
     }
 }

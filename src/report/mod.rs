@@ -1,12 +1,20 @@
-//! Reports: one serialisable model per command, rendered as a table, JSON and (for
-//! diff and check) Markdown or JUnit. Renderers read the model only.
+//! Reports: one serialisable model per command (`inspect`, `diff`, `check`, the
+//! manifest-only view), and one renderer per format behind one trait
+//! ([`Renderer`]): a new format is one file and one [`Format`] variant. Renderers
+//! read the models only.
 
 pub mod check;
 pub mod diff;
 pub mod inspect;
+mod json;
+mod junit;
 pub mod manifest;
+mod markdown;
+mod table;
 
 use serde::Serialize;
+
+pub use json::to_json;
 
 /// The JSON schema version of every report imgsize writes.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -14,11 +22,51 @@ pub const SCHEMA_VERSION: u32 = 1;
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
+    /// Tables for people (`text` is the same, as `check` has called it).
+    #[value(alias = "text")]
     Table,
     Json,
+    /// For a pull-request comment (`diff`, `check`).
     Markdown,
+    /// JUnit XML (`check`).
     Junit,
-    Text,
+}
+
+/// Writes reports in one format. A format that does not fit a report (JUnit for
+/// `inspect`) returns `None`.
+pub trait Renderer {
+    fn inspect(&self, _: &inspect::InspectReport) -> Option<String> {
+        None
+    }
+    fn diff(&self, _: &diff::DiffReport) -> Option<String> {
+        None
+    }
+    fn check(&self, _: &check::CheckReport) -> Option<String> {
+        None
+    }
+    fn manifest(&self, _: &manifest::ManifestReport) -> Option<String> {
+        None
+    }
+}
+
+impl Format {
+    pub fn renderer(self) -> &'static dyn Renderer {
+        match self {
+            Format::Table => &table::Table,
+            Format::Json => &json::Json,
+            Format::Markdown => &markdown::Markdown,
+            Format::Junit => &junit::Junit,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Table => "table",
+            Format::Json => "json",
+            Format::Markdown => "markdown",
+            Format::Junit => "junit",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -44,13 +92,6 @@ pub fn percent(ratio: f64) -> String {
 /// A finite float, or `None` (JSON null) for NaN and infinities.
 pub fn finite(v: f64) -> Option<f64> {
     v.is_finite().then_some(v)
-}
-
-pub fn to_json<T: Serialize>(v: &T) -> String {
-    let mut s =
-        serde_json::to_string_pretty(v).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-    s.push('\n');
-    s
 }
 
 /// A comfy-table with imgsize's look.

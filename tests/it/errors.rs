@@ -314,3 +314,23 @@ fn hardlink_to_a_missing_target() {
         &["layer 0", "hardlink b points to gone"],
     );
 }
+
+/// One `--format` for every command: a format a command does not write is one line.
+#[test]
+fn a_format_the_command_does_not_write() {
+    let img = testdata("app.oci");
+    let p = img.to_str().unwrap();
+    assert_error(
+        &run(&["inspect", "--format", "junit", p]),
+        &["--format", "inspect does not write junit"],
+    );
+    assert_error(
+        &run(&["diff", "--format", "junit", p, p]),
+        &["diff does not write junit"],
+    );
+    // `check --format text` is the table, as it always was.
+    let text = run(&["check", "--format", "text", "--max-size", "1GB", p]);
+    let table = run(&["check", "--max-size", "1GB", p]);
+    assert!(text.status.success());
+    assert_eq!(text.stdout, table.stdout);
+}

@@ -1,0 +1,130 @@
+//! The Markdown renderer, made for a pull-request comment: `diff` and `check`.
+
+use super::check::CheckReport;
+use super::diff::DiffReport;
+use super::Renderer;
+use crate::analysis::budget::{RuleResult, Status};
+use crate::size::{human, human_delta};
+
+/// `--format markdown`.
+pub struct Markdown;
+
+impl Renderer for Markdown {
+    fn diff(&self, r: &DiffReport) -> Option<String> {
+        Some(r.markdown())
+    }
+
+    fn check(&self, r: &CheckReport) -> Option<String> {
+        Some(r.markdown())
+    }
+}
+
+impl DiffReport {
+    pub(crate) fn markdown(&self) -> String {
+        let esc = |s: &str| s.replace('|', "\\|").replace('`', "'");
+        let mut out = String::new();
+        out.push_str(&format!(
+            "### imgsize: `{}` → `{}`\n\n",
+            esc(&Self::name(&self.a, &self.a_input)),
+            esc(&Self::name(&self.b, &self.b_input))
+        ));
+        out.push_str("| | A | B | Delta | % |\n|---|---:|---:|---:|---:|\n");
+        for r in self.summary_rows() {
+            out.push_str(&format!(
+                "| {} | {} | {} | {} | {} |\n",
+                r[0], r[1], r[2], r[3], r[4]
+            ));
+        }
+        if !self.categories.is_empty() {
+            out.push_str(
+                "\n**Waste by category**\n\n| Category | A | B | Delta |\n|---|---:|---:|---:|\n",
+            );
+            for c in &self.categories {
+                out.push_str(&format!(
+                    "| {} | {} | {} | {} |\n",
+                    c.category,
+                    human(c.a_bytes),
+                    human(c.b_bytes),
+                    human_delta(c.delta_bytes)
+                ));
+            }
+        }
+        if !self.folders.is_empty() {
+            out.push_str(&format!(
+                "\n<details><summary>Folders that changed most (depth {})</summary>\n\n| Path | A | B | Delta |\n|---|---:|---:|---:|\n",
+                self.folders_depth
+            ));
+            for p in &self.folders {
+                out.push_str(&format!(
+                    "| `{}` | {} | {} | {} |\n",
+                    esc(&p.path),
+                    human(p.a_bytes),
+                    human(p.b_bytes),
+                    human_delta(p.delta_bytes)
+                ));
+            }
+            out.push_str("\n</details>\n");
+        }
+        if !self.paths.is_empty() {
+            out.push_str("\n<details><summary>Largest file changes</summary>\n\n| Change | Path | Delta |\n|---|---|---:|\n");
+            for p in &self.paths {
+                out.push_str(&format!(
+                    "| {:?} | `{}` | {} |\n",
+                    p.change,
+                    esc(&p.path),
+                    human_delta(p.delta_bytes)
+                ));
+            }
+            out.push_str("\n</details>\n");
+        }
+        out.push_str(&format!(
+            "\nLayers: {} shared, {} only in A, {} only in B. Sizes in SI units (1 MB = 10^6 bytes).\n",
+            self.layers.shared.len(),
+            self.layers.only_a.len(),
+            self.layers.only_b.len()
+        ));
+        if let Some(v) = self.verdict() {
+            out.push_str(&format!("\n**{v}**\n"));
+        }
+        out
+    }
+}
+
+impl CheckReport {
+    /// Also what `check` appends to `$GITHUB_STEP_SUMMARY` in GitHub Actions.
+    pub(crate) fn markdown(&self) -> String {
+        let esc = |s: &str| s.replace('|', "\\|");
+        let mark = if self.failed > 0 { "❌" } else { "✅" };
+        let mut out = format!(
+            "### {mark} imgsize check: `{}`\n\n{} passed, {} failed. Sizes in SI units (1 MB = 10^6 bytes).\n\n| | Rule | Actual | Limit |\n|---|---|---:|---|\n",
+            esc(&self.name()),
+            self.passed,
+            self.failed
+        );
+        for r in &self.rules {
+            let s = if r.status == Status::Pass {
+                "✅"
+            } else {
+                "❌"
+            };
+            out.push_str(&format!(
+                "| {s} | `{}` | {} | {} |\n",
+                esc(&r.rule),
+                esc(&r.actual),
+                esc(&r.limit)
+            ));
+        }
+        let details: Vec<&RuleResult> = self
+            .rules
+            .iter()
+            .filter(|r| r.status == Status::Fail && !r.details.is_empty())
+            .collect();
+        for r in details {
+            out.push_str(&format!("\n`{}`:\n", esc(&r.rule)));
+            for d in &r.details {
+                out.push_str(&format!("- `{}`\n", esc(d)));
+            }
+        }
+        out
+    }
+}
