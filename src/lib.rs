@@ -19,6 +19,7 @@ pub mod report;
 pub mod size;
 pub mod source;
 pub mod synth;
+pub mod tar;
 pub mod text;
 
 pub use pipeline::{load, load_stream, scan_options, LoadOptions};

@@ -5,13 +5,11 @@
 //! Layers are independent, so the caller scans them in parallel; nothing here knows
 //! about other layers or about the image around it.
 
-pub mod tar;
-
 use std::io::{self, Read, Seek};
 
 use sha2::{Digest, Sha256};
 
-use self::tar::{BlockSource, SectionSource, StreamSource, TarKind, TarWalker};
+use crate::tar::{self, BlockSource, SectionSource, StreamSource, TarKind, TarWalker};
 
 /// How a layer blob is compressed, as detected from its first bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -374,8 +372,8 @@ pub struct LayerScan {
 #[derive(Debug)]
 pub struct ScanError(pub String);
 
-impl From<self::tar::TarError> for ScanError {
-    fn from(e: self::tar::TarError) -> Self {
+impl From<tar::TarError> for ScanError {
+    fn from(e: tar::TarError) -> Self {
         ScanError(e.to_string())
     }
 }

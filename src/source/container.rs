@@ -10,8 +10,8 @@ use std::path::{Component, Path, PathBuf};
 use std::sync::Mutex;
 
 use crate::error::{Error, Result};
-use crate::layer::tar::{SectionSource, StreamSource, TarKind, TarWalker};
 use crate::layer::{self, normalize_path, Compression, LayerScan, ScanOptions};
+use crate::tar::{SectionSource, StreamSource, TarKind, TarWalker};
 
 /// Metadata files (JSON) larger than this are refused rather than read into memory.
 pub const MAX_METADATA: u64 = 64 << 20;
@@ -262,7 +262,7 @@ impl StreamContainer {
             let blob = walker
                 .with_content(|r| -> io::Result<StreamBlob> {
                     let mut head = vec![0u8; 512];
-                    let n = crate::layer::tar::read_full(r, &mut head)?;
+                    let n = crate::tar::read_full(r, &mut head)?;
                     head.truncate(n);
                     let first = head.iter().find(|b| !b.is_ascii_whitespace());
                     if matches!(first, Some(b'{') | Some(b'[')) {
@@ -323,8 +323,7 @@ fn read_section(path: &Path, offset: u64, size: u64, place: &str) -> Result<Vec<
     let file = File::open(path).map_err(|e| Error::io(place, e))?;
     let mut section = SectionSource::new(file, offset, size, 64 << 10);
     let mut data = vec![0u8; size as usize];
-    let got =
-        crate::layer::tar::read_full(&mut section, &mut data).map_err(|e| Error::io(place, e))?;
+    let got = crate::tar::read_full(&mut section, &mut data).map_err(|e| Error::io(place, e))?;
     if got as u64 != size {
         return Err(Error::format(place, "truncated"));
     }

@@ -48,7 +48,7 @@ pub fn open(
         } else {
             let mut head = [0u8; 512];
             let n = std::fs::File::open(path)
-                .and_then(|mut f| crate::layer::tar::read_full(&mut f, &mut head))
+                .and_then(|mut f| crate::tar::read_full(&mut f, &mut head))
                 .map_err(|e| Error::io(input, e))?;
             match crate::layer::Compression::detect(&head[..n]) {
                 Some(crate::layer::Compression::None) => {
