@@ -509,14 +509,22 @@ pub fn scan_read<R: Read>(
     let got = tar::read_full(&mut raw, &mut head)?;
     head.truncate(got);
     let compression = detect_or_fail(&head, known_len.unwrap_or(got as u64))?;
-    let chained = io::Cursor::new(head).chain(&mut raw);
+    let chained = io::Cursor::new(head).chain(Input(&mut raw));
     let (files, captured, tar_bytes, diff_id) = match compression {
         Compression::Gzip => {
             let dec = flate2::read::MultiGzDecoder::new(io::BufReader::with_capacity(
                 READ_BUFFER,
                 chained,
             ));
-            walk_decoded(dec, opts, true)?
+            walk_decoded(
+                Decoded {
+                    inner: dec,
+                    codec: "gzip",
+                },
+                opts,
+                true,
+                true,
+            )?
         }
         Compression::Zstd => {
             let mut dec = zstd::stream::read::Decoder::new(chained)
@@ -525,9 +533,17 @@ pub fn scan_read<R: Read>(
             // uses 2^27): a crafted frame cannot make the decoder take gigabytes.
             dec.window_log_max(27)
                 .map_err(|e| ScanError(format!("zstd: {e}")))?;
-            walk_decoded(dec, opts, false)?
+            walk_decoded(
+                Decoded {
+                    inner: dec,
+                    codec: "zstd",
+                },
+                opts,
+                false,
+                true,
+            )?
         }
-        Compression::None => walk_decoded(chained, opts, false)?,
+        Compression::None => walk_decoded(chained, opts, false, false)?,
     };
     if opts.verify {
         // The blob digest covers every byte, including what follows the tar's end.
@@ -559,17 +575,36 @@ type Walked = (LayerFiles, Vec<Captured>, u64, Option<String>);
 /// 10% over 8 KiB ones), and headers and skipped contents are then served from memory.
 const DECODED_BUFFER: usize = 256 << 10;
 
-fn walk_decoded<R: Read>(dec: R, opts: &ScanOptions, gzip: bool) -> Result<Walked, ScanError> {
+/// Walks a decoded layer; `gzip` for eStargz's metadata entries, `compressed` when
+/// `dec` is a [`Decoded`] whose checksum can tell corrupt data apart.
+fn walk_decoded<R: Read>(
+    dec: R,
+    opts: &ScanOptions,
+    gzip: bool,
+    compressed: bool,
+) -> Result<Walked, ScanError> {
     let quiet = no_progress;
     let tap = Tap::new(dec, opts.verify, &quiet);
     let buffered = io::BufReader::with_capacity(DECODED_BUFFER, tap);
     let mut walker = TarWalker::new(StreamSource::new(buffered));
-    let (files, captured) = walk(&mut walker, opts, gzip).map_err(|e| decode_error(e, gzip))?;
+    let (files, captured) = match walk(&mut walker, opts, gzip) {
+        Ok(w) => w,
+        Err(e) if !compressed => return Err(e),
+        Err(e) => {
+            // A tar error inside a compressed layer may come from corrupt data the
+            // decoder has not yet caught: its checksum at the end says which.
+            let mut rest = walker.into_source().into_inner();
+            return Err(match io::copy(&mut rest, &mut io::sink()) {
+                Err(corrupt) if corrupt.kind() == io::ErrorKind::InvalidData => corrupt.into(),
+                _ => e,
+            });
+        }
+    };
     let tar_bytes = walker.offset();
     let mut buffered = walker.into_source().into_inner();
     // Read to the end of the stream: what follows the tar's end-of-archive blocks is
     // little, and only there do gzip's CRC and zstd's checksum catch a corrupt blob.
-    io::copy(&mut buffered, &mut io::sink()).map_err(|e| decode_error(e.into(), gzip))?;
+    io::copy(&mut buffered, &mut io::sink())?;
     let diff_id = if opts.verify {
         buffered.into_inner().digest()
     } else {
@@ -578,15 +613,56 @@ fn walk_decoded<R: Read>(dec: R, opts: &ScanOptions, gzip: bool) -> Result<Walke
     Ok((files, captured, tar_bytes, diff_id))
 }
 
-fn decode_error(e: ScanError, gzip: bool) -> ScanError {
-    let what = if gzip { "gzip" } else { "layer" };
-    if e.0.contains("corrupt deflate")
-        || e.0.contains("invalid gzip header")
-        || e.0.contains("checksum")
-    {
-        ScanError(format!("corrupt {what} stream: {}", e.0))
-    } else {
-        e
+/// An error of the compressed input itself (a short file, a dropped connection),
+/// carried through the decoder in a type of its own so it is not taken for
+/// corrupt data.
+#[derive(Debug)]
+struct InputError(io::Error);
+
+impl std::fmt::Display for InputError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for InputError {}
+
+/// The compressed blob as the decoder reads it: its errors are marked as the input's.
+struct Input<R>(R);
+
+impl<R: Read> Read for Input<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.0
+            .read(buf)
+            .map_err(|e| io::Error::new(e.kind(), InputError(e)))
+    }
+}
+
+/// A decoder whose errors are told apart by type: the input's come back as they
+/// were; an early end is a truncation; anything else the decoder found wrong in
+/// the data (a bad CRC, a corrupt block) is a corrupt stream.
+struct Decoded<R> {
+    inner: R,
+    codec: &'static str,
+}
+
+impl<R: Read> Read for Decoded<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.inner.read(buf).map_err(|e| {
+            if e.get_ref().is_some_and(|i| i.is::<InputError>()) {
+                return match e.into_inner().map(|i| i.downcast::<InputError>()) {
+                    Some(Ok(input)) => input.0,
+                    _ => io::Error::other("input error"),
+                };
+            }
+            if e.kind() == io::ErrorKind::UnexpectedEof {
+                return e;
+            }
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("corrupt {} stream: {e}", self.codec),
+            )
+        })
     }
 }
 
