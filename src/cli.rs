@@ -181,6 +181,26 @@ pub struct InspectArgs {
     pub manifest_only: bool,
 }
 
+impl CheckArgs {
+    /// The budget flags, as typed; `config::check_settings` checks them.
+    fn budget_flags(&self) -> crate::config::BudgetFlags {
+        crate::config::BudgetFlags {
+            max_size: self.max_size.clone(),
+            max_final_size: self.max_final_size.clone(),
+            max_compressed_size: self.max_compressed_size.clone(),
+            max_layers: self.max_layers,
+            max_hidden: self.max_hidden.clone(),
+            min_efficiency: self.min_efficiency.clone(),
+            max_category: self.max_category.clone(),
+            forbid: self.forbid.clone(),
+            max_path: self.max_path.clone(),
+            baseline: self.baseline.clone(),
+            max_growth: self.max_growth.clone(),
+            dive_ci: self.dive_ci.clone(),
+        }
+    }
+}
+
 impl ImageArgs {
     pub fn load_options(&self) -> LoadOptions {
         LoadOptions {
@@ -270,39 +290,6 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
     }
 }
 
-fn flag_size(flag: &str, v: &Option<String>) -> Result<Option<u64>, Error> {
-    v.as_ref()
-        .map(|s| crate::size::parse_size(s).map_err(|m| Error::usage(flag, m)))
-        .transpose()
-}
-
-fn flag_size_or_percent(
-    flag: &str,
-    v: &Option<String>,
-) -> Result<Option<crate::size::SizeOrPercent>, Error> {
-    v.as_ref()
-        .map(|s| crate::size::SizeOrPercent::parse(s).map_err(|m| Error::usage(flag, m)))
-        .transpose()
-}
-
-/// `NAME=SIZE` pairs.
-fn flag_pairs(flag: &str, items: &[String]) -> Result<Vec<(String, u64)>, Error> {
-    items
-        .iter()
-        .map(|it| {
-            let (k, v) = it
-                .rsplit_once('=')
-                .ok_or_else(|| Error::usage(flag, format!("'{it}' is not NAME=SIZE")))?;
-            let size = crate::size::parse_size(v).map_err(|m| Error::usage(flag, m))?;
-            Ok((k.trim().to_string(), size))
-        })
-        .collect()
-}
-
-fn read_text(path: &str) -> Result<String, Error> {
-    std::fs::read_to_string(path).map_err(|e| Error::io(path, e))
-}
-
 /// The baseline's layer_bytes: from an imgsize JSON report, or by loading the image.
 /// A report is told from an image by its first bytes, never by reading it whole.
 fn baseline_bytes(path: &str, opts: &LoadOptions) -> Result<u64, Error> {
@@ -315,7 +302,7 @@ fn baseline_bytes(path: &str, opts: &LoadOptions) -> Result<u64, Error> {
         head[..n].iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
     };
     if is_json {
-        let v: serde_json::Value = serde_json::from_str(&read_text(path)?)
+        let v: serde_json::Value = serde_json::from_str(&crate::config::read_text(path)?)
             .map_err(|e| Error::format(path, format!("not a JSON report: {e}")))?;
         return v["image"]["layer_bytes"]
             .as_u64()
@@ -325,85 +312,13 @@ fn baseline_bytes(path: &str, opts: &LoadOptions) -> Result<u64, Error> {
 }
 
 fn run_check(args: CheckArgs) -> Result<ExitCode, Error> {
-    use crate::analysis::budget::{self, Budget};
+    use crate::analysis::budget;
     use crate::report::check::CheckReport;
     use crate::report::inspect::ImageFigures;
 
-    // The file first, then the flags over it.
-    let config_path = match &args.config {
-        Some(p) => Some(p.clone()),
-        None => std::path::Path::new("imgsize.toml")
-            .exists()
-            .then(|| "imgsize.toml".to_string()),
-    };
-    let mut settings = match &config_path {
-        Some(p) => crate::config::parse_toml(&read_text(p)?, p)?,
-        None => crate::config::FileSettings::default(),
-    };
-    let b: &mut Budget = &mut settings.budget;
-    if let Some(v) = flag_size("--max-size", &args.max_size)? {
-        b.max_size = Some(v);
-    }
-    if let Some(v) = flag_size("--max-final-size", &args.max_final_size)? {
-        b.max_final_size = Some(v);
-    }
-    if let Some(v) = flag_size("--max-compressed-size", &args.max_compressed_size)? {
-        b.max_compressed_size = Some(v);
-    }
-    if args.max_layers.is_some() {
-        b.max_layers = args.max_layers;
-    }
-    if let Some(v) = flag_size_or_percent("--max-hidden", &args.max_hidden)? {
-        b.max_hidden = Some(v);
-    }
-    if let Some(v) = flag_size_or_percent("--max-growth", &args.max_growth)? {
-        b.max_growth = Some(v);
-    }
-    if let Some(v) = &args.min_efficiency {
-        b.min_efficiency =
-            Some(crate::config::parse_ratio(v).map_err(|m| Error::usage("--min-efficiency", m))?);
-    }
-    for (cat, lim) in flag_pairs("--max-category", &args.max_category)? {
-        if !crate::config::known_categories().contains(&cat.as_str()) {
-            return Err(Error::usage(
-                "--max-category",
-                format!(
-                    "unknown category '{cat}' (known: {})",
-                    crate::config::known_categories().join(", ")
-                ),
-            ));
-        }
-        b.categories.retain(|(c, _)| *c != cat);
-        b.categories.push((cat, lim));
-    }
-    for g in &args.forbid {
-        globset::Glob::new(g).map_err(|e| Error::usage("--forbid", format!("glob '{g}': {e}")))?;
-        b.forbid.push(g.clone());
-    }
-    for (glob, lim) in flag_pairs("--max-path", &args.max_path)? {
-        globset::Glob::new(&glob)
-            .map_err(|e| Error::usage("--max-path", format!("glob '{glob}': {e}")))?;
-        b.paths.retain(|(g, _)| *g != glob);
-        b.paths.push((glob, lim));
-    }
-    let dive_ci = args.dive_ci.clone().or(settings.dive_ci.clone());
-    if let Some(p) = &dive_ci {
-        b.dive = Some(crate::config::parse_dive_ci(&read_text(p)?, p)?);
-    }
-    let baseline = args.baseline.clone().or(settings.baseline.clone());
-    if b.max_growth.is_some() && baseline.is_none() {
-        return Err(Error::usage(
-            "--max-growth",
-            "needs a baseline (--baseline OLD_IMAGE_OR_JSON_REPORT)",
-        ));
-    }
-    if b.is_empty() {
-        return Err(Error::usage(
-            "check",
-            "no budget: give rules as flags (--max-size 500MB, ...) or in imgsize.toml (see --config)",
-        ));
-    }
-    let budget = settings.budget.clone();
+    let crate::config::FileSettings {
+        budget, baseline, ..
+    } = crate::config::check_settings(args.config.as_deref(), &args.budget_flags())?;
     let ignore = crate::analysis::waste::ignore_set(&args.ignore)
         .map_err(|m| Error::usage("--ignore", m))?;
     let opts = LoadOptions {

@@ -1,5 +1,6 @@
-//! Budget files: `imgsize.toml` and dive's `.dive-ci`. Every error names the file,
-//! the line and the key at fault.
+//! Budgets: `imgsize.toml`, dive's `.dive-ci`, and the `check` flags over them,
+//! merged and checked here. Every error names the file, the line and the key at
+//! fault, or the flag.
 
 use crate::analysis::budget::{Budget, DiveRules};
 use crate::analysis::waste::RULES;
@@ -385,4 +386,139 @@ source-maps = "1MiB"
         assert_eq!(parse_ratio("0.5"), Ok(0.5));
         assert!(parse_ratio("120%").is_err());
     }
+}
+
+/// Budget rules given as `check` flags, as typed: checked and merged over the
+/// file's by [`check_settings`].
+#[derive(Debug, Default, Clone)]
+pub struct BudgetFlags {
+    pub max_size: Option<String>,
+    pub max_final_size: Option<String>,
+    pub max_compressed_size: Option<String>,
+    pub max_layers: Option<u64>,
+    pub max_hidden: Option<String>,
+    pub min_efficiency: Option<String>,
+    /// `CATEGORY=SIZE`, repeatable.
+    pub max_category: Vec<String>,
+    pub forbid: Vec<String>,
+    /// `GLOB=SIZE`, repeatable.
+    pub max_path: Vec<String>,
+    pub baseline: Option<String>,
+    pub max_growth: Option<String>,
+    pub dive_ci: Option<String>,
+}
+
+/// Reads a text file named on the command line or in a budget.
+pub fn read_text(path: &str) -> Result<String, Error> {
+    std::fs::read_to_string(path).map_err(|e| Error::io(path, e))
+}
+
+fn flag_size(flag: &str, v: &Option<String>) -> Result<Option<u64>, Error> {
+    v.as_ref()
+        .map(|s| parse_size(s).map_err(|m| Error::usage(flag, m)))
+        .transpose()
+}
+
+fn flag_size_or_percent(flag: &str, v: &Option<String>) -> Result<Option<SizeOrPercent>, Error> {
+    v.as_ref()
+        .map(|s| SizeOrPercent::parse(s).map_err(|m| Error::usage(flag, m)))
+        .transpose()
+}
+
+/// `NAME=SIZE` pairs.
+fn flag_pairs(flag: &str, items: &[String]) -> Result<Vec<(String, u64)>, Error> {
+    items
+        .iter()
+        .map(|it| {
+            let (k, v) = it
+                .rsplit_once('=')
+                .ok_or_else(|| Error::usage(flag, format!("'{it}' is not NAME=SIZE")))?;
+            let size = parse_size(v).map_err(|m| Error::usage(flag, m))?;
+            Ok((k.trim().to_string(), size))
+        })
+        .collect()
+}
+
+fn check_glob(flag: &str, glob: &str) -> Result<(), Error> {
+    globset::Glob::new(glob)
+        .map(|_| ())
+        .map_err(|e| Error::usage(flag, format!("glob '{glob}': {e}")))
+}
+
+/// What `check` runs with: `config` (else `imgsize.toml` in the current folder, if
+/// there is one), then the flags over it, then the `.dive-ci` either names.
+pub fn check_settings(config: Option<&str>, flags: &BudgetFlags) -> Result<FileSettings, Error> {
+    let path = match config {
+        Some(p) => Some(p.to_string()),
+        None => std::path::Path::new("imgsize.toml")
+            .exists()
+            .then(|| "imgsize.toml".to_string()),
+    };
+    let mut settings = match &path {
+        Some(p) => parse_toml(&read_text(p)?, p)?,
+        None => FileSettings::default(),
+    };
+    let b: &mut Budget = &mut settings.budget;
+    if let Some(v) = flag_size("--max-size", &flags.max_size)? {
+        b.max_size = Some(v);
+    }
+    if let Some(v) = flag_size("--max-final-size", &flags.max_final_size)? {
+        b.max_final_size = Some(v);
+    }
+    if let Some(v) = flag_size("--max-compressed-size", &flags.max_compressed_size)? {
+        b.max_compressed_size = Some(v);
+    }
+    if flags.max_layers.is_some() {
+        b.max_layers = flags.max_layers;
+    }
+    if let Some(v) = flag_size_or_percent("--max-hidden", &flags.max_hidden)? {
+        b.max_hidden = Some(v);
+    }
+    if let Some(v) = flag_size_or_percent("--max-growth", &flags.max_growth)? {
+        b.max_growth = Some(v);
+    }
+    if let Some(v) = &flags.min_efficiency {
+        b.min_efficiency = Some(parse_ratio(v).map_err(|m| Error::usage("--min-efficiency", m))?);
+    }
+    for (cat, lim) in flag_pairs("--max-category", &flags.max_category)? {
+        if !known_categories().contains(&cat.as_str()) {
+            return Err(Error::usage(
+                "--max-category",
+                format!(
+                    "unknown category '{cat}' (known: {})",
+                    known_categories().join(", ")
+                ),
+            ));
+        }
+        b.categories.retain(|(c, _)| *c != cat);
+        b.categories.push((cat, lim));
+    }
+    for g in &flags.forbid {
+        check_glob("--forbid", g)?;
+        b.forbid.push(g.clone());
+    }
+    for (glob, lim) in flag_pairs("--max-path", &flags.max_path)? {
+        check_glob("--max-path", &glob)?;
+        b.paths.retain(|(g, _)| *g != glob);
+        b.paths.push((glob, lim));
+    }
+    if let Some(p) = flags.dive_ci.clone().or(settings.dive_ci.clone()) {
+        settings.budget.dive = Some(parse_dive_ci(&read_text(&p)?, &p)?);
+    }
+    if flags.baseline.is_some() {
+        settings.baseline = flags.baseline.clone();
+    }
+    if settings.budget.max_growth.is_some() && settings.baseline.is_none() {
+        return Err(Error::usage(
+            "--max-growth",
+            "needs a baseline (--baseline OLD_IMAGE_OR_JSON_REPORT)",
+        ));
+    }
+    if settings.budget.is_empty() {
+        return Err(Error::usage(
+            "check",
+            "no budget: give rules as flags (--max-size 500MB, ...) or in imgsize.toml (see --config)",
+        ));
+    }
+    Ok(settings)
 }
