@@ -202,7 +202,7 @@ impl CheckArgs {
 }
 
 impl ImageArgs {
-    pub fn load_options(&self) -> LoadOptions {
+    pub(crate) fn load_options(&self) -> LoadOptions {
         LoadOptions {
             open: OpenOptions {
                 platform: self.platform.clone(),
@@ -240,7 +240,7 @@ fn rendered(format: Format, command: &str, text: Option<String>) -> Result<Strin
 }
 
 /// Writes to stdout; a closed pipe (`| head`) is not an error.
-pub fn emit(text: &str) -> Result<(), Error> {
+pub(crate) fn emit(text: &str) -> Result<(), Error> {
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::io("stdout", e)),

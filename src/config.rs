@@ -8,7 +8,7 @@ use crate::error::Error;
 use crate::size::{parse_size, SizeOrPercent};
 
 /// Category names a budget may name.
-pub fn known_categories() -> Vec<&'static str> {
+pub(crate) fn known_categories() -> Vec<&'static str> {
     let mut v: Vec<&str> = vec!["dev-dependencies", "layer-churn"];
     v.extend(RULES.iter().map(|r| r.category));
     v
@@ -94,7 +94,7 @@ impl Ctx<'_> {
 }
 
 /// A ratio from `0.9` or `"90%"`.
-pub fn parse_ratio(s: &str) -> Result<f64, String> {
+pub(crate) fn parse_ratio(s: &str) -> Result<f64, String> {
     let t = s.trim();
     let v = match t.strip_suffix('%') {
         Some(p) => p.trim().parse::<f64>().map(|v| v / 100.0),
@@ -391,7 +391,7 @@ source-maps = "1MiB"
 /// Budget rules given as `check` flags, as typed: checked and merged over the
 /// file's by [`check_settings`].
 #[derive(Debug, Default, Clone)]
-pub struct BudgetFlags {
+pub(crate) struct BudgetFlags {
     pub max_size: Option<String>,
     pub max_final_size: Option<String>,
     pub max_compressed_size: Option<String>,
@@ -409,7 +409,7 @@ pub struct BudgetFlags {
 }
 
 /// Reads a text file named on the command line or in a budget.
-pub fn read_text(path: &str) -> Result<String, Error> {
+pub(crate) fn read_text(path: &str) -> Result<String, Error> {
     std::fs::read_to_string(path).map_err(|e| Error::io(path, e))
 }
 
@@ -447,7 +447,10 @@ fn check_glob(flag: &str, glob: &str) -> Result<(), Error> {
 
 /// What `check` runs with: `config` (else `imgsize.toml` in the current folder, if
 /// there is one), then the flags over it, then the `.dive-ci` either names.
-pub fn check_settings(config: Option<&str>, flags: &BudgetFlags) -> Result<FileSettings, Error> {
+pub(crate) fn check_settings(
+    config: Option<&str>,
+    flags: &BudgetFlags,
+) -> Result<FileSettings, Error> {
     let path = match config {
         Some(p) => Some(p.to_string()),
         None => std::path::Path::new("imgsize.toml")

@@ -37,49 +37,39 @@ pub struct Error {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
-    pub fn new(place: impl Into<String>, kind: ErrorKind) -> Error {
+    pub(crate) fn new(place: impl Into<String>, kind: ErrorKind) -> Error {
         Error {
             place: place.into(),
             kind,
         }
     }
 
-    pub fn format(place: impl Into<String>, msg: impl Into<String>) -> Error {
+    pub(crate) fn format(place: impl Into<String>, msg: impl Into<String>) -> Error {
         Error::new(place, ErrorKind::Format(msg.into()))
     }
 
-    pub fn missing(place: impl Into<String>, msg: impl Into<String>) -> Error {
+    pub(crate) fn missing(place: impl Into<String>, msg: impl Into<String>) -> Error {
         Error::new(place, ErrorKind::Missing(msg.into()))
     }
 
-    pub fn selection(place: impl Into<String>, msg: impl Into<String>) -> Error {
+    pub(crate) fn selection(place: impl Into<String>, msg: impl Into<String>) -> Error {
         Error::new(place, ErrorKind::Selection(msg.into()))
     }
 
-    pub fn verify(place: impl Into<String>, msg: impl Into<String>) -> Error {
+    pub(crate) fn verify(place: impl Into<String>, msg: impl Into<String>) -> Error {
         Error::new(place, ErrorKind::Verify(msg.into()))
     }
 
-    pub fn usage(place: impl Into<String>, msg: impl Into<String>) -> Error {
+    pub(crate) fn usage(place: impl Into<String>, msg: impl Into<String>) -> Error {
         Error::new(place, ErrorKind::Usage(msg.into()))
     }
 
-    pub fn network(place: impl Into<String>, msg: impl Into<String>) -> Error {
+    pub(crate) fn network(place: impl Into<String>, msg: impl Into<String>) -> Error {
         Error::new(place, ErrorKind::Network(msg.into()))
     }
 
-    pub fn io(place: impl Into<String>, err: io::Error) -> Error {
+    pub(crate) fn io(place: impl Into<String>, err: io::Error) -> Error {
         Error::new(place, ErrorKind::Io(err))
-    }
-
-    /// Puts an outer place in front of this error's place (`app.tar` + `layer 2`).
-    pub fn within(mut self, outer: &str) -> Error {
-        if self.place.is_empty() {
-            self.place = outer.to_string();
-        } else if !self.place.starts_with(outer) {
-            self.place = format!("{outer}: {}", self.place);
-        }
-        self
     }
 }
 

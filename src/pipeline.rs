@@ -35,14 +35,14 @@ pub fn scan_options(verify: bool) -> ScanOptions {
 
 /// What the user sees while an image is read: bytes received, the rate and layers
 /// done, in SI units like every other figure. Nothing when stderr is not a terminal.
-pub struct Progress {
+pub(crate) struct Progress {
     bar: Option<indicatif::ProgressBar>,
     layers: AtomicUsize,
     done: AtomicUsize,
 }
 
 impl Progress {
-    pub fn new(enabled: bool) -> Progress {
+    pub(crate) fn new(enabled: bool) -> Progress {
         let bar = (enabled && std::io::stderr().is_terminal()).then(|| {
             let b = indicatif::ProgressBar::new(0);
             b.set_style(
@@ -62,7 +62,7 @@ impl Progress {
     }
 
     /// Sets the expected total bytes (when known) and layer count.
-    pub fn start(&self, total: Option<u64>, layers: Option<usize>) {
+    pub(crate) fn start(&self, total: Option<u64>, layers: Option<usize>) {
         if let Some(n) = layers {
             self.layers.store(n, Ordering::Relaxed);
         }
@@ -74,7 +74,7 @@ impl Progress {
         }
     }
 
-    pub fn bytes(&self, n: u64) {
+    pub(crate) fn bytes(&self, n: u64) {
         if let Some(b) = &self.bar {
             b.inc(n);
             if b.length().is_some_and(|l| b.position() > l) {
@@ -83,7 +83,7 @@ impl Progress {
         }
     }
 
-    pub fn layer_done(&self) {
+    pub(crate) fn layer_done(&self) {
         self.done.fetch_add(1, Ordering::Relaxed);
         self.message();
     }
@@ -100,7 +100,7 @@ impl Progress {
         }
     }
 
-    pub fn finish(&self) {
+    pub(crate) fn finish(&self) {
         if let Some(b) = &self.bar {
             b.finish_and_clear();
         }
@@ -188,7 +188,7 @@ fn scan_and_analyze(
 
 /// Opens `input` from wherever it lives without scanning a layer: for a registry
 /// that is the manifest and the config only.
-pub fn open(input: &str, opts: &LoadOptions, progress: &Progress) -> Result<Image> {
+pub(crate) fn open(input: &str, opts: &LoadOptions, progress: &Progress) -> Result<Image> {
     let scan = scan_options(opts.verify);
     let image = source::open_target(input, &opts.open, &scan, progress)?;
     timings::mark("opened");

@@ -4,7 +4,7 @@
 
 /// Formats a byte count in SI units with three significant digits: `0 B`, `512 B`,
 /// `1.23 kB`, `45.6 MB`, `1.20 GB`.
-pub fn human(bytes: u64) -> String {
+pub(crate) fn human(bytes: u64) -> String {
     const UNITS: [&str; 6] = ["kB", "MB", "GB", "TB", "PB", "EB"];
     if bytes < 1000 {
         return format!("{bytes} B");
@@ -28,7 +28,7 @@ pub fn human(bytes: u64) -> String {
 }
 
 /// Formats a signed difference with an explicit sign: `+1.20 MB`, `-512 B`, `0 B`.
-pub fn human_delta(delta: i128) -> String {
+pub(crate) fn human_delta(delta: i128) -> String {
     let magnitude = u64::try_from(delta.unsigned_abs()).unwrap_or(u64::MAX);
     match delta {
         0 => "0 B".to_string(),
@@ -86,7 +86,7 @@ pub enum SizeOrPercent {
 }
 
 impl SizeOrPercent {
-    pub fn parse(text: &str) -> Result<SizeOrPercent, String> {
+    pub(crate) fn parse(text: &str) -> Result<SizeOrPercent, String> {
         let s = text.trim();
         if let Some(p) = s.strip_suffix('%') {
             let v: f64 = p
@@ -102,7 +102,7 @@ impl SizeOrPercent {
     }
 
     /// The limit in bytes, percentages taken of `base`.
-    pub fn bytes_of(self, base: u64) -> u64 {
+    pub(crate) fn bytes_of(self, base: u64) -> u64 {
         match self {
             SizeOrPercent::Bytes(b) => b,
             SizeOrPercent::Percent(p) => (base as f64 * p / 100.0).floor() as u64,

@@ -4,7 +4,7 @@ use std::borrow::Cow;
 
 /// A path for output: valid UTF-8 is kept; invalid bytes become `\xNN`, control
 /// characters are escaped, so a name can never break a table row or a JSON line.
-pub fn path_text(bytes: &[u8]) -> String {
+pub(crate) fn path_text(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len() + 1);
     for chunk in bytes.utf8_chunks() {
         for ch in chunk.valid().chars() {
@@ -23,7 +23,7 @@ pub fn path_text(bytes: &[u8]) -> String {
 
 /// [`path_text`] without a copy for the common case: valid UTF-8 with nothing to
 /// escape is borrowed as it is.
-pub fn path_str(bytes: &[u8]) -> Cow<'_, str> {
+pub(crate) fn path_str(bytes: &[u8]) -> Cow<'_, str> {
     // Nearly every path is printable ASCII: one vectorizable pass says so.
     if bytes.iter().all(|&b| (0x20..0x7f).contains(&b)) {
         if let Ok(s) = std::str::from_utf8(bytes) {
@@ -37,7 +37,7 @@ pub fn path_str(bytes: &[u8]) -> Cow<'_, str> {
 }
 
 /// Collapses runs of white space (instructions span lines) and cuts to `max` chars.
-pub fn one_line(s: &str, max: usize) -> String {
+pub(crate) fn one_line(s: &str, max: usize) -> String {
     let collapsed = s.split_whitespace().collect::<Vec<_>>().join(" ");
     if collapsed.chars().count() <= max {
         collapsed

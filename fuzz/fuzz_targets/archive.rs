@@ -9,7 +9,8 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(a.layer_bytes(), a.final_bytes() + a.hidden_bytes());
         let view = imgsize::report::inspect::ViewOptions { depth: 2, top: 5 };
         let report = imgsize::report::inspect::InspectReport::build(&a, &a.waste, view);
-        let _ = report.render_table();
-        let _ = imgsize::report::to_json(&report);
+        for format in [imgsize::report::Format::Table, imgsize::report::Format::Json] {
+            let _ = format.renderer().inspect(&report);
+        }
     }
 });

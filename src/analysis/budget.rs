@@ -38,7 +38,7 @@ pub struct DiveRules {
 }
 
 impl Budget {
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.max_size.is_none()
             && self.max_final_size.is_none()
             && self.max_compressed_size.is_none()
@@ -115,7 +115,7 @@ fn matcher(glob: &str) -> Result<GlobMatcher, String> {
 }
 
 /// Checks every rule; `baseline_bytes` is the baseline's layer_bytes.
-pub fn check(
+pub(crate) fn check(
     b: &Budget,
     a: &Analysis,
     waste: &Waste,

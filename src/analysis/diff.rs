@@ -74,7 +74,7 @@ pub struct LayerDiff {
 
 /// The comparison, before rendering.
 #[derive(Debug, Clone)]
-pub struct Diff {
+pub(crate) struct Diff {
     pub categories: Vec<CategoryPair>,
     pub folders: Vec<Pair>,
     pub files: Vec<FileChange>,
@@ -123,7 +123,7 @@ fn delta(a: u64, b: u64) -> i128 {
 }
 
 /// Compares A and B; `depth` is the folder depth, `top` the rows of each kind.
-pub fn compare(
+pub(crate) fn compare(
     a: &Analysis,
     wa: &Waste,
     b: &Analysis,

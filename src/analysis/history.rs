@@ -5,7 +5,7 @@ use crate::source::History;
 /// The history entry of each layer, or `None` for all of them when the history does
 /// not fit the layers (missing, squashed, `--omit-history`): a guessed pairing would
 /// put bytes on the wrong Dockerfile line.
-pub fn per_layer(history: &[History], layers: usize) -> Vec<Option<History>> {
+pub(crate) fn per_layer(history: &[History], layers: usize) -> Vec<Option<History>> {
     let with_layer: Vec<&History> = history
         .iter()
         .filter(|h| h.empty_layer != Some(true))

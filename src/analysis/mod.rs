@@ -1,11 +1,11 @@
 //! Analysis: pure functions of the scanned layers and the filesystem model.
 
-pub mod budget;
-pub mod diff;
+pub(crate) mod budget;
+pub(crate) mod diff;
 pub mod dive;
 pub mod history;
-pub mod paths;
-pub mod waste;
+pub(crate) mod paths;
+pub(crate) mod waste;
 
 use crate::error::{Error, Result};
 use crate::fs::{FsModel, Usage};
@@ -37,20 +37,19 @@ pub struct LayerInfo {
 
 /// Everything computed from one image.
 pub struct Analysis {
-    pub input: String,
-    pub kind: String,
+    pub(crate) input: String,
+    pub(crate) kind: String,
     /// Where it was read from: a file, an engine, a registry.
-    pub source: crate::source::Source,
-    pub reference: Option<String>,
-    pub platform: Option<String>,
+    pub(crate) source: crate::source::Source,
+    pub(crate) reference: Option<String>,
+    pub(crate) platform: Option<String>,
     /// `config.User`; empty or absent means root.
-    pub user: Option<String>,
-    pub history: Vec<History>,
-    pub layers: Vec<LayerInfo>,
-    pub model: FsModel,
+    pub(crate) user: Option<String>,
+    pub(crate) layers: Vec<LayerInfo>,
+    pub(crate) model: FsModel,
     /// The final filesystem walked once: subtree totals, depths, where each content counts.
-    pub usage: Usage,
-    pub dive: dive::DiveFigures,
+    pub(crate) usage: Usage,
+    pub(crate) dive: dive::DiveFigures,
     /// Waste findings and hints (paths matching `--ignore` left out).
     pub waste: waste::Waste,
 }
@@ -69,25 +68,17 @@ impl Analysis {
     }
 
     /// The pull size: the sum of the compressed blobs, when every layer is compressed.
-    pub fn compressed_bytes(&self) -> Option<u64> {
+    pub(crate) fn compressed_bytes(&self) -> Option<u64> {
         self.layers.iter().map(|l| l.compressed_bytes).sum()
-    }
-
-    /// The instruction of layer `i`, shortened for tables.
-    pub fn instruction(&self, i: usize) -> &str {
-        self.layers
-            .get(i)
-            .map(|l| l.instruction.as_str())
-            .unwrap_or("unknown")
     }
 }
 
 /// How many inefficient paths of dive's to keep.
-pub const DIVE_TOP: usize = 20;
+pub(crate) const DIVE_TOP: usize = 20;
 
 /// Checks the scans against the image's descriptors, then builds the model, the
 /// findings and dive's figures.
-pub fn analyze(
+pub(crate) fn analyze(
     input: &str,
     image: &Image,
     scans: Vec<LayerScan>,
@@ -220,7 +211,6 @@ pub fn analyze(
         reference: image.reference.clone(),
         platform: image.platform.clone(),
         user: image.config.user.clone(),
-        history: image.config.history.clone(),
         layers,
         model,
         usage,

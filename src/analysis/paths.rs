@@ -14,7 +14,7 @@ pub struct PathBytes {
 /// Every folder at `depth` (root = 0, `/usr` = 1, `/usr/lib` = 2) and every file
 /// shallower than that, with the bytes under it; largest first. Together they hold
 /// all of the final filesystem's bytes.
-pub fn folders(model: &FsModel, usage: &Usage, depth: usize) -> Vec<PathBytes> {
+pub(crate) fn folders(model: &FsModel, usage: &Usage, depth: usize) -> Vec<PathBytes> {
     let depth = depth.max(1);
     let mut out = Vec::new();
     for &n in &usage.order {
@@ -42,7 +42,7 @@ pub fn folders(model: &FsModel, usage: &Usage, depth: usize) -> Vec<PathBytes> {
 }
 
 /// The `top` largest files of the final filesystem.
-pub fn largest_files(model: &FsModel, usage: &Usage, top: usize) -> Vec<PathBytes> {
+pub(crate) fn largest_files(model: &FsModel, usage: &Usage, top: usize) -> Vec<PathBytes> {
     let mut files: Vec<(u64, u32)> = usage
         .order
         .iter()

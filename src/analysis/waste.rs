@@ -17,14 +17,14 @@ use crate::layer::Captured;
 use crate::text::path_str;
 
 /// A path-based waste category.
-pub struct Rule {
+pub(crate) struct Rule {
     pub category: &'static str,
     pub globs: &'static [&'static str],
     pub fix: &'static str,
 }
 
 /// The categories matched by path. A new category is one entry here and one test.
-pub const RULES: &[Rule] = &[
+pub(crate) const RULES: &[Rule] = &[
     Rule {
         category: "npm-cache",
         globs: &["**/.npm/_cacache/**", "**/.npm/_logs/**", "**/.npm/_npx/**"],
@@ -125,7 +125,7 @@ const CHURN_FIX: &str =
 
 /// Files whose content the findings need: npm's hidden lockfile, pnpm's state, and
 /// project `package.json` files (those not inside `node_modules`).
-pub fn wants_content(path: &[u8]) -> bool {
+pub(crate) fn wants_content(path: &[u8]) -> bool {
     path.ends_with(b"node_modules/.package-lock.json")
         || path.ends_with(b"node_modules/.modules.yaml")
         || (path.ends_with(b"package.json")
@@ -208,7 +208,7 @@ impl Acc {
 
 /// What a layer's tar brought, as far as the hints care.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct LayerFacts {
+pub(crate) struct LayerFacts {
     /// A project's `node_modules` folder (beside a `package.json` of this layer).
     pub node_modules: bool,
     /// A project: a `package.json` outside `node_modules` with other project files
@@ -217,7 +217,7 @@ pub struct LayerFacts {
 }
 
 impl LayerFacts {
-    pub fn of(files: &crate::layer::LayerFiles) -> LayerFacts {
+    pub(crate) fn of(files: &crate::layer::LayerFiles) -> LayerFacts {
         const MANIFESTS: &[&[u8]] = &[
             b"package.json",
             b"package-lock.json",
@@ -286,7 +286,7 @@ fn find(path: &[u8], name: &[u8]) -> Option<usize> {
 }
 
 /// What the analysis of waste needs to know about the image besides the model.
-pub struct Context<'a> {
+pub(crate) struct Context<'a> {
     pub model: &'a FsModel,
     pub usage: &'a Usage,
     /// The instruction of each layer.
@@ -301,7 +301,7 @@ pub struct Context<'a> {
 }
 
 /// Builds a glob set from `--ignore` patterns.
-pub fn ignore_set(patterns: &[String]) -> Result<GlobSet, String> {
+pub(crate) fn ignore_set(patterns: &[String]) -> Result<GlobSet, String> {
     let mut b = GlobSetBuilder::new();
     for p in patterns {
         // globset's message already quotes the glob; the caller names the flag.
@@ -648,7 +648,7 @@ fn pnpm_includes_dev(yaml: &[u8]) -> bool {
 }
 
 /// Walks the final filesystem once and builds the findings.
-pub fn analyze(ctx: &Context) -> Waste {
+pub(crate) fn analyze(ctx: &Context) -> Waste {
     let m = ctx.model;
     let usage = ctx.usage;
     let matcher = Matcher::new();

@@ -7,7 +7,7 @@
 //! recorded against the layer that hid them. Hence, always:
 //! `layer_bytes = final_bytes + hidden_bytes`.
 
-pub mod tree;
+pub(crate) mod tree;
 
 use std::collections::BTreeMap;
 
@@ -18,7 +18,7 @@ const NO_CONTENT: u32 = u32::MAX;
 
 /// What a path is in the model.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub enum NodeKind {
+pub(crate) enum NodeKind {
     #[default]
     Dir,
     File,
@@ -29,10 +29,8 @@ pub enum NodeKind {
 
 /// Per-node data.
 #[derive(Debug, Clone, Copy)]
-pub struct FsNode {
+pub(crate) struct FsNode {
     pub kind: NodeKind,
-    /// The layer that last set this path.
-    pub layer: u16,
     content: u32,
 }
 
@@ -40,7 +38,6 @@ impl Default for FsNode {
     fn default() -> Self {
         FsNode {
             kind: NodeKind::Dir,
-            layer: 0,
             content: NO_CONTENT,
         }
     }
@@ -55,7 +52,7 @@ struct Content {
 
 /// Per-layer figures from applying the layers.
 #[derive(Debug, Default, Clone)]
-pub struct LayerStats {
+pub(crate) struct LayerStats {
     /// Bytes of regular files in the layer's tar.
     pub bytes: u64,
     /// Regular files in the layer's tar.
@@ -71,7 +68,7 @@ pub struct LayerStats {
 
 /// Bytes that layer `added_by` shipped and layer `hidden_by` hid.
 #[derive(Debug, Default, Clone)]
-pub struct Churn {
+pub(crate) struct Churn {
     pub bytes: u64,
     pub files: u64,
     /// The largest hidden paths, largest first: (bytes, node).
@@ -89,17 +86,17 @@ pub struct FsError {
 
 /// The stacked filesystem.
 pub struct FsModel {
-    pub names: Interner,
-    pub tree: PathTree<FsNode>,
+    pub(crate) names: Interner,
+    pub(crate) tree: PathTree<FsNode>,
     contents: Vec<Content>,
-    pub layers: Vec<LayerStats>,
+    pub(crate) layers: Vec<LayerStats>,
     /// Keyed by (added_by, hidden_by) layer index.
-    pub churn: BTreeMap<(u16, u16), Churn>,
+    pub(crate) churn: BTreeMap<(u16, u16), Churn>,
 }
 
 /// Subtree totals of one node, each content counted once.
 #[derive(Debug, Default, Clone, Copy)]
-pub struct Total {
+pub(crate) struct Total {
     pub bytes: u64,
     pub files: u64,
 }
@@ -168,7 +165,6 @@ impl FsModel {
                     self.release(child, k);
                     *self.tree.data_mut(child) = FsNode {
                         kind: NodeKind::Dir,
-                        layer: k,
                         content: NO_CONTENT,
                     };
                 }
@@ -176,7 +172,6 @@ impl FsModel {
                 self.tree.set_alive(child, true);
                 *self.tree.data_mut(child) = FsNode {
                     kind: NodeKind::Dir,
-                    layer: k,
                     content: NO_CONTENT,
                 };
             }
@@ -281,11 +276,7 @@ impl FsModel {
                 self.release(node, k);
             }
             self.tree.set_alive(node, true);
-            *self.tree.data_mut(node) = FsNode {
-                kind,
-                layer: k,
-                content,
-            };
+            *self.tree.data_mut(node) = FsNode { kind, content };
         }
         Ok(())
     }
@@ -310,12 +301,12 @@ impl FsModel {
     }
 
     /// Regular files visible in the final filesystem (hardlinks not counted twice).
-    pub fn final_files(&self) -> u64 {
+    pub(crate) fn final_files(&self) -> u64 {
         self.contents.iter().filter(|c| c.refs > 0).count() as u64
     }
 
     /// The bytes a node's own content holds, and the layer that added them.
-    pub fn content_of(&self, node: NodeId) -> Option<(u64, u16)> {
+    pub(crate) fn content_of(&self, node: NodeId) -> Option<(u64, u16)> {
         let c = self.tree.data(node).content;
         (c != NO_CONTENT).then(|| {
             let c = &self.contents[c as usize];
@@ -323,7 +314,7 @@ impl FsModel {
         })
     }
 
-    pub fn path_string(&self, node: NodeId) -> String {
+    pub(crate) fn path_string(&self, node: NodeId) -> String {
         let p = self.tree.path(&self.names, node);
         if p.is_empty() {
             return "/".into();
@@ -413,20 +404,20 @@ fn release(
 /// The final filesystem, walked once (see [`FsModel::usage`]).
 pub struct Usage {
     /// Alive nodes, parents before children.
-    pub order: Vec<NodeId>,
+    pub(crate) order: Vec<NodeId>,
     /// Depth by node id (root 0).
-    pub depth: Vec<u32>,
+    pub(crate) depth: Vec<u32>,
     /// Subtree totals by node id.
-    pub totals: Vec<Total>,
+    pub(crate) totals: Vec<Total>,
     /// By node id: this file is where its content is counted.
-    pub owner: Vec<bool>,
+    pub(crate) owner: Vec<bool>,
 }
 
 impl Usage {
     /// Calls `f` on every alive node, parents before children, with its path (`/` for
     /// the root, `/usr/lib/x` below it). The path is built as the walk goes: nothing
     /// is allocated per node, which matters with a million files.
-    pub fn for_each_path(&self, model: &FsModel, mut f: impl FnMut(NodeId, &[u8])) {
+    pub(crate) fn for_each_path(&self, model: &FsModel, mut f: impl FnMut(NodeId, &[u8])) {
         let mut path = Vec::with_capacity(256);
         path.push(b'/');
         // ends[d]: where the path of the current node at depth d ends.

@@ -11,15 +11,15 @@ use hashbrown::HashTable;
 use rustc_hash::FxBuildHasher;
 
 /// An interned path component.
-pub type Sym = u32;
+pub(crate) type Sym = u32;
 /// A node id; 0 is the root.
-pub type NodeId = u32;
-pub const ROOT: NodeId = 0;
+pub(crate) type NodeId = u32;
+pub(crate) const ROOT: NodeId = 0;
 const NONE: u32 = u32::MAX;
 
 /// Path components, stored once each, back to back in one buffer: a million names
 /// cost their bytes plus about 20 bytes each, and no allocation of their own.
-pub struct Interner {
+pub(crate) struct Interner {
     bytes: Vec<u8>,
     /// `ends[s]` is where name `s` ends in `bytes`; it starts where `s - 1` ends.
     /// Beyond 4 GiB of names, `long_ends` takes over (never, in practice).
@@ -42,7 +42,7 @@ impl Default for Interner {
 }
 
 impl Interner {
-    pub fn intern(&mut self, name: &[u8]) -> Sym {
+    pub(crate) fn intern(&mut self, name: &[u8]) -> Sym {
         let hash = self.hasher.hash_one(name);
         let (bytes, ends, long_ends) = (&self.bytes, &self.ends, &self.long_ends);
         let get = |s: Sym| span(bytes, ends, long_ends, s);
@@ -64,7 +64,7 @@ impl Interner {
     }
 
     /// Room for `n` more names without growing the table.
-    pub fn reserve(&mut self, n: usize) {
+    pub(crate) fn reserve(&mut self, n: usize) {
         let (bytes, ends, long_ends) = (&self.bytes, &self.ends, &self.long_ends);
         let hasher = &self.hasher;
         self.table
@@ -72,16 +72,12 @@ impl Interner {
     }
 
     /// How many names there are.
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.ends.len() + self.long_ends.len()
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
     /// Gives back the room that growing (or `reserve`) left unused.
-    pub fn shrink_to_fit(&mut self) {
+    pub(crate) fn shrink_to_fit(&mut self) {
         self.bytes.shrink_to_fit();
         self.ends.shrink_to_fit();
         self.long_ends.shrink_to_fit();
@@ -91,12 +87,12 @@ impl Interner {
             .shrink_to_fit(|&t| hasher.hash_one(span(bytes, ends, long_ends, t)));
     }
 
-    pub fn get(&self, name: &[u8]) -> Option<Sym> {
+    pub(crate) fn get(&self, name: &[u8]) -> Option<Sym> {
         let hash = self.hasher.hash_one(name);
         self.table.find(hash, |&s| self.name(s) == name).copied()
     }
 
-    pub fn name(&self, s: Sym) -> &[u8] {
+    pub(crate) fn name(&self, s: Sym) -> &[u8] {
         span(&self.bytes, &self.ends, &self.long_ends, s)
     }
 }
@@ -121,7 +117,7 @@ struct Node<T> {
 }
 
 /// A tree of paths carrying a `T` per node.
-pub struct PathTree<T> {
+pub(crate) struct PathTree<T> {
     nodes: Vec<Node<T>>,
     /// Finds a child by (parent, name). It holds node ids only, the key being read
     /// from the node itself: 5 bytes a node rather than 13, which counts with
@@ -134,7 +130,7 @@ fn child_hash(parent: NodeId, name: Sym) -> u64 {
 }
 
 impl<T: Default> PathTree<T> {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let root = Node {
             parent: NONE,
             name: NONE,
@@ -150,14 +146,14 @@ impl<T: Default> PathTree<T> {
     }
 
     /// Room for `n` more nodes without growing.
-    pub fn reserve(&mut self, n: usize) {
+    pub(crate) fn reserve(&mut self, n: usize) {
         self.nodes.reserve(n);
         let nodes = &self.nodes;
         self.index.reserve(n, |&id| hash_of(nodes, id));
     }
 
     /// The child `name` of `parent`, created dead if it never existed.
-    pub fn child_slot(&mut self, parent: NodeId, name: Sym) -> NodeId {
+    pub(crate) fn child_slot(&mut self, parent: NodeId, name: Sym) -> NodeId {
         if let Some(id) = self.child(parent, name) {
             return id;
         }
@@ -187,15 +183,11 @@ impl<T: Default> Default for PathTree<T> {
 }
 
 impl<T> PathTree<T> {
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.nodes.len()
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.nodes.len() <= 1
-    }
-
-    pub fn child(&self, parent: NodeId, name: Sym) -> Option<NodeId> {
+    pub(crate) fn child(&self, parent: NodeId, name: Sym) -> Option<NodeId> {
         let nodes = &self.nodes;
         self.index
             .find(child_hash(parent, name), |&id| {
@@ -206,13 +198,13 @@ impl<T> PathTree<T> {
     }
 
     /// The alive child `name` of `parent`.
-    pub fn alive_child(&self, parent: NodeId, name: Sym) -> Option<NodeId> {
+    pub(crate) fn alive_child(&self, parent: NodeId, name: Sym) -> Option<NodeId> {
         self.child(parent, name)
             .filter(|&c| self.nodes[c as usize].alive)
     }
 
     /// Looks up a `/`-separated path among alive nodes without interning anything.
-    pub fn lookup(&self, names: &Interner, path: &[u8]) -> Option<NodeId> {
+    pub(crate) fn lookup(&self, names: &Interner, path: &[u8]) -> Option<NodeId> {
         let mut node = ROOT;
         for comp in path.split(|&b| b == b'/').filter(|c| !c.is_empty()) {
             node = self.alive_child(node, names.get(comp)?)?;
@@ -220,45 +212,42 @@ impl<T> PathTree<T> {
         Some(node)
     }
 
-    pub fn is_alive(&self, id: NodeId) -> bool {
+    pub(crate) fn is_alive(&self, id: NodeId) -> bool {
         self.nodes[id as usize].alive
     }
 
-    pub fn set_alive(&mut self, id: NodeId, alive: bool) {
+    pub(crate) fn set_alive(&mut self, id: NodeId, alive: bool) {
         self.nodes[id as usize].alive = alive;
     }
 
-    pub fn data(&self, id: NodeId) -> &T {
+    pub(crate) fn data(&self, id: NodeId) -> &T {
         &self.nodes[id as usize].data
     }
 
-    pub fn data_mut(&mut self, id: NodeId) -> &mut T {
+    pub(crate) fn data_mut(&mut self, id: NodeId) -> &mut T {
         &mut self.nodes[id as usize].data
     }
 
-    pub fn parent(&self, id: NodeId) -> Option<NodeId> {
+    pub(crate) fn parent(&self, id: NodeId) -> Option<NodeId> {
         let p = self.nodes[id as usize].parent;
         (p != NONE).then_some(p)
     }
 
-    pub fn name(&self, id: NodeId) -> Sym {
+    pub(crate) fn name(&self, id: NodeId) -> Sym {
         self.nodes[id as usize].name
     }
 
     /// Children of `id`, alive or not, newest first.
-    pub fn children(&self, id: NodeId) -> Children<'_, T> {
+    pub(crate) fn children(&self, id: NodeId) -> Children<'_, T> {
         Children {
             tree: self,
             next: self.nodes[id as usize].first_child,
         }
     }
 
-    pub fn has_alive_children(&self, id: NodeId) -> bool {
-        self.children(id).any(|c| self.is_alive(c))
-    }
-
     /// Depth of a node: the root is 0, `usr` is 1, `usr/lib` is 2.
-    pub fn depth(&self, mut id: NodeId) -> usize {
+    #[cfg(test)]
+    pub(crate) fn depth(&self, mut id: NodeId) -> usize {
         let mut d = 0;
         while let Some(p) = self.parent(id) {
             d += 1;
@@ -268,7 +257,7 @@ impl<T> PathTree<T> {
     }
 
     /// The full path of a node, `/`-separated, without a leading slash.
-    pub fn path(&self, names: &Interner, id: NodeId) -> Vec<u8> {
+    pub(crate) fn path(&self, names: &Interner, id: NodeId) -> Vec<u8> {
         let mut comps = Vec::new();
         let mut n = id;
         while let Some(p) = self.parent(n) {
@@ -287,7 +276,7 @@ impl<T> PathTree<T> {
 
     /// Calls `f` on every alive node of the subtree under `id` (itself included),
     /// parents before children, with an explicit stack (trees can be deep).
-    pub fn for_each_alive(&self, id: NodeId, mut f: impl FnMut(NodeId)) {
+    pub(crate) fn for_each_alive(&self, id: NodeId, mut f: impl FnMut(NodeId)) {
         if !self.is_alive(id) {
             return;
         }
@@ -304,7 +293,7 @@ impl<T> PathTree<T> {
 
     /// Marks every alive node under `id` dead (`id` itself too when `include_self`),
     /// calling `f` on each before it dies.
-    pub fn kill_subtree(
+    pub(crate) fn kill_subtree(
         &mut self,
         id: NodeId,
         include_self: bool,
@@ -330,7 +319,7 @@ fn hash_of<T>(nodes: &[Node<T>], id: NodeId) -> u64 {
     child_hash(n.parent, n.name)
 }
 
-pub struct Children<'a, T> {
+pub(crate) struct Children<'a, T> {
     tree: &'a PathTree<T>,
     next: NodeId,
 }

@@ -23,7 +23,7 @@ pub enum Compression {
 impl Compression {
     /// Detects gzip (`1f 8b`), zstd (`28 b5 2f fd`) or a plain tar (`ustar` at 257, or a
     /// header with a valid checksum, or an all-zero first block). `None` means neither.
-    pub fn detect(head: &[u8]) -> Option<Compression> {
+    pub(crate) fn detect(head: &[u8]) -> Option<Compression> {
         if head.starts_with(&[0x1f, 0x8b]) {
             return Some(Compression::Gzip);
         }
@@ -74,7 +74,7 @@ fn looks_like_v7_header(h: &[u8; 512]) -> bool {
 /// The kind of a layer entry, with whiteouts told apart.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(u8)]
-pub enum EntryKind {
+pub(crate) enum EntryKind {
     File,
     Hardlink,
     Symlink,
@@ -116,7 +116,7 @@ pub struct LayerFiles {
 
 /// One entry of a layer, borrowed from its `LayerFiles`.
 #[derive(Debug, Clone, Copy)]
-pub struct Entry<'a> {
+pub(crate) struct Entry<'a> {
     /// The folder: normalized, relative to the root (no `.`/`..`/empty components,
     /// no trailing slash); empty at the root.
     pub dir: &'a [u8],
@@ -131,7 +131,7 @@ pub struct Entry<'a> {
 
 impl<'a> Entry<'a> {
     /// The whole path, `dir/name`, written into `out`.
-    pub fn path_into<'b>(&self, out: &'b mut Vec<u8>) -> &'b [u8] {
+    pub(crate) fn path_into<'b>(&self, out: &'b mut Vec<u8>) -> &'b [u8] {
         out.clear();
         if !self.dir.is_empty() {
             out.extend_from_slice(self.dir);
@@ -142,7 +142,7 @@ impl<'a> Entry<'a> {
     }
 
     /// The whole path, `dir/name`.
-    pub fn path(&self) -> Vec<u8> {
+    pub(crate) fn path(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(self.dir.len() + self.name.len() + 1);
         self.path_into(&mut out);
         out
@@ -150,7 +150,7 @@ impl<'a> Entry<'a> {
 
     /// For a whiteout, the path it deletes; for an opaque marker, the directory it
     /// makes opaque.
-    pub fn whiteout_target(&self) -> Option<Vec<u8>> {
+    pub(crate) fn whiteout_target(&self) -> Option<Vec<u8>> {
         match self.kind {
             EntryKind::Whiteout => {
                 let mut t = self.dir.to_vec();
@@ -167,7 +167,7 @@ impl<'a> Entry<'a> {
 }
 
 /// Splits `a/b/c` into (`a/b`, `c`); a path without a slash has an empty dir.
-pub fn split_last(path: &[u8]) -> (&[u8], &[u8]) {
+pub(crate) fn split_last(path: &[u8]) -> (&[u8], &[u8]) {
     match path.iter().rposition(|&b| b == b'/') {
         Some(i) => (&path[..i], &path[i + 1..]),
         None => (&[], path),
@@ -183,7 +183,7 @@ impl LayerFiles {
         self.entries.is_empty()
     }
 
-    pub fn get(&self, i: usize) -> Entry<'_> {
+    pub(crate) fn get(&self, i: usize) -> Entry<'_> {
         let e = &self.entries[i];
         let span = |start: u32, len: u32| {
             let start = start as usize;
@@ -207,7 +207,7 @@ impl LayerFiles {
         }
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = Entry<'_>> + '_ {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = Entry<'_>> + '_ {
         (0..self.entries.len()).map(move |i| self.get(i))
     }
 
@@ -223,7 +223,7 @@ impl LayerFiles {
     }
 
     /// Adds an entry; `path` and `link` must already be normalized.
-    pub fn push(
+    pub(crate) fn push(
         &mut self,
         path: &[u8],
         link: &[u8],
@@ -257,7 +257,7 @@ impl LayerFiles {
     }
 
     /// Regular files among the entries.
-    pub fn files(&self) -> usize {
+    pub(crate) fn files(&self) -> usize {
         self.entries
             .iter()
             .filter(|e| e.kind == EntryKind::File)
@@ -265,25 +265,17 @@ impl LayerFiles {
     }
 
     /// Gives back the room that growing left unused.
-    pub fn shrink_to_fit(&mut self) {
+    pub(crate) fn shrink_to_fit(&mut self) {
         self.names.shrink_to_fit();
         self.dirs.shrink_to_fit();
         self.entries.shrink_to_fit();
         self.links.shrink_to_fit();
     }
-
-    /// Heap bytes held, for memory accounting in benchmarks.
-    pub fn heap_bytes(&self) -> usize {
-        self.names.capacity()
-            + self.dirs.capacity() * 8
-            + self.entries.capacity() * std::mem::size_of::<RawEntry>()
-            + self.links.capacity() * 12
-    }
 }
 
 /// Normalizes a tar member name: strips `./` and `/` prefixes, resolves `.` and `..`
 /// lexically (never above the root), drops empty components and a trailing slash.
-pub fn normalize_path(raw: &[u8], out: &mut Vec<u8>) {
+pub(crate) fn normalize_path(raw: &[u8], out: &mut Vec<u8>) {
     out.clear();
     for comp in raw.split(|&b| b == b'/') {
         match comp {

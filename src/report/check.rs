@@ -22,7 +22,7 @@ pub struct CheckReport {
 }
 
 impl CheckReport {
-    pub fn build(input: &str, image: ImageFigures, rules: Vec<RuleResult>) -> CheckReport {
+    pub(crate) fn build(input: &str, image: ImageFigures, rules: Vec<RuleResult>) -> CheckReport {
         let failed = rules.iter().filter(|r| r.status == Status::Fail).count();
         CheckReport {
             schema_version: SCHEMA_VERSION,
@@ -48,7 +48,7 @@ impl CheckReport {
     }
 
     /// GitHub Actions workflow commands, one per failed rule.
-    pub fn github_annotations(&self) -> String {
+    pub(crate) fn github_annotations(&self) -> String {
         let esc = |s: &str| {
             s.replace('%', "%25")
                 .replace('\r', "%0D")

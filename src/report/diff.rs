@@ -72,7 +72,7 @@ fn pct(a: u64, b: u64) -> String {
 
 impl DiffReport {
     #[allow(clippy::too_many_arguments)]
-    pub fn build(
+    pub(crate) fn build(
         a_input: &str,
         b_input: &str,
         a: ImageFigures,

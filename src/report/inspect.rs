@@ -26,7 +26,7 @@ pub struct ImageFigures {
 }
 
 impl ImageFigures {
-    pub fn of(a: &Analysis, waste: &Waste) -> ImageFigures {
+    pub(crate) fn of(a: &Analysis, waste: &Waste) -> ImageFigures {
         ImageFigures {
             reference: a.reference.clone(),
             platform: a.platform.clone(),
@@ -53,7 +53,7 @@ pub struct SourceReport {
 }
 
 impl SourceReport {
-    pub fn of(s: &crate::source::Source) -> SourceReport {
+    pub(crate) fn of(s: &crate::source::Source) -> SourceReport {
         SourceReport {
             transport: s.transport(),
             location: s.location().map(str::to_string),
@@ -61,7 +61,7 @@ impl SourceReport {
     }
 
     /// `, from the engine at unix:///…` for the summary line; nothing for files.
-    pub fn suffix(&self) -> String {
+    pub(crate) fn suffix(&self) -> String {
         match (self.transport, &self.location) {
             ("engine", Some(at)) => format!(", from the engine at {at}"),
             ("registry", Some(host)) => format!(", from registry {host}"),

@@ -10,7 +10,7 @@ use super::manifest::ManifestReport;
 use super::Renderer;
 
 /// `--format json`.
-pub struct Json;
+pub(crate) struct Json;
 
 /// Pretty JSON with a final newline.
 pub fn to_json<T: Serialize>(v: &T) -> String {

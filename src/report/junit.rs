@@ -6,7 +6,7 @@ use super::Renderer;
 use crate::analysis::budget::Status;
 
 /// `--format junit`.
-pub struct Junit;
+pub(crate) struct Junit;
 
 impl Renderer for Junit {
     fn check(&self, r: &CheckReport) -> Option<String> {

@@ -58,7 +58,7 @@ pub struct ManifestReport {
 }
 
 impl ManifestReport {
-    pub fn build(input: &str, image: &Image) -> Result<ManifestReport> {
+    pub(crate) fn build(input: &str, image: &Image) -> Result<ManifestReport> {
         let hist = history::per_layer(&image.config.history, image.layers.len());
         let mut layers = Vec::with_capacity(image.layers.len());
         for (i, l) in image.layers.iter().enumerate() {

@@ -7,7 +7,7 @@ use crate::analysis::budget::{RuleResult, Status};
 use crate::size::{human, human_delta};
 
 /// `--format markdown`.
-pub struct Markdown;
+pub(crate) struct Markdown;
 
 impl Renderer for Markdown {
     fn diff(&self, r: &DiffReport) -> Option<String> {

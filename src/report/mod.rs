@@ -17,7 +17,7 @@ use serde::Serialize;
 pub use json::to_json;
 
 /// The JSON schema version of every report imgsize writes.
-pub const SCHEMA_VERSION: u32 = 1;
+pub(crate) const SCHEMA_VERSION: u32 = 1;
 
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -59,7 +59,7 @@ impl Format {
         }
     }
 
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Format::Table => "table",
             Format::Json => "json",
@@ -75,13 +75,13 @@ pub struct Tool {
     pub version: &'static str,
 }
 
-pub const TOOL: Tool = Tool {
+pub(crate) const TOOL: Tool = Tool {
     name: "imgsize",
     version: env!("CARGO_PKG_VERSION"),
 };
 
 /// A ratio for people: `78.4%`.
-pub fn percent(ratio: f64) -> String {
+pub(crate) fn percent(ratio: f64) -> String {
     if ratio.is_finite() {
         format!("{:.1}%", ratio * 100.0)
     } else {
@@ -90,12 +90,12 @@ pub fn percent(ratio: f64) -> String {
 }
 
 /// A finite float, or `None` (JSON null) for NaN and infinities.
-pub fn finite(v: f64) -> Option<f64> {
+pub(crate) fn finite(v: f64) -> Option<f64> {
     v.is_finite().then_some(v)
 }
 
 /// A comfy-table with imgsize's look.
-pub fn table(header: &[&str]) -> comfy_table::Table {
+pub(crate) fn table(header: &[&str]) -> comfy_table::Table {
     use comfy_table::{presets::UTF8_FULL_CONDENSED, ContentArrangement};
     let mut t = comfy_table::Table::new();
     t.load_preset(UTF8_FULL_CONDENSED)
@@ -106,7 +106,7 @@ pub fn table(header: &[&str]) -> comfy_table::Table {
 }
 
 /// Aligns the given columns to the right (numbers).
-pub fn right_align(t: &mut comfy_table::Table, cols: &[usize]) {
+pub(crate) fn right_align(t: &mut comfy_table::Table, cols: &[usize]) {
     for &c in cols {
         if let Some(col) = t.column_mut(c) {
             col.set_cell_alignment(comfy_table::CellAlignment::Right);

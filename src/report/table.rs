@@ -13,7 +13,7 @@ use crate::size::{human, human_delta};
 use crate::text::one_line;
 
 /// `--format table` (`text` for `check`).
-pub struct Table;
+pub(crate) struct Table;
 
 impl Renderer for Table {
     fn inspect(&self, r: &InspectReport) -> Option<String> {

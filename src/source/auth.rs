@@ -21,7 +21,7 @@ use crate::error::{Error, Result};
 
 /// A username and secret, and the file they came from (for error messages).
 #[derive(Debug, Clone)]
-pub struct Credential {
+pub(crate) struct Credential {
     pub username: String,
     pub secret: String,
     /// `/root/.docker/config.json`, `REGISTRY_AUTH_FILE /tmp/auth.json`...
@@ -30,7 +30,7 @@ pub struct Credential {
 
 impl Credential {
     /// The `Authorization` value for Basic auth.
-    pub fn basic(&self) -> String {
+    pub(crate) fn basic(&self) -> String {
         let pair = format!("{}:{}", self.username, self.secret);
         format!(
             "Basic {}",
@@ -66,7 +66,7 @@ fn credential_files() -> Vec<(PathBuf, String)> {
 }
 
 /// The credential for `registry` (as written in the reference), if any file has one.
-pub fn lookup(registry: &str) -> Result<Option<Credential>> {
+pub(crate) fn lookup(registry: &str) -> Result<Option<Credential>> {
     // Docker Hub's credentials are filed under its v1 index address.
     let server = match registry {
         "docker.io" | "index.docker.io" | "registry-1.docker.io" => "https://index.docker.io/v1/",
@@ -113,7 +113,7 @@ pub fn lookup(registry: &str) -> Result<Option<Credential>> {
 
 /// A `WWW-Authenticate` challenge imgsize can answer.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Challenge {
+pub(crate) enum Challenge {
     Bearer {
         realm: String,
         service: Option<String>,
@@ -124,7 +124,7 @@ pub enum Challenge {
 
 impl Challenge {
     /// Parses `Bearer realm="…",service="…",scope="…"` or `Basic realm="…"`.
-    pub fn parse(header: &str) -> Option<Challenge> {
+    pub(crate) fn parse(header: &str) -> Option<Challenge> {
         let (scheme, params) = header.trim().split_once(' ').unwrap_or((header.trim(), ""));
         if scheme.eq_ignore_ascii_case("basic") {
             return Some(Challenge::Basic);
@@ -169,14 +169,14 @@ impl Challenge {
 
 /// Why no token came back.
 #[derive(Debug)]
-pub enum TokenError {
+pub(crate) enum TokenError {
     /// 401 or 403 from the token service: the credentials (or their absence).
     Refused,
     Other(String),
 }
 
 /// Asks the realm for a pull token (`token` or `access_token` in its JSON).
-pub fn bearer_token(
+pub(crate) fn bearer_token(
     client: &Client,
     realm: &str,
     service: Option<&str>,

@@ -72,7 +72,7 @@ impl Config {
     }
 
     /// `os/arch[/variant]` as far as the config says.
-    pub fn platform(&self) -> Option<String> {
+    pub(crate) fn platform(&self) -> Option<String> {
         let (os, arch) = (self.os.as_deref()?, self.architecture.as_deref()?);
         Some(match self.variant.as_deref() {
             Some(v) if !v.is_empty() => format!("{os}/{arch}/{v}"),

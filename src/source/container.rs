@@ -14,7 +14,7 @@ use crate::layer::{self, normalize_path, Compression, LayerScan, ScanOptions};
 use crate::tar::{SectionSource, StreamSource, TarKind, TarWalker};
 
 /// Metadata files (JSON) larger than this are refused rather than read into memory.
-pub const MAX_METADATA: u64 = 64 << 20;
+pub(crate) const MAX_METADATA: u64 = 64 << 20;
 /// All metadata kept from a stream, at most.
 const MAX_STREAM_METADATA: u64 = 256 << 20;
 
@@ -25,27 +25,27 @@ struct Member {
 }
 
 /// A seekable tar file, indexed by member name.
-pub struct TarContainer {
+pub(crate) struct TarContainer {
     path: PathBuf,
     label: String,
     members: HashMap<String, Member>,
 }
 
 /// A directory on disk.
-pub struct DirContainer {
+pub(crate) struct DirContainer {
     root: PathBuf,
     label: String,
 }
 
 /// A tar stream consumed once: small files kept, layers scanned as they passed.
-pub struct StreamContainer {
+pub(crate) struct StreamContainer {
     label: String,
     small: HashMap<String, Vec<u8>>,
     sizes: HashMap<String, u64>,
     scans: Mutex<HashMap<String, std::result::Result<LayerScan, String>>>,
 }
 
-pub enum Container {
+pub(crate) enum Container {
     Tar(TarContainer),
     Dir(DirContainer),
     Stream(StreamContainer),
@@ -74,7 +74,7 @@ fn resolve_link(member: &str, target: &[u8], hard: bool) -> String {
 
 impl TarContainer {
     /// Walks the outer tar's headers (seeking past contents) to index its members.
-    pub fn open(path: &Path, label: &str) -> Result<TarContainer> {
+    pub(crate) fn open(path: &Path, label: &str) -> Result<TarContainer> {
         let file = File::open(path).map_err(|e| Error::io(label, e))?;
         let len = file.metadata().map_err(|e| Error::io(label, e))?.len();
         let mut walker = TarWalker::new(SectionSource::new(file, 0, len, 64 << 10));
@@ -129,7 +129,7 @@ impl TarContainer {
 }
 
 impl DirContainer {
-    pub fn open(root: &Path, label: &str) -> Result<DirContainer> {
+    pub(crate) fn open(root: &Path, label: &str) -> Result<DirContainer> {
         let root = root.canonicalize().map_err(|e| Error::io(label, e))?;
         Ok(DirContainer {
             root,
@@ -186,7 +186,7 @@ enum StreamBlob {
 impl StreamContainer {
     /// Reads a whole tar stream. Metadata is kept; every blob that looks like a layer
     /// is scanned as it passes, so memory holds metadata, never layer bytes.
-    pub fn read(
+    pub(crate) fn read(
         input: impl Read,
         label: &str,
         opts: &ScanOptions,
@@ -332,7 +332,7 @@ fn read_section(path: &Path, offset: u64, size: u64, place: &str) -> Result<Vec<
 
 impl Container {
     /// The input as the user named it.
-    pub fn label(&self) -> &str {
+    pub(crate) fn label(&self) -> &str {
         match self {
             Container::Tar(t) => &t.label,
             Container::Dir(d) => &d.label,
@@ -349,7 +349,7 @@ impl Container {
         )
     }
 
-    pub fn exists(&self, name: &str) -> Result<bool> {
+    pub(crate) fn exists(&self, name: &str) -> Result<bool> {
         Ok(match self {
             Container::Tar(t) => t.members.contains_key(name),
             Container::Dir(d) => d.resolve(name)?.is_some(),
@@ -359,7 +359,7 @@ impl Container {
     }
 
     /// Reads a metadata file; `None` if absent.
-    pub fn read_small(&self, name: &str) -> Result<Option<Vec<u8>>> {
+    pub(crate) fn read_small(&self, name: &str) -> Result<Option<Vec<u8>>> {
         let place = self.place(name);
         match self {
             Container::Tar(t) => match t.members.get(name) {
@@ -386,7 +386,7 @@ impl Container {
     }
 
     /// The stored size of a file; `None` if absent.
-    pub fn size(&self, name: &str) -> Result<Option<u64>> {
+    pub(crate) fn size(&self, name: &str) -> Result<Option<u64>> {
         Ok(match self {
             Container::Tar(t) => t.members.get(name).map(|m| m.size),
             Container::Dir(d) => match d.resolve(name)? {
@@ -404,7 +404,7 @@ impl Container {
     }
 
     /// Scans the layer stored as `name`.
-    pub fn scan_layer(
+    pub(crate) fn scan_layer(
         &self,
         layer: &crate::source::LayerRef,
         opts: &ScanOptions,

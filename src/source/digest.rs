@@ -2,7 +2,7 @@
 
 /// Turns `sha256:<64 lowercase hex>` (or `sha512:<128>`) into `blobs/<alg>/<hex>`.
 /// Anything else is refused, so no digest can name a path outside `blobs/`.
-pub fn blob_path(digest: &str) -> Result<String, String> {
+pub(crate) fn blob_path(digest: &str) -> Result<String, String> {
     let (alg, hex) = digest
         .split_once(':')
         .ok_or_else(|| format!("digest '{}' has no algorithm", printable(digest)))?;
@@ -30,7 +30,7 @@ pub fn blob_path(digest: &str) -> Result<String, String> {
 }
 
 /// The digest a `blobs/<alg>/<hex>` member name stands for, if it is one.
-pub fn digest_of_blob_path(path: &str) -> Option<String> {
+pub(crate) fn digest_of_blob_path(path: &str) -> Option<String> {
     let rest = path.strip_prefix("blobs/")?;
     let (alg, hex) = rest.split_once('/')?;
     let d = format!("{alg}:{hex}");
@@ -39,20 +39,12 @@ pub fn digest_of_blob_path(path: &str) -> Option<String> {
 
 /// Input text made safe for one line of output: control characters escaped, long
 /// values cut.
-pub fn printable(s: &str) -> String {
+pub(crate) fn printable(s: &str) -> String {
     let mut out: String = s.chars().take(200).flat_map(char::escape_debug).collect();
     if s.chars().count() > 200 {
         out.push('…');
     }
     out
-}
-
-/// A short form for tables: `sha256:0123456789ab`.
-pub fn short(digest: &str) -> String {
-    match digest.split_once(':') {
-        Some((alg, hex)) => format!("{alg}:{}", &hex[..hex.len().min(12)]),
-        None => digest.chars().take(19).collect(),
-    }
 }
 
 #[cfg(test)]

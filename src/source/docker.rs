@@ -115,7 +115,6 @@ pub(super) fn resolve_docker(c: Container, opts: &OpenOptions) -> Result<Image> 
         kind: kind.to_string(),
         reference: pick.name.clone(),
         platform: config.platform(),
-        config_digest: digest_of_blob_path(&cname),
         config,
         layers,
         container: c,

@@ -20,7 +20,7 @@ use crate::layer::ScanOptions;
 
 /// Where an engine listens.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Endpoint {
+pub(crate) struct Endpoint {
     /// `unix:///var/run/docker.sock` or `tcp://host:port`, as the user would write it.
     pub display: String,
     addr: Address,
@@ -119,7 +119,7 @@ fn context_host() -> Option<String> {
 }
 
 /// The engines to try, in order.
-pub fn endpoints(kind: EngineKind) -> Result<Vec<Endpoint>> {
+pub(crate) fn endpoints(kind: EngineKind) -> Result<Vec<Endpoint>> {
     let mut out = Vec::new();
     if kind != EngineKind::Podman {
         if let Ok(host) = std::env::var("DOCKER_HOST") {
@@ -162,13 +162,13 @@ struct ImageJson {
 }
 
 /// An engine that answered `/_ping`.
-pub struct Engine {
+pub(crate) struct Engine {
     pub endpoint: Endpoint,
 }
 
 impl Engine {
     /// The first engine of `kind` that answers, or the list of those tried.
-    pub fn find(kind: EngineKind) -> Result<std::result::Result<Engine, String>> {
+    pub(crate) fn find(kind: EngineKind) -> Result<std::result::Result<Engine, String>> {
         let mut tried = Vec::new();
         for e in endpoints(kind)? {
             tried.push(e.display.clone());
@@ -209,7 +209,7 @@ impl Engine {
     }
 
     /// Opens `name` from this engine; `None` when the engine does not have it.
-    pub fn open(
+    pub(crate) fn open(
         &self,
         name: &str,
         opts: &OpenOptions,
@@ -279,7 +279,7 @@ fn describe(e: &io::Error) -> String {
 }
 
 /// A response body whose read errors say what broke (stalled, reset) and where.
-pub struct NetReader<R> {
+pub(crate) struct NetReader<R> {
     pub inner: R,
     pub place: String,
 }
@@ -297,7 +297,7 @@ impl<R: Read> Read for NetReader<R> {
 
 /// Reads `name` from an engine of `kind`; when none answers, or `fallback` and the
 /// engine lacks the image, `Ok(None)` lets the caller try the registry.
-pub fn open(
+pub(crate) fn open(
     kind: EngineKind,
     name: &str,
     fallback: bool,

@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use crate::layer::ScanOptions;
 
 /// Opens an image from a tar stream (`docker save` output or an OCI archive).
-pub fn open_stream(
+pub(crate) fn open_stream(
     input: impl std::io::Read,
     label: &str,
     opts: &OpenOptions,
@@ -24,7 +24,7 @@ pub fn open_stream(
 }
 
 /// Opens `input` (a path, or `-` for stdin).
-pub fn open(
+pub(crate) fn open(
     input: &str,
     opts: &OpenOptions,
     scan: &ScanOptions,

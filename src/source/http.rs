@@ -10,11 +10,11 @@ use reqwest::blocking::{Client, ClientBuilder};
 use crate::error::{Error, Result};
 
 /// How long to wait for a connection.
-pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How long one read may wait for bytes (headers or body): a stalled stream fails
 /// after this, however long the whole transfer takes.
-pub fn stall_timeout() -> Duration {
+pub(crate) fn stall_timeout() -> Duration {
     // Tests shorten it to see a stalled stream fail without waiting a minute.
     std::env::var("IMGSIZE_STALL_TIMEOUT_MS")
         .ok()
@@ -24,21 +24,21 @@ pub fn stall_timeout() -> Duration {
 }
 
 /// A client builder with imgsize's timeouts and user agent.
-pub fn builder(stall: Duration) -> ClientBuilder {
+pub(crate) fn builder(stall: Duration) -> ClientBuilder {
     Client::builder()
         .user_agent(concat!("imgsize/", env!("CARGO_PKG_VERSION")))
         .connect_timeout(CONNECT_TIMEOUT)
         .timeout(stall)
 }
 
-pub fn build(b: ClientBuilder, place: &str) -> Result<Client> {
+pub(crate) fn build(b: ClientBuilder, place: &str) -> Result<Client> {
     b.build()
         .map_err(|e| Error::network(place, format!("cannot set up HTTP: {}", describe(&e))))
 }
 
 /// A reqwest error as one line: what failed, then its causes (connection refused,
 /// certificate not trusted...), without repeating the URL the place already names.
-pub fn describe(e: &reqwest::Error) -> String {
+pub(crate) fn describe(e: &reqwest::Error) -> String {
     let what = if e.is_timeout() {
         "timed out"
     } else if e.is_connect() {
@@ -69,7 +69,7 @@ pub fn describe(e: &reqwest::Error) -> String {
 }
 
 /// An `io::Error` from reading a response body: a timeout says "stalled".
-pub fn describe_io(e: &std::io::Error) -> String {
+pub(crate) fn describe_io(e: &std::io::Error) -> String {
     if e.kind() == std::io::ErrorKind::TimedOut
         || e.get_ref()
             .and_then(|i| i.downcast_ref::<reqwest::Error>())

@@ -18,7 +18,7 @@ use std::time::Duration;
 
 /// Where to connect.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Address {
+pub(crate) enum Address {
     Unix(std::path::PathBuf),
     /// `host:port`.
     Tcp(String),
@@ -60,7 +60,7 @@ const MAX_HEAD: usize = 64 << 10;
 const BUFFER: usize = 1 << 20;
 
 /// A response: its status, and the body as a `Read`.
-pub struct Response {
+pub(crate) struct Response {
     pub status: u16,
     body: Body,
 }
@@ -73,7 +73,7 @@ enum Body {
 
 impl Response {
     /// The whole body, at most `limit` bytes.
-    pub fn text(mut self, limit: u64) -> io::Result<String> {
+    pub(crate) fn text(mut self, limit: u64) -> io::Result<String> {
         let mut data = Vec::new();
         (&mut self).take(limit).read_to_end(&mut data)?;
         Ok(String::from_utf8_lossy(&data).into_owned())
@@ -100,7 +100,7 @@ impl Read for Response {
 }
 
 /// `GET path` with a stall timeout on every read and write.
-pub fn get(addr: &Address, host: &str, path: &str, stall: Duration) -> io::Result<Response> {
+pub(crate) fn get(addr: &Address, host: &str, path: &str, stall: Duration) -> io::Result<Response> {
     let mut socket = match addr {
         Address::Unix(p) => {
             let s = UnixStream::connect(Path::new(p))?;

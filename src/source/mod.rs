@@ -7,25 +7,25 @@
 //! registry transports end up there too: [`open_target`] picks the transport from
 //! what the user typed ([`reference`]).
 
-pub mod auth;
+pub(crate) mod auth;
 mod config;
-pub mod container;
-pub mod digest;
+pub(crate) mod container;
+pub(crate) mod digest;
 mod docker;
-pub mod engine;
+pub(crate) mod engine;
 mod file;
 mod http;
 mod local_http;
 mod oci;
-pub mod reference;
-pub mod registry;
+pub(crate) mod reference;
+pub(crate) mod registry;
 mod select;
 
 use crate::error::{Error, Result};
 use crate::layer::ScanOptions;
 pub use config::{Config, History};
-pub use container::Container;
-pub use file::{open, open_stream};
+pub(crate) use container::Container;
+pub(crate) use file::{open, open_stream};
 pub use oci::parse_index;
 use select::platform_matches;
 
@@ -57,7 +57,7 @@ pub enum Source {
 
 impl Source {
     /// `file`, `engine`, `registry`.
-    pub fn transport(&self) -> &'static str {
+    pub(crate) fn transport(&self) -> &'static str {
         match self {
             Source::File => "file",
             Source::Engine(_) => "engine",
@@ -66,7 +66,7 @@ impl Source {
     }
 
     /// The engine's address or the registry's host; `None` for files.
-    pub fn location(&self) -> Option<&str> {
+    pub(crate) fn location(&self) -> Option<&str> {
         match self {
             Source::File => None,
             Source::Engine(a) | Source::Registry(a) => Some(a),
@@ -99,21 +99,19 @@ pub struct LayerRef {
 }
 
 /// The resolved image: what to scan and what to say about it.
-pub struct Image {
+pub(crate) struct Image {
     /// What kind of input this was: `docker-archive`, `oci-archive`, `oci-layout`...
     pub kind: String,
     pub reference: Option<String>,
     pub platform: Option<String>,
     pub config: Config,
-    /// The config's digest, when the image is described by an OCI manifest.
-    pub config_digest: Option<String>,
     pub layers: Vec<LayerRef>,
     pub container: Container,
     pub source: Source,
 }
 
 /// Opens what the user named, from a file, the engine or a registry.
-pub fn open_target(
+pub(crate) fn open_target(
     input: &str,
     opts: &OpenOptions,
     scan: &ScanOptions,

@@ -191,7 +191,6 @@ pub(super) fn resolve_oci(
         reference: pick.name.clone(),
         platform: config.platform().or(pick.platform.clone()),
         config,
-        config_digest: Some(cdesc.digest().to_string()),
         layers,
         container: c,
         source: Source::File,

@@ -21,7 +21,7 @@ pub enum SourceKind {
 
 /// Which engine a name is read from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EngineKind {
+pub(crate) enum EngineKind {
     /// `DOCKER_HOST`, the current docker context, `/var/run/docker.sock`, then Podman's.
     Any,
     /// `docker-daemon:`: Docker's sockets only.
@@ -32,7 +32,7 @@ pub enum EngineKind {
 
 /// The input, once its transport is known.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Target {
+pub(crate) enum Target {
     /// A file or directory, or `-` (stdin); `image` picks a name inside it
     /// (`oci:DIR:REF`).
     File {
@@ -50,7 +50,7 @@ pub enum Target {
 
 /// A parsed image reference, normalized as docker does.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Reference {
+pub(crate) struct Reference {
     /// The registry host as written (`docker.io`, `127.0.0.1:5000`, `ghcr.io`).
     pub registry: String,
     /// The repository path (`library/node`, `org/app`).
@@ -61,7 +61,7 @@ pub struct Reference {
 
 impl Reference {
     /// Parses `[host[:port]/]path[:tag][@alg:hex]`.
-    pub fn parse(s: &str) -> std::result::Result<Reference, String> {
+    pub(crate) fn parse(s: &str) -> std::result::Result<Reference, String> {
         let (rest, digest) = match s.split_once('@') {
             Some((r, d)) => {
                 check_digest(d)?;
@@ -117,7 +117,7 @@ impl Reference {
 
     /// The tag or digest to ask for: the digest when both are given, else the tag,
     /// else `latest`.
-    pub fn reference(&self) -> &str {
+    pub(crate) fn reference(&self) -> &str {
         self.digest
             .as_deref()
             .or(self.tag.as_deref())
@@ -125,7 +125,7 @@ impl Reference {
     }
 
     /// The host that serves the registry API (`docker.io` is served elsewhere).
-    pub fn api_host(&self) -> &str {
+    pub(crate) fn api_host(&self) -> &str {
         match self.registry.as_str() {
             "docker.io" | "index.docker.io" => "registry-1.docker.io",
             h => h,
@@ -133,7 +133,7 @@ impl Reference {
     }
 
     /// The whole reference, as docker prints it (`docker.io/library/app:latest`).
-    pub fn full(&self) -> String {
+    pub(crate) fn full(&self) -> String {
         let mut s = format!("{}/{}", self.registry, self.repository);
         match (&self.tag, &self.digest) {
             (_, Some(d)) => {
@@ -195,7 +195,7 @@ fn path_and_ref(s: &str) -> (String, Option<String>) {
 
 impl Target {
     /// Reads what the user typed, with `--source` forcing a transport.
-    pub fn parse(input: &str, source: SourceKind) -> Result<Target> {
+    pub(crate) fn parse(input: &str, source: SourceKind) -> Result<Target> {
         let bad = |m: String| Error::usage(input, m);
         let file = |path: &str| Target::File {
             path: path.to_string(),

@@ -27,7 +27,7 @@ use crate::layer::{self, LayerScan, ScanOptions};
 
 /// Manifests and indexes larger than this are refused (the distribution spec's
 /// registries accept at most 4 MiB).
-pub const MAX_MANIFEST: u64 = 4 << 20;
+pub(crate) const MAX_MANIFEST: u64 = 4 << 20;
 
 /// What a manifest request accepts, most specific first.
 const MANIFEST_TYPES: &str = "application/vnd.oci.image.index.v1+json, \
@@ -61,7 +61,7 @@ fn is_loopback(host: &str) -> bool {
 }
 
 /// One repository of one registry, and what has been fetched from it.
-pub struct Registry {
+pub(crate) struct Registry {
     client: Client,
     /// `https://host`, or `http://host` once a loopback or insecure host answered so.
     base: Mutex<String>,
@@ -82,7 +82,11 @@ pub struct Registry {
 
 impl Registry {
     /// Connects and fetches the manifest `reference` names.
-    pub fn open(reference: &Reference, label: &str, opts: &RegistryOptions) -> Result<Registry> {
+    pub(crate) fn open(
+        reference: &Reference,
+        label: &str,
+        opts: &RegistryOptions,
+    ) -> Result<Registry> {
         let host = reference.api_host().to_string();
         let insecure = opts
             .insecure
@@ -124,13 +128,8 @@ impl Registry {
         Ok(reg)
     }
 
-    pub fn label(&self) -> &str {
+    pub(crate) fn label(&self) -> &str {
         &self.label
-    }
-
-    /// `registry HOST`, for the summary line.
-    pub fn describe(&self) -> String {
-        format!("registry {}", self.reference.registry)
     }
 
     fn url(&self, path: &str) -> String {
@@ -464,12 +463,12 @@ impl Registry {
         .unwrap_or_default()
     }
 
-    pub fn exists(&self, name: &str) -> bool {
+    pub(crate) fn exists(&self, name: &str) -> bool {
         name == "index.json" || crate::source::digest::digest_of_blob_path(name).is_some()
     }
 
     /// Serves `index.json`, manifests and configs by their layout names.
-    pub fn read_small(&self, name: &str) -> Result<Option<Vec<u8>>> {
+    pub(crate) fn read_small(&self, name: &str) -> Result<Option<Vec<u8>>> {
         if name == "index.json" {
             return Ok(Some(self.index_json()));
         }
@@ -502,7 +501,7 @@ impl Registry {
     }
 
     /// Streams the layer blob `name` into the scanner, checking its digest.
-    pub fn scan_layer(
+    pub(crate) fn scan_layer(
         &self,
         name: &str,
         declared: Option<u64>,

@@ -13,7 +13,7 @@ mod source; // where blocks come from: a stream, or a section of a file
 use std::io::{self, Read};
 
 use header::{check_checksum, cstr, parse_numeric, parse_pax};
-pub use source::{read_full, BlockSource, SectionSource, StreamSource};
+pub(crate) use source::{read_full, BlockSource, SectionSource, StreamSource};
 
 const BLOCK: u64 = 512;
 /// Long names (GNU `L`/`K`) and PAX headers larger than this are refused.
@@ -21,7 +21,7 @@ const MAX_EXTENSION: u64 = 1 << 20;
 
 /// What kind of entry a header describes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TarKind {
+pub(crate) enum TarKind {
     File,
     Hardlink,
     Symlink,
@@ -33,7 +33,10 @@ pub enum TarKind {
 impl<R: Read> TarWalker<StreamSource<R>> {
     /// Lends `f` a reader over the current entry's content; whatever `f` leaves
     /// unread is skipped afterwards. A stream that ends inside the entry is an error.
-    pub fn with_content<T>(&mut self, f: impl FnOnce(&mut dyn Read) -> T) -> Result<T, TarError> {
+    pub(crate) fn with_content<T>(
+        &mut self,
+        f: impl FnOnce(&mut dyn Read) -> T,
+    ) -> Result<T, TarError> {
         let n = self.pending_content;
         let mut take = (&mut self.src.inner).take(n);
         let out = f(&mut take);
@@ -46,7 +49,7 @@ impl<R: Read> TarWalker<StreamSource<R>> {
 
 /// One entry, borrowed from the walker until the next call to `next`.
 #[derive(Debug)]
-pub struct TarEntry<'a> {
+pub(crate) struct TarEntry<'a> {
     pub path: &'a [u8],
     pub link: &'a [u8],
     pub kind: TarKind,
@@ -56,7 +59,7 @@ pub struct TarEntry<'a> {
 
 /// An error in the tar structure, with the byte offset of the header at fault.
 #[derive(Debug)]
-pub enum TarError {
+pub(crate) enum TarError {
     Io(io::Error),
     Format { offset: u64, msg: String },
 }
@@ -80,7 +83,7 @@ impl From<io::Error> for TarError {
 }
 
 /// Walks the headers of one tar stream.
-pub struct TarWalker<S> {
+pub(crate) struct TarWalker<S> {
     src: S,
     /// Offset of the next unread byte in the tar stream.
     offset: u64,
@@ -104,7 +107,7 @@ fn padded(size: u64) -> Option<u64> {
 }
 
 impl<S: BlockSource> TarWalker<S> {
-    pub fn new(src: S) -> Self {
+    pub(crate) fn new(src: S) -> Self {
         TarWalker {
             src,
             offset: 0,
@@ -120,11 +123,11 @@ impl<S: BlockSource> TarWalker<S> {
     }
 
     /// Bytes of the tar stream consumed so far.
-    pub fn offset(&self) -> u64 {
+    pub(crate) fn offset(&self) -> u64 {
         self.offset
     }
 
-    pub fn into_source(self) -> S {
+    pub(crate) fn into_source(self) -> S {
         self.src
     }
 
@@ -139,7 +142,7 @@ impl<S: BlockSource> TarWalker<S> {
     }
 
     /// Reads the current entry's content into `out` (replacing it). Call before `next`.
-    pub fn read_content(&mut self, out: &mut Vec<u8>) -> Result<(), TarError> {
+    pub(crate) fn read_content(&mut self, out: &mut Vec<u8>) -> Result<(), TarError> {
         out.clear();
         out.resize(self.pending_content as usize, 0);
         let got = self.src.read_full(out)?;
@@ -206,7 +209,7 @@ impl<S: BlockSource> TarWalker<S> {
     }
 
     /// The next entry, or `None` at the end of the archive.
-    pub fn next_entry(&mut self) -> Result<Option<TarEntry<'_>>, TarError> {
+    pub(crate) fn next_entry(&mut self) -> Result<Option<TarEntry<'_>>, TarError> {
         if self.finished {
             return Ok(None);
         }

@@ -4,7 +4,7 @@
 use std::io::{self, Read, Seek, SeekFrom};
 
 /// A source of tar blocks that can skip ahead.
-pub trait BlockSource {
+pub(crate) trait BlockSource {
     /// Reads until `buf` is full or the source ends; returns the bytes read.
     fn read_full(&mut self, buf: &mut [u8]) -> io::Result<usize>;
     /// Skips `n` bytes; an error if the source ends first.
@@ -17,16 +17,16 @@ pub trait BlockSource {
 }
 
 /// A plain `Read`: skipping reads and discards.
-pub struct StreamSource<R> {
+pub(crate) struct StreamSource<R> {
     pub(super) inner: R,
 }
 
 impl<R: Read> StreamSource<R> {
-    pub fn new(inner: R) -> Self {
+    pub(crate) fn new(inner: R) -> Self {
         StreamSource { inner }
     }
 
-    pub fn into_inner(self) -> R {
+    pub(crate) fn into_inner(self) -> R {
         self.inner
     }
 }
@@ -49,7 +49,7 @@ impl<R: Read> BlockSource for StreamSource<R> {
 }
 
 /// Reads until `buf` is full or EOF.
-pub fn read_full<R: Read + ?Sized>(r: &mut R, buf: &mut [u8]) -> io::Result<usize> {
+pub(crate) fn read_full<R: Read + ?Sized>(r: &mut R, buf: &mut [u8]) -> io::Result<usize> {
     let mut filled = 0;
     while filled < buf.len() {
         match r.read(&mut buf[filled..]) {
@@ -65,7 +65,7 @@ pub fn read_full<R: Read + ?Sized>(r: &mut R, buf: &mut [u8]) -> io::Result<usiz
 /// A window `[start, start + len)` of a seekable file, read through a large buffer:
 /// skipping within the buffer is free, skipping beyond it is one seek. Small files are
 /// thereby read through, large ones jumped over.
-pub struct SectionSource<F> {
+pub(crate) struct SectionSource<F> {
     file: F,
     start: u64,
     len: u64,
@@ -80,7 +80,7 @@ pub struct SectionSource<F> {
 }
 
 impl<F: Read + Seek> SectionSource<F> {
-    pub fn new(file: F, start: u64, len: u64, buffer: usize) -> Self {
+    pub(crate) fn new(file: F, start: u64, len: u64, buffer: usize) -> Self {
         SectionSource {
             file,
             start,
@@ -94,7 +94,7 @@ impl<F: Read + Seek> SectionSource<F> {
     }
 
     /// Goes back to the start of the section (the buffer stays valid).
-    pub fn rewind(&mut self) {
+    pub(crate) fn rewind(&mut self) {
         self.pos = 0;
     }
 
