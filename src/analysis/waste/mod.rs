@@ -1,0 +1,472 @@
+//! Waste findings: what in the image is likely waste, which layer (and so which
+//! instruction) put it there, and the fix.
+//!
+//! The path-based categories are one table of data ([`RULES`]): a name, glob
+//! patterns over the path (relative to `/`), and the fix. Dev dependencies come from
+//! package managers' own records (npm's hidden lockfile, pnpm's `.modules.yaml`, the
+//! project's `package.json`); hidden bytes become `layer-churn` findings.
+//!
+//! Where things are: [`rules`] (the categories, as data), `matcher` (the rules'
+//! globs, compiled for one walk of the tree), `dev_deps` (how imgsize knows a
+//! package is a dev dependency: npm, yarn, pnpm records), `hints` (plain-spoken
+//! advice from the instructions), and here the walk that builds the findings.
+
+mod dev_deps;
+mod hints;
+mod matcher;
+mod rules;
+
+use std::collections::BTreeMap;
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use serde::Serialize;
+
+use crate::fs::tree::NodeId;
+use crate::fs::{FsModel, NodeKind, Usage};
+use crate::layer::Captured;
+use crate::text::path_str;
+
+use dev_deps::dev_package_dirs;
+use hints::hints;
+pub(crate) use hints::LayerFacts;
+use matcher::{Matcher, RuleMask};
+pub(crate) use rules::RULES;
+use rules::{is_package_typing, CHURN_FIX, DEV_FIX};
+
+/// Files whose content the findings need: npm's hidden lockfile, pnpm's state, and
+/// project `package.json` files (those not inside `node_modules`).
+pub(crate) fn wants_content(path: &[u8]) -> bool {
+    path.ends_with(b"node_modules/.package-lock.json")
+        || path.ends_with(b"node_modules/.modules.yaml")
+        || (path.ends_with(b"package.json")
+            && (path == b"package.json" || path.ends_with(b"/package.json"))
+            && !path
+                .windows(14)
+                .any(|w| w == b"node_modules/".as_slice() || w == b"/node_modules/"))
+}
+
+/// One largest-example path of a finding.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Example {
+    pub path: String,
+    pub bytes: u64,
+}
+
+/// The bytes a layer contributed to a finding.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct LayerShare {
+    pub index: usize,
+    pub bytes: u64,
+}
+
+/// One finding.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Finding {
+    pub category: String,
+    pub bytes: u64,
+    pub files: u64,
+    /// The largest paths, largest first.
+    pub paths: Vec<Example>,
+    /// Layers that added the bytes, most first.
+    pub layers: Vec<LayerShare>,
+    /// The instruction of the layer that added the most.
+    pub instruction: String,
+    /// One sentence saying what was found.
+    pub summary: String,
+    pub fix: String,
+}
+
+/// A hint drawn from the instructions and the layers.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Hint {
+    pub kind: String,
+    pub layer: Option<usize>,
+    pub message: String,
+}
+
+/// Findings and hints for one image.
+#[derive(Debug, Clone, Serialize, PartialEq, Default)]
+pub struct Waste {
+    pub findings: Vec<Finding>,
+    /// Bytes in any finding, each counted once (visible flagged files + hidden bytes).
+    pub flagged_bytes: u64,
+    pub hints: Vec<Hint>,
+}
+
+const EXAMPLES: usize = 5;
+
+#[derive(Default)]
+struct Acc {
+    bytes: u64,
+    files: u64,
+    per_layer: BTreeMap<usize, u64>,
+    examples: Vec<(u64, NodeId)>,
+}
+
+impl Acc {
+    fn add(&mut self, bytes: u64, layer: usize, node: NodeId) {
+        self.bytes += bytes;
+        self.files += 1;
+        *self.per_layer.entry(layer).or_default() += bytes;
+        if self.examples.len() < EXAMPLES || self.examples.last().is_some_and(|&(b, _)| b < bytes) {
+            let at = self.examples.partition_point(|&(b, _)| b >= bytes);
+            self.examples.insert(at, (bytes, node));
+            self.examples.truncate(EXAMPLES);
+        }
+    }
+}
+
+/// What the analysis of waste needs to know about the image besides the model.
+pub(crate) struct Context<'a> {
+    pub model: &'a FsModel,
+    pub usage: &'a Usage,
+    /// The instruction of each layer.
+    pub instructions: &'a [String],
+    pub captured: &'a [(usize, Captured)],
+    /// `config.User`.
+    pub user: Option<&'a str>,
+    /// What each layer's tar brought.
+    pub layer_facts: &'a [LayerFacts],
+    /// Paths (with a leading `/`) matching any of these are left out.
+    pub ignore: &'a GlobSet,
+}
+
+/// Builds a glob set from `--ignore` patterns.
+pub(crate) fn ignore_set(patterns: &[String]) -> Result<GlobSet, String> {
+    let mut b = GlobSetBuilder::new();
+    for p in patterns {
+        // globset's message already quotes the glob; the caller names the flag.
+        let glob = Glob::new(p).map_err(|e| e.to_string())?;
+        b.add(glob);
+    }
+    b.build().map_err(|e| e.to_string())
+}
+
+/// Walks the final filesystem once and builds the findings.
+pub(crate) fn analyze(ctx: &Context) -> Waste {
+    let m = ctx.model;
+    let usage = ctx.usage;
+    let matcher = Matcher::new();
+    const { assert!(RULES.len() <= RuleMask::BITS as usize) };
+    let mut accs: Vec<Acc> = (0..RULES.len()).map(|_| Acc::default()).collect();
+    let mut dev = Acc::default();
+    let mut flagged_visible = 0u64;
+
+    let mut dev_root = vec![false; m.tree.len()];
+    for d in dev_package_dirs(ctx) {
+        dev_root[d as usize] = true;
+    }
+    let mut in_dev = vec![false; m.tree.len()];
+    // The rules that hold for everything below each folder.
+    let mut below: Vec<RuleMask> = vec![0; m.tree.len()];
+    let mut hits = Vec::new();
+    usage.for_each_path(m, |n, abs| {
+        let Some(parent) = m.tree.parent(n) else {
+            return;
+        };
+        in_dev[n as usize] = in_dev[parent as usize] || dev_root[n as usize];
+        if m.tree.data(n).kind == NodeKind::Dir {
+            let dir = path_str(abs);
+            below[n as usize] = below[parent as usize] | matcher.below(&dir[1..], &mut hits);
+            return;
+        }
+        if !usage.owner[n as usize] {
+            return;
+        }
+        let Some((bytes, layer)) = m.content_of(n) else {
+            return;
+        };
+        // `--ignore` globs see the path with its leading `/`, the rules without.
+        let abs_text = path_str(abs);
+        let text = &abs_text[1..];
+        if !ctx.ignore.is_empty() && ctx.ignore.is_match(abs_text.as_ref()) {
+            return;
+        }
+        let mut flagged = false;
+        let rules = below[parent as usize] | matcher.file(text, &mut hits);
+        for (r, rule) in RULES.iter().enumerate() {
+            if rules & 1 << r == 0 {
+                continue;
+            }
+            // TypeScript sources: `.d.ts` declarations ship with packages and are not
+            // the project's sources; `.ts` inside node_modules belongs to packages.
+            if rule.category == "typescript" && is_package_typing(text) {
+                continue;
+            }
+            accs[r].add(bytes, layer as usize, n);
+            flagged = true;
+        }
+        if in_dev[n as usize] {
+            dev.add(bytes, layer as usize, n);
+            flagged = true;
+        }
+        if flagged {
+            flagged_visible += bytes;
+        }
+    });
+
+    let name = |i: usize| {
+        ctx.instructions
+            .get(i)
+            .cloned()
+            .unwrap_or_else(|| "unknown".into())
+    };
+    let finish = |category: &str, acc: Acc, fix: &str, summary: String| -> Finding {
+        let mut layers: Vec<LayerShare> = acc
+            .per_layer
+            .into_iter()
+            .map(|(index, bytes)| LayerShare { index, bytes })
+            .collect();
+        layers.sort_by(|a, b| b.bytes.cmp(&a.bytes).then(a.index.cmp(&b.index)));
+        let instruction = layers.first().map(|l| name(l.index)).unwrap_or_default();
+        Finding {
+            category: category.to_string(),
+            bytes: acc.bytes,
+            files: acc.files,
+            paths: acc
+                .examples
+                .iter()
+                .map(|&(b, n)| Example {
+                    path: m.path_string(n),
+                    bytes: b,
+                })
+                .collect(),
+            layers,
+            instruction,
+            summary,
+            fix: fix.to_string(),
+        }
+    };
+    let mut findings = Vec::new();
+    if dev.files > 0 {
+        let s = format!(
+            "{} of packages marked as dev dependencies in {} files",
+            crate::size::human(dev.bytes),
+            dev.files
+        );
+        findings.push(finish("dev-dependencies", dev, DEV_FIX, s));
+    }
+    for (r, acc) in RULES.iter().zip(accs) {
+        if acc.files == 0 {
+            continue;
+        }
+        let s = format!("{} in {} files", crate::size::human(acc.bytes), acc.files);
+        findings.push(finish(r.category, acc, r.fix, s));
+    }
+    for (&(from, by), c) in &m.churn {
+        if c.bytes == 0 {
+            continue;
+        }
+        let verb = if from == by {
+            "replaced within the same layer"
+        } else {
+            "hid (overwrote or deleted)"
+        };
+        let short = |i: u16| format!("#{i} {}", crate::text::one_line(&name(i as usize), 28));
+        let summary = if from == by {
+            format!(
+                "{} added {} that it {verb}",
+                short(from),
+                crate::size::human(c.bytes)
+            )
+        } else {
+            format!(
+                "{} added {} that {} {verb}",
+                short(from),
+                crate::size::human(c.bytes),
+                short(by)
+            )
+        };
+        findings.push(Finding {
+            category: "layer-churn".into(),
+            bytes: c.bytes,
+            files: c.files,
+            paths: c
+                .examples
+                .iter()
+                .map(|&(b, n)| Example {
+                    path: m.path_string(n),
+                    bytes: b,
+                })
+                .collect(),
+            layers: vec![LayerShare {
+                index: from as usize,
+                bytes: c.bytes,
+            }],
+            instruction: name(from as usize),
+            summary,
+            fix: CHURN_FIX.into(),
+        });
+    }
+    findings.sort_by(|a, b| {
+        b.bytes
+            .cmp(&a.bytes)
+            .then_with(|| a.category.cmp(&b.category))
+    });
+    let hints = hints(ctx, &findings);
+    Waste {
+        findings,
+        flagged_bytes: flagged_visible + m.hidden_bytes(),
+        hints,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::dev_deps::pnpm_includes_dev;
+    use super::matcher::*;
+    use super::*;
+
+    #[test]
+    fn every_rule_glob_compiles() {
+        for r in RULES {
+            for g in r.globs {
+                assert!(
+                    globset::GlobBuilder::new(g)
+                        .literal_separator(true)
+                        .build()
+                        .is_ok(),
+                    "{}: {g}",
+                    r.category
+                );
+            }
+        }
+        let m = Matcher::new();
+        assert_eq!(
+            m.below.len() + m.file.len(),
+            RULES.iter().map(|r| r.globs.len()).sum::<usize>()
+        );
+    }
+
+    /// The categories of `path`, as the walk finds them, checked against matching
+    /// every glob against the whole path.
+    fn categories(path: &str) -> Vec<&'static str> {
+        let mask = Matcher::new().rules_of(path);
+        let mut whole = 0;
+        for (i, r) in RULES.iter().enumerate() {
+            for g in r.globs {
+                let glob = globset::GlobBuilder::new(g).literal_separator(true).build();
+                if glob.unwrap().compile_matcher().is_match(path) {
+                    whole |= 1 << i;
+                }
+            }
+        }
+        assert_eq!(mask, whole, "{path}");
+        let mut cats: Vec<&str> = RULES
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| mask & 1 << i != 0)
+            .map(|(_, r)| r.category)
+            .collect();
+        cats.retain(|c| !(*c == "typescript" && is_package_typing(path)));
+        cats
+    }
+
+    #[test]
+    fn each_category_matches_its_paths() {
+        let cases: &[(&str, &[&str])] = &[
+            ("root/.npm/_cacache/content-v2/sha512/ab/cd", &["npm-cache"]),
+            ("home/node/.npm/_logs/x.log", &["npm-cache"]),
+            ("usr/local/share/.cache/yarn/v6/x", &["yarn-cache"]),
+            ("root/.local/share/pnpm/store/v3/files/x", &["pnpm-store"]),
+            ("app/node_modules/typescript/lib/tsc.js", &["typescript"]),
+            (
+                "app/node_modules/typescript/lib/lib.es5.d.ts",
+                &["typescript"],
+            ),
+            ("app/src/index.ts", &["typescript"]),
+            ("app/tsconfig.build.json", &["typescript"]),
+            ("app/node_modules/@types/node/index.d.ts", &[]),
+            ("app/src/types.d.ts", &[]),
+            ("app/dist/index.js.map", &["source-maps"]),
+            ("var/lib/apt/lists/deb.debian.org_dists", &["apt-lists"]),
+            ("var/cache/apt/pkgcache.bin", &["apt-cache"]),
+            ("var/cache/apk/APKINDEX.tar.gz", &["apk-cache"]),
+            ("var/cache/dnf/x", &["dnf-cache"]),
+            ("root/.cache/pip/http/x", &["pip-cache"]),
+            (
+                "usr/lib/python3/__pycache__/a.cpython-311.pyc",
+                &["python-bytecode"],
+            ),
+            ("root/.cache/go-build/ab/x", &["go-build-cache"]),
+            ("usr/local/go/bin/go", &["go-toolchain"]),
+            ("app/.git/objects/pack/x.pack", &["vcs"]),
+            ("app/test/a.js", &["tests"]),
+            ("app/src/a.spec.js", &["tests"]),
+            ("usr/share/doc/bash/copyright", &["docs"]),
+            ("app/.env", &["secrets-risk"]),
+            ("root/.npmrc", &["secrets-risk"]),
+            ("root/.ssh/id_rsa", &["secrets-risk"]),
+            ("app/dist/index.js", &[]),
+            ("usr/bin/node", &[]),
+        ];
+        for (path, want) in cases {
+            assert_eq!(categories(path), *want, "{path}");
+        }
+    }
+
+    /// The walk's matcher agrees with globset on the edges of each glob shape:
+    /// names at the root, wildcards at either end, literal ends that are not whole
+    /// components, anchored folders elsewhere in the tree.
+    #[test]
+    fn the_walk_matches_as_globset_does() {
+        for path in [
+            "tsconfig.json",
+            "tsconfig.json.bak",
+            "x/tsconfigjson",
+            ".env",
+            ".env.production",
+            "a/.envrc",
+            ".map",
+            "a/b.map.txt",
+            "a.test",
+            "a.test.",
+            "a/x.test.js",
+            "a/tests",
+            "a/tests/b",
+            "x/test",
+            ".aws/credentials",
+            "home/u/.aws/credentials",
+            "home/u/foo.aws/credentials",
+            "var/lib/apt/lists",
+            "var/lib/apt/lists/x",
+            "x/var/lib/apt/lists/y",
+            "go/pkg/mod/x",
+            "src/go/pkg/mod/x",
+            "a/.git",
+            "a/.git/b",
+            "ts",
+            "a/.ts",
+            "a/b.d.ts",
+            "id_rsa.pub",
+            "root/.docker/config.json",
+            "root/docker/config.json",
+        ] {
+            categories(path);
+        }
+        assert_eq!(
+            Pattern::of("**/*.test.*"),
+            Some(Pattern::Name(vec!["".into(), ".test.".into(), "".into()]))
+        );
+        assert_eq!(Pattern::of("**/{a,b}"), None);
+        assert!(wildcard(&["ab".into(), "b".into()], "abb"));
+        assert!(!wildcard(&["ab".into(), "b".into()], "ab"));
+    }
+
+    #[test]
+    fn pnpm_modules_yaml() {
+        assert!(pnpm_includes_dev(b"hoistPattern:\n  - '*'\nincluded:\n  dependencies: true\n  devDependencies: true\n  optionalDependencies: true\nlayoutVersion: 5\n"));
+        assert!(!pnpm_includes_dev(
+            b"included:\n  dependencies: true\n  devDependencies: false\n"
+        ));
+    }
+
+    #[test]
+    fn content_wanted_for_lockfiles_and_project_manifests() {
+        assert!(wants_content(b"app/node_modules/.package-lock.json"));
+        assert!(wants_content(b"app/package.json"));
+        assert!(wants_content(b"package.json"));
+        assert!(!wants_content(b"app/node_modules/ms/package.json"));
+        assert!(wants_content(b"app/node_modules/.modules.yaml"));
+    }
+}
