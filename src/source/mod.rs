@@ -7,7 +7,6 @@
 //! registry transports end up there too: [`open_target`] picks the transport from
 //! what the user typed ([`reference`]).
 
-pub(crate) mod auth;
 mod config;
 pub(crate) mod container;
 pub(crate) mod digest;
