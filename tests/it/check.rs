@@ -2,7 +2,7 @@
 //! errors, baselines, dive's CI rules, and the report formats.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use imgsize::synth::{self, Entry, Format, Image, Layer};
 use serde_json::Value;
@@ -218,7 +218,7 @@ fn config_errors_name_the_key_and_line() {
     ];
     for (text, needles) in cases {
         std::fs::write(dir.path().join("imgsize.toml"), text).unwrap();
-        let o = Command::new(env!("CARGO_BIN_EXE_imgsize"))
+        let o = bin()
             .args(["check", &app])
             .current_dir(dir.path())
             .output()
@@ -249,11 +249,7 @@ fn config_errors_name_the_key_and_line() {
     for (flags, needles) in flag_cases {
         let mut args = vec!["check", app.as_str()];
         args.extend_from_slice(flags);
-        let o = Command::new(env!("CARGO_BIN_EXE_imgsize"))
-            .args(&args)
-            .current_dir(dir.path())
-            .output()
-            .unwrap();
+        let o = bin().args(&args).current_dir(dir.path()).output().unwrap();
         assert_error(&o, needles);
     }
     std::fs::write(
@@ -261,7 +257,7 @@ fn config_errors_name_the_key_and_line() {
         "rules:\n  lowestEfficiency: 0.9\n  highestWastedBytes: lots\n",
     )
     .unwrap();
-    let o = Command::new(env!("CARGO_BIN_EXE_imgsize"))
+    let o = bin()
         .args(["check", &app, "--dive-ci", "dive.yml"])
         .current_dir(dir.path())
         .output()

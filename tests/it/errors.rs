@@ -1,60 +1,11 @@
 //! Bad input: one line on stderr naming the file and the problem, exit code 2.
 
 use std::fs;
-use std::path::Path;
 
 use imgsize::synth::{self, Compression, Entry, Format, Image, Layer};
 
+use crate::layouts::*;
 use crate::*;
-
-fn sample(compression: Compression) -> Image {
-    Image::new(
-        "app:1",
-        vec![
-            Layer::new("ADD a /", vec![Entry::random("a", 200_000, 1)]),
-            Layer::new("RUN b", vec![Entry::random("b", 100_000, 2)]),
-        ],
-    )
-    .compressed(compression)
-}
-
-fn layout(dir: &Path, compression: Compression) -> std::path::PathBuf {
-    let out = dir.join(format!("layout-{compression:?}"));
-    synth::write(&[sample(compression)], Format::OciDir, &out).unwrap();
-    out
-}
-
-/// The largest blob: a layer.
-fn largest_blob(layout: &Path) -> std::path::PathBuf {
-    let mut blobs: Vec<_> = fs::read_dir(layout.join("blobs/sha256"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    blobs.sort_by_key(|p| fs::metadata(p).unwrap().len());
-    blobs.pop().unwrap()
-}
-
-/// Writes `data` as a blob of the layout; returns its digest.
-fn store(layout: &Path, data: &[u8]) -> String {
-    use sha2::Digest;
-    let hex = imgsize::layer::hex(&sha2::Sha256::digest(data));
-    fs::write(layout.join("blobs/sha256").join(&hex), data).unwrap();
-    format!("sha256:{hex}")
-}
-
-fn index_of(layout: &Path) -> serde_json::Value {
-    serde_json::from_slice(&fs::read(layout.join("index.json")).unwrap()).unwrap()
-}
-
-fn manifest_blob(layout: &Path) -> std::path::PathBuf {
-    let d = index_of(layout)["manifests"][0]["digest"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    layout
-        .join("blobs/sha256")
-        .join(d.trim_start_matches("sha256:"))
-}
 
 #[test]
 fn not_an_image() {

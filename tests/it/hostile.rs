@@ -7,70 +7,9 @@ use std::process::Stdio;
 
 use imgsize::synth::{self, Compression, Entry, Format, Image, Layer};
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 
+use crate::layouts::*;
 use crate::*;
-
-fn sha(data: &[u8]) -> String {
-    format!("sha256:{}", imgsize::layer::hex(&Sha256::digest(data)))
-}
-
-fn layout(dir: &Path, c: Compression) -> std::path::PathBuf {
-    let out = dir.join(format!("l-{c:?}"));
-    let img = Image::new(
-        "t:1",
-        vec![
-            Layer::new("ADD a /", vec![Entry::random("a", 100_000, 1)]),
-            Layer::new("RUN b", vec![Entry::random("b", 50_000, 2)]),
-        ],
-    )
-    .compressed(c);
-    synth::write(&[img], Format::OciDir, &out).unwrap();
-    out
-}
-
-fn read_json(p: &Path) -> Value {
-    serde_json::from_slice(&fs::read(p).unwrap()).unwrap()
-}
-
-fn blob(l: &Path, digest: &str) -> std::path::PathBuf {
-    l.join("blobs/sha256")
-        .join(digest.trim_start_matches("sha256:"))
-}
-
-/// Rewrites the config with `edit`, then the manifest and index so that every
-/// digest and size still matches: an internally consistent image.
-fn rewrite_config(l: &Path, edit: impl FnOnce(&mut Value)) {
-    let mut index = read_json(&l.join("index.json"));
-    let mdigest = index["manifests"][0]["digest"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let mut manifest = read_json(&blob(l, &mdigest));
-    let cdigest = manifest["config"]["digest"].as_str().unwrap().to_string();
-    let mut config = read_json(&blob(l, &cdigest));
-    edit(&mut config);
-    let cbytes = serde_json::to_vec(&config).unwrap();
-    fs::write(blob(l, &sha(&cbytes)), &cbytes).unwrap();
-    manifest["config"]["digest"] = json!(sha(&cbytes));
-    manifest["config"]["size"] = json!(cbytes.len());
-    let mbytes = serde_json::to_vec(&manifest).unwrap();
-    fs::write(blob(l, &sha(&mbytes)), &mbytes).unwrap();
-    index["manifests"][0]["digest"] = json!(sha(&mbytes));
-    index["manifests"][0]["size"] = json!(mbytes.len());
-    fs::write(l.join("index.json"), serde_json::to_vec(&index).unwrap()).unwrap();
-}
-
-fn layer_digests(l: &Path) -> Vec<String> {
-    let index = read_json(&l.join("index.json"));
-    let manifest = read_json(&blob(l, index["manifests"][0]["digest"].as_str().unwrap()));
-    manifest["layers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["digest"].as_str().unwrap().to_string())
-        .collect()
-}
 
 #[test]
 fn verify_checks_blob_digests_and_diff_ids() {

@@ -10,6 +10,7 @@ mod findings;
 mod formats;
 mod hostile;
 mod inspect;
+mod layouts;
 mod node;
 mod registry;
 mod regression;

@@ -15,6 +15,7 @@ use base64::Engine as _;
 use serde_json::{json, Value};
 
 use crate::engine::{isolated, output, three_reports, without_source};
+use crate::layouts::{blob, read_json, store};
 use crate::services::{self, Fault, Proxy, Registry, RegistryConfig, TokenServer};
 use crate::*;
 use imgsize::synth::{self, Compression, Entry, Format, Image, Layer};
@@ -56,33 +57,23 @@ fn multi_platform(dir: &Path) -> PathBuf {
         &out,
     )
     .unwrap();
+    // Drop the attestation from the nested index; re-hash it and the index.
     let index_path = out.join("index.json");
-    let mut index: Value = serde_json::from_slice(&std::fs::read(&index_path).unwrap()).unwrap();
+    let mut index = read_json(&index_path);
     let nested = index["manifests"][0]["digest"]
         .as_str()
         .unwrap()
         .to_string();
-    let blob = |d: &str| {
-        out.join("blobs/sha256")
-            .join(d.trim_start_matches("sha256:"))
-    };
-    let mut inner: Value = serde_json::from_slice(&std::fs::read(blob(&nested)).unwrap()).unwrap();
+    let mut inner = read_json(&blob(&out, &nested));
     inner["manifests"]
         .as_array_mut()
         .unwrap()
         .retain(|m| m["annotations"]["vnd.docker.reference.type"].is_null());
     let data = serde_json::to_vec(&inner).unwrap();
-    let digest = format!("sha256:{}", imgsize::layer::hex(&sha2_of(&data)));
-    std::fs::write(blob(&digest), &data).unwrap();
-    index["manifests"][0]["digest"] = json!(digest);
+    index["manifests"][0]["digest"] = json!(store(&out, &data));
     index["manifests"][0]["size"] = json!(data.len());
     std::fs::write(&index_path, serde_json::to_vec(&index).unwrap()).unwrap();
     out
-}
-
-fn sha2_of(data: &[u8]) -> Vec<u8> {
-    use sha2::Digest;
-    sha2::Sha256::digest(data).to_vec()
 }
 
 /// imgsize isolated from the machine's engines and credentials; a bare name
@@ -400,14 +391,7 @@ fn registry_stopped_mid_stream_and_corrupt_blobs() {
 
 /// testdata/app.oci's layer digests and sizes.
 fn app_layers() -> Vec<(String, u64)> {
-    let read =
-        |p: PathBuf| -> Value { serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap() };
-    let index = read(testdata("app.oci/index.json"));
-    let d = index["manifests"][0]["digest"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let manifest = read(testdata("app.oci/blobs/sha256").join(d.trim_start_matches("sha256:")));
+    let manifest = read_json(&crate::layouts::manifest_blob(&testdata("app.oci")));
     manifest["layers"]
         .as_array()
         .unwrap()
