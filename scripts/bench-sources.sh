@@ -30,24 +30,7 @@ ocigz=$(img oci-gzip-dir --format oci --compression gzip "${common[@]}")
 ocizst=$(img oci-zstd-dir --format oci --compression zstd "${common[@]}")
 docker=$(img docker.tar --format docker "${common[@]}")
 
-peak_mb() { /usr/bin/time -v "$@" 2>&1 >/dev/null | awk -F: '/Maximum resident set size/ {printf "%.0f", $2/1024}'; }
-ratio() { python3 -c "print('%.2fx' % ($1 / $2))"; }
-hf() { # name, commands... -> medians in seconds, alternating in 3 rounds
-  local name=$1; shift
-  local per=$(( (runs + 2) / 3 )) r files=()
-  for r in 1 2 3; do
-    hyperfine --style none --warmup 1 --runs "$per" --export-json "$work/hf-$name-$r.json" "$@" >/dev/null 2>&1
-    files+=("$work/hf-$name-$r.json")
-  done
-  python3 - "${files[@]}" <<'PY'
-import json, statistics, sys
-times = {}
-for f in sys.argv[1:]:
-    for i, r in enumerate(json.load(open(f))["results"]):
-        times.setdefault(i, []).extend(r["times"])
-print(" ".join("%.3f" % statistics.median(times[i]) for i in sorted(times)))
-PY
-}
+source scripts/bench-lib.sh
 
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
@@ -82,7 +65,7 @@ for tag in gzip zstd; do
     "rm -rf $pull; skopeo copy --quiet --src-tls-verify=false docker://$reg/bench:$tag oci:$pull && $bin inspect --format json oci:$pull >/dev/null" \
     "$bin inspect --manifest-only --format json $reg/bench:$tag >/dev/null")"
   m=$(peak_mb "$bin" inspect --format json "$reg/bench:$tag")
-  echo "| $tag | ${t[0]} s | ${t[1]} s | ${t[2]} s | $(ratio "${t[0]}" "${t[1]}") | $(ratio "${t[0]}" "${t[2]}") | $m MB | ${t[3]} s |"
+  echo "| $tag | ${t[0]} s | ${t[1]} s | ${t[2]} s | $(ratio2 "${t[0]}" "${t[1]}") | $(ratio2 "${t[0]}" "${t[2]}") | $m MB | ${t[3]} s |"
 done
 rm -rf "$work"/pull-*
 
@@ -111,4 +94,4 @@ echo "Engine (Podman's Docker-compatible service, docker-archive, $bytes, $files
 echo
 echo "| imgsize from the engine | curl .../images/NAME/get > /dev/null | imgsize / curl | imgsize peak RSS | dive --source docker |"
 echo "|---:|---:|---:|---:|---:|"
-echo "| ${t[0]} s | ${t[1]} s | $(ratio "${t[0]}" "${t[1]}") | $m MB | ${t[2]:-n/a (dive could not reach the engine)}${t[2]:+ s} |"
+echo "| ${t[0]} s | ${t[1]} s | $(ratio2 "${t[0]}" "${t[1]}") | $m MB | ${t[2]:-n/a (dive could not reach the engine)}${t[2]:+ s} |"

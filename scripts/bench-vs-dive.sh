@@ -53,29 +53,7 @@ ocigz_skew=$(img oci-gzip-half.tar --format oci-archive --compression gzip "${co
 zstd=$(img docker25-zstd.tar --format docker25 --compression zstd "${common[@]}")
 whiteouts=$(img whiteouts.tar --format docker "${common[@]}" --whiteouts 200)
 
-peak_mb() { /usr/bin/time -v "$@" 2>&1 >/dev/null | awk -F: '/Maximum resident set size/ {printf "%.0f", $2/1024}'; }
-ratio() { python3 -c "print('%.1fx' % ($1 / $2))"; }
-# hyperfine on the commands given, in $rounds rounds of $runs/$rounds runs each, so
-# that the tools alternate in blocks through the whole measurement (this machine's
-# speed drifts); prints each command's median over all its runs, in seconds.
-rounds=${ROUNDS:-3}
-hf() { # name, commands...
-  local name=$1; shift
-  local n=${HF_ROUNDS:-$rounds}
-  local per=$(( (runs + n - 1) / n )) r files=()
-  for r in $(seq "$n"); do
-    hyperfine --style none --warmup 1 --runs "$per" --export-json "$work/hf-$name-$r.json" "$@" >/dev/null 2>&1
-    files+=("$work/hf-$name-$r.json")
-  done
-  python3 - "${files[@]}" <<'PY'
-import json, statistics, sys
-times = {}
-for f in sys.argv[1:]:
-    for i, r in enumerate(json.load(open(f))["results"]):
-        times.setdefault(i, []).extend(r["times"])
-print(" ".join("%.3f" % statistics.median(times[i]) for i in sorted(times)))
-PY
-}
+source scripts/bench-lib.sh
 ours() { echo "$bin inspect --format json $1 >/dev/null"; }
 theirs() { echo "CI=true $dive --source docker-archive $1 --json /dev/null >/dev/null 2>&1"; }
 
