@@ -2,8 +2,9 @@
 
 use serde::Serialize;
 
+use super::words::{self, HintReport};
 use super::{finite, Tool, SCHEMA_VERSION, TOOL};
-use crate::analysis::waste::{Finding, Hint, Waste};
+use crate::analysis::waste::{Example, Finding, LayerShare, Waste};
 use crate::analysis::{paths, Analysis};
 
 /// The image's figures (also the `a`/`b` objects of `diff`).
@@ -141,8 +142,8 @@ pub struct InspectReport {
     pub paths_remainder: Remainder,
     pub largest_files: Vec<paths::PathBytes>,
     pub hidden: Vec<HiddenReport>,
-    pub findings: Vec<Finding>,
-    pub hints: Vec<Hint>,
+    pub findings: Vec<FindingReport>,
+    pub hints: Vec<HintReport>,
 }
 
 /// What to show.
@@ -152,8 +153,41 @@ pub struct ViewOptions {
     pub top: usize,
 }
 
+/// A finding as the reports show it: the analysis's facts and a summary in words.
+#[derive(Debug, Clone, Serialize)]
+pub struct FindingReport {
+    pub category: String,
+    pub bytes: u64,
+    pub files: u64,
+    /// The largest paths, largest first.
+    pub paths: Vec<Example>,
+    /// Layers that added the bytes, most first.
+    pub layers: Vec<LayerShare>,
+    /// The instruction of the layer that added the most.
+    pub instruction: String,
+    /// One sentence saying what was found.
+    pub summary: String,
+    pub fix: String,
+}
+
+impl FindingReport {
+    fn of(f: &Finding, instructions: &[String]) -> FindingReport {
+        FindingReport {
+            category: f.category.clone(),
+            bytes: f.bytes,
+            files: f.files,
+            paths: f.paths.clone(),
+            layers: f.layers.clone(),
+            instruction: f.instruction.clone(),
+            summary: words::summary(f, instructions),
+            fix: f.fix.clone(),
+        }
+    }
+}
+
 impl InspectReport {
     pub fn build(a: &Analysis, waste: &Waste, view: ViewOptions) -> InspectReport {
+        let instructions: Vec<String> = a.layers.iter().map(|l| l.instruction.clone()).collect();
         let usage = &a.usage;
         let mut folders = paths::folders(&a.model, usage, view.depth);
         let rest = if folders.len() > view.top {
@@ -233,8 +267,16 @@ impl InspectReport {
             paths_remainder,
             largest_files: paths::largest_files(&a.model, usage, view.top),
             hidden,
-            findings: waste.findings.clone(),
-            hints: waste.hints.clone(),
+            findings: waste
+                .findings
+                .iter()
+                .map(|f| FindingReport::of(f, &instructions))
+                .collect(),
+            hints: waste
+                .hints
+                .iter()
+                .map(|h| words::hint(h, &instructions))
+                .collect(),
         }
     }
 }

@@ -11,6 +11,7 @@ mod junit;
 pub mod manifest;
 mod markdown;
 mod table;
+pub mod words;
 
 use serde::Serialize;
 

@@ -2,7 +2,7 @@
 //! brought (a `COPY` that dragged in a local `node_modules`, installs before the
 //! copy of the sources, a root user).
 
-use super::{Context, Finding, Hint};
+use super::{Context, Finding, Hint, Toolchain};
 
 /// What a layer's tar brought, as far as the hints care.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -113,28 +113,16 @@ pub(super) fn hints(ctx: &Context, findings: &[Finding]) -> Vec<Hint> {
     let copy = |i: usize| instr.get(i).is_some_and(|s| is_copy(s));
     for (i, f) in ctx.layer_facts.iter().enumerate() {
         if copy(i) && f.node_modules {
-            out.push(Hint {
-                kind: "copy-node-modules".into(),
-                layer: Some(i),
-                message: format!(
-                    "Layer {i} (`{}`) copied a local node_modules into the image: add `node_modules` to `.dockerignore` and let the install in the image make it.",
-                    crate::text::one_line(&instr[i], 60)
-                ),
-            });
+            out.push(Hint::CopyNodeModules { layer: i });
         }
     }
     if let Some(at) = install_at {
         if let Some(i) =
             (0..at).find(|&i| copy(i) && ctx.layer_facts.get(i).is_some_and(|f| f.project))
         {
-            out.push(Hint {
-                kind: "copy-before-install".into(),
-                layer: Some(i),
-                message: format!(
-                    "Layer {i} (`{}`) copies the whole project before `{}`: every source change re-runs the install. Copy `package.json` and the lockfile first, install, then copy the rest.",
-                    crate::text::one_line(&instr[i], 40),
-                    crate::text::one_line(&instr[at], 40)
-                ),
+            out.push(Hint::CopyBeforeInstall {
+                copy: i,
+                install: at,
             });
         }
     }
@@ -144,11 +132,7 @@ pub(super) fn hints(ctx: &Context, findings: &[Finding]) -> Vec<Hint> {
             && !s.contains(" -g")
             && !s.contains("--global")
         {
-            out.push(Hint {
-                kind: "npm-install".into(),
-                layer: Some(i),
-                message: format!("Layer {i} runs `npm install`; `npm ci` installs exactly the lockfile, faster and reproducibly."),
-            });
+            out.push(Hint::NpmInstall { layer: i });
         }
     }
     for f in findings {
@@ -167,16 +151,10 @@ pub(super) fn hints(ctx: &Context, findings: &[Finding]) -> Vec<Hint> {
         if cache {
             if let Some(l) = f.layers.first() {
                 if instr.get(l.index).is_some_and(|s| s.starts_with("RUN ")) {
-                    out.push(Hint {
-                        kind: "cache-not-cleaned".into(),
-                        layer: Some(l.index),
-                        message: format!(
-                            "{} left by layer {} (`{}`): clean it in that same RUN. {}",
-                            f.category,
-                            l.index,
-                            crate::text::one_line(&instr[l.index], 40),
-                            f.fix
-                        ),
+                    out.push(Hint::CacheNotCleaned {
+                        layer: l.index,
+                        category: f.category.clone(),
+                        fix: f.fix.clone(),
                     });
                 }
             }
@@ -190,31 +168,23 @@ pub(super) fn hints(ctx: &Context, findings: &[Finding]) -> Vec<Hint> {
                     .iter()
                     .any(|p| p.path.contains("node_modules/typescript/"))
         }) {
-        Some(("TypeScript", "FROM node:22 AS build\nWORKDIR /app\nCOPY package*.json ./\nRUN npm ci\nCOPY . .\nRUN npx tsc && npm prune --omit=dev\n\nFROM node:22-slim\nWORKDIR /app\nCOPY --from=build /app/node_modules ./node_modules\nCOPY --from=build /app/dist ./dist\nUSER node\nCMD [\"node\", \"dist/index.js\"]"))
+        Some(Toolchain::TypeScript)
     } else if has("go-toolchain") {
-        Some(("Go", "FROM golang:1.23 AS build\nWORKDIR /src\nCOPY . .\nRUN CGO_ENABLED=0 go build -o /app .\n\nFROM gcr.io/distroless/static\nCOPY --from=build /app /app\nCMD [\"/app\"]"))
+        Some(Toolchain::Go)
     } else if m.tree.lookup(&m.names, b"usr/lib/gcc").is_some()
         && m.tree.lookup(&m.names, b"usr/bin/gcc").is_some()
     {
-        Some(("gcc", "FROM debian:12 AS build\nRUN apt-get update && apt-get install -y build-essential\nCOPY . /src\nRUN make -C /src\n\nFROM debian:12-slim\nCOPY --from=build /src/out /app\nCMD [\"/app/run\"]"))
+        Some(Toolchain::Gcc)
     } else {
         None
     };
-    if let Some((what, sketch)) = toolchain {
-        out.push(Hint {
-            kind: "multi-stage".into(),
-            layer: None,
-            message: format!("The runtime image carries the {what} toolchain. A multi-stage build keeps it in the build stage:\n{sketch}"),
-        });
+    if let Some(toolchain) = toolchain {
+        out.push(Hint::MultiStage { toolchain });
     }
     if ctx.user.is_none_or(|u| {
         u.is_empty() || u == "root" || u == "0" || u.starts_with("0:") || u.starts_with("root:")
     }) {
-        out.push(Hint {
-            kind: "runs-as-root".into(),
-            layer: None,
-            message: "The image runs as root (config User is empty): add a `USER` instruction with an unprivileged user.".into(),
-        });
+        out.push(Hint::RunsAsRoot);
     }
     out
 }

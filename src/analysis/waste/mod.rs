@@ -71,21 +71,44 @@ pub struct Finding {
     pub layers: Vec<LayerShare>,
     /// The instruction of the layer that added the most.
     pub instruction: String,
-    /// One sentence saying what was found.
-    pub summary: String,
     pub fix: String,
+    /// For `layer-churn`: the layer that added the bytes and the one that hid them.
+    #[serde(skip)]
+    pub churn: Option<(usize, usize)>,
 }
 
-/// A hint drawn from the instructions and the layers.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct Hint {
-    pub kind: String,
-    pub layer: Option<usize>,
-    pub message: String,
+/// A hint drawn from the instructions and the layers: the facts only; the report
+/// words them (`report::hints`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Hint {
+    /// A `COPY`/`ADD` layer brought a local `node_modules`.
+    CopyNodeModules { layer: usize },
+    /// The whole project is copied (layer `copy`) before the install (`install`).
+    CopyBeforeInstall { copy: usize, install: usize },
+    /// `npm install` where `npm ci` would do.
+    NpmInstall { layer: usize },
+    /// A package-manager cache left by the RUN layer that made it.
+    CacheNotCleaned {
+        layer: usize,
+        category: String,
+        fix: String,
+    },
+    /// A build toolchain in the runtime image.
+    MultiStage { toolchain: Toolchain },
+    /// `config.User` is empty or root.
+    RunsAsRoot,
+}
+
+/// A toolchain a multi-stage build would leave in the build stage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Toolchain {
+    TypeScript,
+    Go,
+    Gcc,
 }
 
 /// Findings and hints for one image.
-#[derive(Debug, Clone, Serialize, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Waste {
     pub findings: Vec<Finding>,
     /// Bytes in any finding, each counted once (visible flagged files + hidden bytes).
@@ -211,7 +234,7 @@ pub(crate) fn analyze(ctx: &Context) -> Waste {
             .cloned()
             .unwrap_or_else(|| "unknown".into())
     };
-    let finish = |category: &str, acc: Acc, fix: &str, summary: String| -> Finding {
+    let finish = |category: &str, acc: Acc, fix: &str| -> Finding {
         let mut layers: Vec<LayerShare> = acc
             .per_layer
             .into_iter()
@@ -233,50 +256,24 @@ pub(crate) fn analyze(ctx: &Context) -> Waste {
                 .collect(),
             layers,
             instruction,
-            summary,
             fix: fix.to_string(),
+            churn: None,
         }
     };
     let mut findings = Vec::new();
     if dev.files > 0 {
-        let s = format!(
-            "{} of packages marked as dev dependencies in {} files",
-            crate::size::human(dev.bytes),
-            dev.files
-        );
-        findings.push(finish("dev-dependencies", dev, DEV_FIX, s));
+        findings.push(finish("dev-dependencies", dev, DEV_FIX));
     }
     for (r, acc) in RULES.iter().zip(accs) {
         if acc.files == 0 {
             continue;
         }
-        let s = format!("{} in {} files", crate::size::human(acc.bytes), acc.files);
-        findings.push(finish(r.category, acc, r.fix, s));
+        findings.push(finish(r.category, acc, r.fix));
     }
     for (&(from, by), c) in &m.churn {
         if c.bytes == 0 {
             continue;
         }
-        let verb = if from == by {
-            "replaced within the same layer"
-        } else {
-            "hid (overwrote or deleted)"
-        };
-        let short = |i: u16| format!("#{i} {}", crate::text::one_line(&name(i as usize), 28));
-        let summary = if from == by {
-            format!(
-                "{} added {} that it {verb}",
-                short(from),
-                crate::size::human(c.bytes)
-            )
-        } else {
-            format!(
-                "{} added {} that {} {verb}",
-                short(from),
-                crate::size::human(c.bytes),
-                short(by)
-            )
-        };
         findings.push(Finding {
             category: "layer-churn".into(),
             bytes: c.bytes,
@@ -294,8 +291,8 @@ pub(crate) fn analyze(ctx: &Context) -> Waste {
                 bytes: c.bytes,
             }],
             instruction: name(from as usize),
-            summary,
             fix: CHURN_FIX.into(),
+            churn: Some((from as usize, by as usize)),
         });
     }
     findings.sort_by(|a, b| {
