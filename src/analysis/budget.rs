@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::waste::Waste;
 use super::Analysis;
-use crate::size::{human, SizeOrPercent};
+use crate::size::SizeOrPercent;
 
 /// Budgets, from flags and/or a config file. `None` means "no rule".
 #[derive(Debug, Clone, Default)]
@@ -60,21 +60,66 @@ pub enum Status {
     Fail,
 }
 
+/// A rule's actual figure, as a fact; the report words it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Actual {
+    Bytes(u64),
+    Count(u64),
+    /// A ratio shown as a percentage (dive's efficiency for `min-efficiency`).
+    Ratio(f64),
+    /// A number shown as dive's CI prints it.
+    Plain(f64),
+    /// Files matching a forbidden glob, and their bytes.
+    Files {
+        count: usize,
+        bytes: u64,
+    },
+    /// Growth over the baseline's size.
+    Growth {
+        delta: i128,
+        from: u64,
+        to: u64,
+    },
+}
+
+/// A rule's limit, as a fact.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Limit {
+    /// At most this many bytes.
+    Bytes(u64),
+    /// At most a percentage of `of` bytes, which is `bytes`.
+    PercentOf {
+        percent: f64,
+        of: u64,
+        bytes: u64,
+    },
+    /// At most a percentage of the baseline, which is `bytes`.
+    Percent {
+        percent: f64,
+        bytes: u64,
+    },
+    AtMostCount(u64),
+    AtLeastRatio(f64),
+    AtLeastPlain(f64),
+    AtMostPlain(f64),
+    /// Nothing may match.
+    Nothing,
+}
+
 /// One rule's outcome.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RuleResult {
     /// The rule's name, as the flag and config key spell it (`max-size`,
     /// `categories.dev-dependencies`, `dive.lowestEfficiency`).
     pub rule: String,
     pub status: Status,
-    /// Actual and limit, as people read them.
-    pub actual: String,
-    pub limit: String,
+    pub actual: Actual,
+    pub limit: Limit,
     /// The same as numbers (bytes, a count or a ratio).
     pub actual_value: f64,
     pub limit_value: f64,
-    /// What is at fault, when something is (paths for `forbid`, say).
-    pub details: Vec<String>,
+    /// What is at fault, when something is: paths and their bytes.
+    pub details: Vec<(String, u64)>,
 }
 
 fn sized(rule: &str, actual: u64, limit: u64) -> RuleResult {
@@ -85,8 +130,8 @@ fn sized(rule: &str, actual: u64, limit: u64) -> RuleResult {
         } else {
             Status::Fail
         },
-        actual: human(actual),
-        limit: format!("<= {}", human(limit)),
+        actual: Actual::Bytes(actual),
+        limit: Limit::Bytes(limit),
         actual_value: actual as f64,
         limit_value: limit as f64,
         details: Vec::new(),
@@ -142,8 +187,8 @@ pub(crate) fn check(
         out.push(RuleResult {
             rule: "max-layers".into(),
             status: if n <= l { Status::Pass } else { Status::Fail },
-            actual: n.to_string(),
-            limit: format!("<= {l}"),
+            actual: Actual::Count(n),
+            limit: Limit::AtMostCount(l),
             actual_value: n as f64,
             limit_value: l as f64,
             details: Vec::new(),
@@ -152,11 +197,11 @@ pub(crate) fn check(
     if let Some(l) = b.max_hidden {
         let mut r = sized("max-hidden", a.hidden_bytes(), l.bytes_of(layer_bytes));
         if let SizeOrPercent::Percent(p) = l {
-            r.limit = format!(
-                "<= {p}% of {} ({})",
-                human(layer_bytes),
-                human(l.bytes_of(layer_bytes))
-            );
+            r.limit = Limit::PercentOf {
+                percent: p,
+                of: layer_bytes,
+                bytes: l.bytes_of(layer_bytes),
+            };
         }
         out.push(r);
     }
@@ -165,8 +210,8 @@ pub(crate) fn check(
         out.push(RuleResult {
             rule: "min-efficiency".into(),
             status: if e >= l { Status::Pass } else { Status::Fail },
-            actual: crate::report::percent(e),
-            limit: format!(">= {}", crate::report::percent(l)),
+            actual: Actual::Ratio(e),
+            limit: Limit::AtLeastRatio(l),
             actual_value: e,
             limit_value: l,
             details: Vec::new(),
@@ -183,11 +228,7 @@ pub(crate) fn check(
         if r.status == Status::Fail {
             r.details = fs
                 .iter()
-                .flat_map(|f| {
-                    f.paths
-                        .iter()
-                        .map(|p| format!("{} ({})", p.path, human(p.bytes)))
-                })
+                .flat_map(|f| f.paths.iter().map(|p| (p.path.clone(), p.bytes)))
                 .take(5)
                 .collect();
         }
@@ -210,15 +251,14 @@ pub(crate) fn check(
             } else {
                 Status::Fail
             },
-            actual: format!("{} files ({})", hits.len(), human(bytes)),
-            limit: "none".into(),
+            actual: Actual::Files {
+                count: hits.len(),
+                bytes,
+            },
+            limit: Limit::Nothing,
             actual_value: hits.len() as f64,
             limit_value: 0.0,
-            details: hits
-                .iter()
-                .take(5)
-                .map(|(p, b)| format!("{p} ({})", human(*b)))
-                .collect(),
+            details: hits.iter().take(5).map(|(p, b)| (p.clone(), *b)).collect(),
         });
     }
     for (g, l) in &b.paths {
@@ -242,15 +282,17 @@ pub(crate) fn check(
             } else {
                 Status::Fail
             },
-            actual: format!(
-                "{} (from {} to {})",
-                crate::size::human_delta(growth),
-                human(base),
-                human(layer_bytes)
-            ),
+            actual: Actual::Growth {
+                delta: growth,
+                from: base,
+                to: layer_bytes,
+            },
             limit: match l {
-                SizeOrPercent::Percent(p) => format!("<= {p}% ({})", human(limit)),
-                SizeOrPercent::Bytes(_) => format!("<= {}", human(limit)),
+                SizeOrPercent::Percent(p) => Limit::Percent {
+                    percent: p,
+                    bytes: limit,
+                },
+                SizeOrPercent::Bytes(_) => Limit::Bytes(limit),
             },
             actual_value: growth as f64,
             limit_value: limit as f64,
@@ -264,8 +306,8 @@ pub(crate) fn check(
             out.push(RuleResult {
                 rule: "dive.lowestEfficiency".into(),
                 status: if e < l { Status::Fail } else { Status::Pass },
-                actual: format!("{e}"),
-                limit: format!(">= {l}"),
+                actual: Actual::Plain(e),
+                limit: Limit::AtLeastPlain(l),
                 actual_value: e,
                 limit_value: l,
                 details: Vec::new(),
@@ -276,8 +318,8 @@ pub(crate) fn check(
             out.push(RuleResult {
                 rule: "dive.highestWastedBytes".into(),
                 status: if w > l { Status::Fail } else { Status::Pass },
-                actual: human(w),
-                limit: format!("<= {}", human(l)),
+                actual: Actual::Bytes(w),
+                limit: Limit::Bytes(l),
                 actual_value: w as f64,
                 limit_value: l as f64,
                 details: Vec::new(),
@@ -288,8 +330,8 @@ pub(crate) fn check(
             out.push(RuleResult {
                 rule: "dive.highestUserWastedPercent".into(),
                 status: if p > l { Status::Fail } else { Status::Pass },
-                actual: format!("{p}"),
-                limit: format!("<= {l}"),
+                actual: Actual::Plain(p),
+                limit: Limit::AtMostPlain(l),
                 actual_value: p,
                 limit_value: l,
                 details: Vec::new(),

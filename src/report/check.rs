@@ -4,8 +4,43 @@
 use serde::Serialize;
 
 use super::inspect::ImageFigures;
-use super::{Tool, SCHEMA_VERSION, TOOL};
+use super::{words, Tool, SCHEMA_VERSION, TOOL};
 use crate::analysis::budget::{RuleResult, Status};
+
+/// One rule's outcome as the reports show it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct RuleReport {
+    /// The rule's name, as the flag and config key spell it (`max-size`,
+    /// `categories.dev-dependencies`, `dive.lowestEfficiency`).
+    pub rule: String,
+    pub status: Status,
+    /// Actual and limit, as people read them.
+    pub actual: String,
+    pub limit: String,
+    /// The same as numbers (bytes, a count or a ratio).
+    pub actual_value: f64,
+    pub limit_value: f64,
+    /// What is at fault, when something is (paths for `forbid`, say).
+    pub details: Vec<String>,
+}
+
+impl RuleReport {
+    fn of(r: &RuleResult) -> RuleReport {
+        RuleReport {
+            rule: r.rule.clone(),
+            status: r.status,
+            actual: words::actual(&r.actual),
+            limit: words::limit(&r.limit),
+            actual_value: r.actual_value,
+            limit_value: r.limit_value,
+            details: r
+                .details
+                .iter()
+                .map(|(path, bytes)| words::path_bytes(path, *bytes))
+                .collect(),
+        }
+    }
+}
 
 /// `imgsize check --format json`.
 #[derive(Debug, Clone, Serialize)]
@@ -14,7 +49,7 @@ pub struct CheckReport {
     pub tool: Tool,
     pub input: String,
     pub image: ImageFigures,
-    pub rules: Vec<RuleResult>,
+    pub rules: Vec<RuleReport>,
     pub passed: usize,
     pub failed: usize,
     /// `pass` or `fail`.
@@ -36,7 +71,7 @@ impl CheckReport {
             } else {
                 Status::Pass
             },
-            rules,
+            rules: rules.iter().map(RuleReport::of).collect(),
         }
     }
 

@@ -1,9 +1,10 @@
 //! The Markdown renderer, made for a pull-request comment: `diff` and `check`.
 
 use super::check::CheckReport;
+use super::check::RuleReport;
 use super::diff::DiffReport;
 use super::Renderer;
-use crate::analysis::budget::{RuleResult, Status};
+use crate::analysis::budget::Status;
 use crate::size::{human, human_delta};
 
 /// `--format markdown`.
@@ -114,7 +115,7 @@ impl CheckReport {
                 esc(&r.limit)
             ));
         }
-        let details: Vec<&RuleResult> = self
+        let details: Vec<&RuleReport> = self
             .rules
             .iter()
             .filter(|r| r.status == Status::Fail && !r.details.is_empty())

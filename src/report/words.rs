@@ -1,11 +1,13 @@
 //! What the analysis found, in words: the hints' sentences (with the Dockerfile
-//! sketches) and each finding's one-line summary. The analysis returns facts; the
+//! sketches), each finding's one-line summary, and each budget rule's actual and
+//! limit. The analysis returns facts; the
 //! wording lives here, beside the renderers that print it.
 
 use serde::Serialize;
 
+use crate::analysis::budget::{Actual, Limit};
 use crate::analysis::waste::{Finding, Hint, Toolchain};
-use crate::size::human;
+use crate::size::{human, human_delta};
 use crate::text::one_line;
 
 /// A hint as the reports show it.
@@ -113,4 +115,44 @@ pub fn summary(f: &Finding, instructions: &[String]) -> String {
         }
         _ => format!("{} in {} files", human(f.bytes), f.files),
     }
+}
+
+/// A budget rule's actual figure, as people read it.
+pub fn actual(a: &Actual) -> String {
+    match a {
+        Actual::Bytes(b) => human(*b),
+        Actual::Count(n) => n.to_string(),
+        Actual::Ratio(r) => super::percent(*r),
+        Actual::Plain(v) => format!("{v}"),
+        Actual::Files { count, bytes } => format!("{count} files ({})", human(*bytes)),
+        Actual::Growth { delta, from, to } => {
+            format!(
+                "{} (from {} to {})",
+                human_delta(*delta),
+                human(*from),
+                human(*to)
+            )
+        }
+    }
+}
+
+/// A budget rule's limit, as people read it.
+pub fn limit(l: &Limit) -> String {
+    match l {
+        Limit::Bytes(b) => format!("<= {}", human(*b)),
+        Limit::PercentOf { percent, of, bytes } => {
+            format!("<= {percent}% of {} ({})", human(*of), human(*bytes))
+        }
+        Limit::Percent { percent, bytes } => format!("<= {percent}% ({})", human(*bytes)),
+        Limit::AtMostCount(n) => format!("<= {n}"),
+        Limit::AtLeastRatio(r) => format!(">= {}", super::percent(*r)),
+        Limit::AtLeastPlain(v) => format!(">= {v}"),
+        Limit::AtMostPlain(v) => format!("<= {v}"),
+        Limit::Nothing => "none".to_string(),
+    }
+}
+
+/// `/app/x.map (40.0 kB)`.
+pub fn path_bytes(path: &str, bytes: u64) -> String {
+    format!("{path} ({})", human(bytes))
 }
