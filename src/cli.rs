@@ -374,10 +374,7 @@ fn run_diff(args: DiffArgs) -> Result<ExitCode, Error> {
         ignore,
         ..args.image.load_options()
     };
-    let (a, b) = rayon::join(
-        || crate::load(&args.a, &opts),
-        || crate::load(&args.b, &opts),
-    );
+    let (a, b) = crate::pipeline::load_pair(&args.a, &args.b, &opts);
     let (a, b) = (a?, b?);
     let (wa, wb) = (&a.waste, &b.waste);
     let diff = crate::analysis::diff::compare(&a, wa, &b, wb, args.depth, args.top);

@@ -1,7 +1,8 @@
 //! One image through the pipeline: open it from its source (file, stream, engine or
-//! registry), scan its layers in parallel, analyze. Parallelism, progress and the
-//! phase timings live here and nowhere else; a new source plugs into
-//! [`source::open_target`] and gets the rest for free.
+//! registry), scan its layers in parallel, analyze (the model and findings beside
+//! dive's figures). Parallelism, progress and the phase timings live here and
+//! nowhere else; a new source plugs into [`source::open_target`] and gets the rest
+//! for free.
 
 use std::io::IsTerminal;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -183,7 +184,30 @@ fn scan_and_analyze(
     progress.finish();
     let scans = scans.into_iter().collect::<Result<Vec<_>>>()?;
     timings::mark("layers scanned");
-    analysis::analyze(label, image, scans, opts.verify, &opts.ignore)
+    analyze(label, image, scans, opts)
+}
+
+/// The analyses of scanned layers. dive's figures need only the layers' entries:
+/// they are computed on one core while the other builds the model and walks it
+/// for the findings.
+fn analyze(
+    label: &str,
+    image: &Image,
+    scans: Vec<crate::layer::LayerScan>,
+    opts: &LoadOptions,
+) -> Result<Analysis> {
+    let prepared = analysis::prepare(image, scans, opts.verify)?;
+    let files = prepared.files();
+    let (built, dive) = rayon::join(
+        || analysis::model_and_findings(&prepared, image.config.user.as_deref(), &opts.ignore),
+        || {
+            let d = analysis::dive::figures(&files, analysis::DIVE_TOP);
+            timings::mark("  dive");
+            d
+        },
+    );
+    drop(files);
+    analysis::assemble(label, image, prepared, built, dive)
 }
 
 /// Opens `input` from wherever it lives without scanning a layer: for a registry
@@ -200,6 +224,11 @@ pub fn load(input: &str, opts: &LoadOptions) -> Result<Analysis> {
     let progress = Progress::new(opts.progress);
     let image = open(input, opts, &progress)?;
     scan_and_analyze(input, &image, opts, &progress)
+}
+
+/// Loads two images at once (`diff`): each on its own core while they are read.
+pub fn load_pair(a: &str, b: &str, opts: &LoadOptions) -> (Result<Analysis>, Result<Analysis>) {
+    rayon::join(|| load(a, opts), || load(b, opts))
 }
 
 /// Loads an image from a tar stream, as `imgsize inspect -` does with stdin.

@@ -76,15 +76,27 @@ impl Analysis {
 /// How many inefficient paths of dive's to keep.
 pub(crate) const DIVE_TOP: usize = 20;
 
-/// Checks the scans against the image's descriptors, then builds the model, the
-/// findings and dive's figures.
-pub(crate) fn analyze(
-    input: &str,
-    image: &Image,
+/// The scans, checked against the image's descriptors, and what the analyses take
+/// from them and from the history.
+pub(crate) struct Prepared {
     scans: Vec<LayerScan>,
-    verify: bool,
-    ignore: &globset::GlobSet,
-) -> Result<Analysis> {
+    /// Small files kept by the scans, by layer.
+    captured: Vec<(usize, Captured)>,
+    hist: Vec<Option<History>>,
+    /// Each layer's instruction, or `unknown`.
+    instructions: Vec<String>,
+}
+
+impl Prepared {
+    /// Each layer's entries, in layer order.
+    pub(crate) fn files(&self) -> Vec<&crate::layer::LayerFiles> {
+        self.scans.iter().map(|s| &s.files).collect()
+    }
+}
+
+/// Checks the scans against the image's descriptors (sizes; digests and diff_ids
+/// with `verify`) and sets apart what the analyses need.
+pub(crate) fn prepare(image: &Image, scans: Vec<LayerScan>, verify: bool) -> Result<Prepared> {
     for (i, (r, s)) in image.layers.iter().zip(&scans).enumerate() {
         let place = format!("{}: layer {i} ({})", image.container.label(), r.member);
         if let Some(declared) = r.declared_size {
@@ -130,7 +142,6 @@ pub(crate) fn analyze(
                 .map(move |c| (i, c))
         })
         .collect();
-    let files: Vec<_> = scans.iter().map(|s| &s.files).collect();
     let hist = history::per_layer(&image.config.history, image.layers.len());
     let instructions: Vec<String> = hist
         .iter()
@@ -141,33 +152,54 @@ pub(crate) fn analyze(
                 .unwrap_or_else(|| "unknown".to_string())
         })
         .collect();
-    // dive's figures need only the layers' entries: compute them on one core while
-    // the other builds the model and walks it for the findings.
-    let (built, dive) = rayon::join(
-        || -> std::result::Result<_, crate::fs::FsError> {
-            let model = FsModel::build(files.iter().copied())?;
-            let layer_facts: Vec<waste::LayerFacts> =
-                files.iter().map(|f| waste::LayerFacts::of(f)).collect();
-            crate::timings::mark("  model");
-            let usage = model.usage();
-            let waste = waste::analyze(&waste::Context {
-                model: &model,
-                usage: &usage,
-                instructions: &instructions,
-                captured: &captured,
-                user: image.config.user.as_deref(),
-                layer_facts: &layer_facts,
-                ignore,
-            });
-            crate::timings::mark("  findings");
-            Ok((model, usage, waste))
-        },
-        || {
-            let d = dive::figures(&files, DIVE_TOP);
-            crate::timings::mark("  dive");
-            d
-        },
-    );
+    Ok(Prepared {
+        scans,
+        captured,
+        hist,
+        instructions,
+    })
+}
+
+/// The filesystem model, walked once for the findings: one side of the pipeline's
+/// parallel step (dive's figures, which need only the entries, are the other).
+pub(crate) fn model_and_findings(
+    p: &Prepared,
+    user: Option<&str>,
+    ignore: &globset::GlobSet,
+) -> std::result::Result<(FsModel, Usage, waste::Waste), crate::fs::FsError> {
+    let files = p.files();
+    let model = FsModel::build(files.iter().copied())?;
+    let layer_facts: Vec<waste::LayerFacts> =
+        files.iter().map(|f| waste::LayerFacts::of(f)).collect();
+    crate::timings::mark("  model");
+    let usage = model.usage();
+    let waste = waste::analyze(&waste::Context {
+        model: &model,
+        usage: &usage,
+        instructions: &p.instructions,
+        captured: &p.captured,
+        user,
+        layer_facts: &layer_facts,
+        ignore,
+    });
+    crate::timings::mark("  findings");
+    Ok((model, usage, waste))
+}
+
+/// Puts the model, the findings and dive's figures together into one [`Analysis`].
+pub(crate) fn assemble(
+    input: &str,
+    image: &Image,
+    p: Prepared,
+    built: std::result::Result<(FsModel, Usage, waste::Waste), crate::fs::FsError>,
+    dive: dive::DiveFigures,
+) -> Result<Analysis> {
+    let Prepared {
+        scans,
+        hist,
+        instructions,
+        ..
+    } = p;
     crate::timings::mark("analysis done");
     let (model, usage, waste) = built.map_err(|e| {
         let r = image
