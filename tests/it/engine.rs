@@ -59,6 +59,16 @@ pub fn without_source(mut v: Value) -> Value {
 
 /// `inspect`, `diff` (against the file) and `check` as JSON for `input`.
 pub fn three_reports(env: impl Fn() -> Command, input: &str, file: &str) -> Vec<Value> {
+    three_reports_with(env, input, file, &[])
+}
+
+/// [`three_reports`] with more arguments for each command (`--platform`).
+pub fn three_reports_with(
+    env: impl Fn() -> Command,
+    input: &str,
+    file: &str,
+    extra: &[&str],
+) -> Vec<Value> {
     let runs: [Vec<&str>; 3] = [
         vec!["inspect", "--format", "json", input],
         vec!["diff", "--format", "json", file, input],
@@ -76,7 +86,7 @@ pub fn three_reports(env: impl Fn() -> Command, input: &str, file: &str) -> Vec<
     runs.iter()
         .map(|args| {
             let mut c = env();
-            c.args(args);
+            c.args(args).args(extra);
             let o = output(c);
             assert!(
                 o.status.code() == Some(0) || o.status.code() == Some(1),

@@ -14,7 +14,7 @@ use std::time::Duration;
 use base64::Engine as _;
 use serde_json::{json, Value};
 
-use crate::engine::{isolated, output, three_reports, without_source};
+use crate::engine::{isolated, output, three_reports, three_reports_with, without_source};
 use crate::layouts::{blob, read_json, store};
 use crate::services::{self, Fault, Proxy, Registry, RegistryConfig, TokenServer};
 use crate::*;
@@ -144,6 +144,12 @@ fn registry_figures_equal_the_file_figures() {
     // A multi-platform index: each platform as from the layout.
     let m = p.multi.to_str().unwrap();
     for platform in ["linux/amd64", "linux/arm64"] {
+        let flags = ["--platform", platform];
+        assert_eq!(
+            three_reports_with(env, &format!("{host}/multi:1"), m, &flags),
+            three_reports_with(env, m, m, &flags),
+            "inspect, diff and check of {platform}"
+        );
         let want = file_figures(&p.multi, &["--platform", platform]);
         let o = inspect(
             home.path(),
