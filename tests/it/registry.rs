@@ -293,6 +293,16 @@ fn registry_faults_are_one_line() {
     let proxy = Proxy::start(upstream, is_blob, Fault::Status(500), 100);
     let o = inspect(home.path(), &format!("{}/app:gzip", proxy.host()), &[], &[]);
     assert_error(&o, &["registry answered 500"]);
+    // Blobs redirected to their storage (here, the registry itself): followed.
+    let proxy = Proxy::start(upstream, is_blob, Fault::Redirect, 1000);
+    let o = inspect(home.path(), &format!("{}/app:gzip", proxy.host()), &[], &[]);
+    assert_eq!(figures_of(&o), want, "blobs behind a redirect");
+    assert!(proxy
+        .seen
+        .lock()
+        .unwrap()
+        .iter()
+        .any(|h| h.contains("/blobs/")));
     // A manifest over 4 MiB.
     let proxy = Proxy::start(upstream, is_manifest, Fault::HugeManifest(5 << 20), 100);
     let o = inspect(home.path(), &format!("{}/app:gzip", proxy.host()), &[], &[]);

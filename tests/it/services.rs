@@ -258,6 +258,9 @@ pub enum Fault {
     StallAfter(usize, Duration),
     /// Answer 200 with a manifest body of this many bytes.
     HugeManifest(usize),
+    /// Redirect (307) to the same path on the registry itself, as a registry
+    /// sends blobs to their storage.
+    Redirect,
 }
 
 /// A TCP proxy in front of a registry: each request's first line is matched
@@ -374,6 +377,14 @@ fn serve(
                 client.write_all(&chunk[..k])?;
                 sent += k;
             }
+            return Ok(());
+        }
+        Fault::Redirect => {
+            let path = first.split(' ').nth(1).unwrap_or("/");
+            let reply = format!(
+                "HTTP/1.1 307 Temporary Redirect\r\nLocation: http://127.0.0.1:{upstream}{path}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            );
+            client.write_all(reply.as_bytes())?;
             return Ok(());
         }
         _ => {}
