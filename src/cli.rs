@@ -29,6 +29,35 @@ pub enum Command {
     Diff(DiffArgs),
     /// Size budgets for CI: exit 0 when every rule passes, 1 when one fails.
     Check(Box<CheckArgs>),
+    /// One line per path, for grep and jq: the final filesystem, or what one layer
+    /// changed (--layer N).
+    Files(FilesArgs),
+    /// Shell completions: imgsize completions bash > /etc/bash_completion.d/imgsize.
+    Completions(CompletionsArgs),
+    /// The manual page (roff): imgsize man > /usr/local/share/man/man1/imgsize.1.
+    Man,
+}
+
+#[derive(Debug, Args)]
+pub struct FilesArgs {
+    /// The image (any input `inspect` reads).
+    pub input: String,
+    #[command(flatten)]
+    pub image: ImageArgs,
+    /// List what this layer added, modified and deleted (0 = the base layer).
+    #[arg(long, value_name = "N")]
+    pub layer: Option<usize>,
+    /// tsv: path, bytes, layer, kind (with --layer: path, change, bytes, kind),
+    /// tab-separated; json: one object per line.
+    #[arg(long, value_enum, default_value_t = crate::report::files::ListFormat::Tsv)]
+    pub format: crate::report::files::ListFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Args)]
@@ -179,6 +208,10 @@ pub struct InspectArgs {
     /// instructions in well under a second; figures that need the layers are absent.
     #[arg(long)]
     pub manifest_only: bool,
+    /// With --format json: each layer's added, modified and deleted paths
+    /// (`layers[].changes`).
+    #[arg(long)]
+    pub files: bool,
 }
 
 impl CheckArgs {
@@ -225,6 +258,7 @@ impl ImageArgs {
             verify: self.verify,
             progress: !self.no_progress,
             ignore: globset::GlobSet::empty(),
+            changes: false,
         }
     }
 }
@@ -257,6 +291,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
                 .map_err(|m| Error::usage("--ignore", m))?;
             let opts = LoadOptions {
                 ignore,
+                changes: args.files,
                 ..args.image.load_options()
             };
             if args.manifest_only {
@@ -287,6 +322,23 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
         }
         Command::Diff(args) => run_diff(args),
         Command::Check(args) => run_check(*args),
+        Command::Files(args) => run_files(args),
+        Command::Completions(args) => {
+            use clap::CommandFactory;
+            let mut out = Vec::new();
+            clap_complete::generate(args.shell, &mut Cli::command(), "imgsize", &mut out);
+            emit(&String::from_utf8_lossy(&out))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man => {
+            use clap::CommandFactory;
+            let mut out = Vec::new();
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut out)
+                .map_err(|e| Error::io("man page", e))?;
+            emit(&String::from_utf8_lossy(&out))?;
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 
@@ -309,6 +361,41 @@ fn baseline_bytes(path: &str, opts: &LoadOptions) -> Result<u64, Error> {
             .ok_or_else(|| Error::format(path, "not an imgsize report (no image.layer_bytes)"));
     }
     Ok(crate::load(path, opts)?.layer_bytes())
+}
+
+fn run_files(args: FilesArgs) -> Result<ExitCode, Error> {
+    use crate::report::files;
+    let opts = LoadOptions {
+        changes: args.layer.is_some(),
+        ..args.image.load_options()
+    };
+    let analysis = crate::load(&args.input, &opts)?;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    let written = match args.layer {
+        None => files::write_final(&analysis, args.format, &mut out),
+        Some(n) => {
+            let changes = analysis
+                .changes
+                .as_ref()
+                .and_then(|c| c.get(n))
+                .ok_or_else(|| {
+                    Error::usage(
+                        "--layer",
+                        format!(
+                            "the image has {} layers (0 to {})",
+                            analysis.layers.len(),
+                            analysis.layers.len().saturating_sub(1)
+                        ),
+                    )
+                })?;
+            files::write_changes(changes, args.format, &mut out)
+        }
+    };
+    match written.and_then(|_| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::io("stdout", e)),
+        _ => Ok(ExitCode::SUCCESS),
+    }
 }
 
 fn run_check(args: CheckArgs) -> Result<ExitCode, Error> {

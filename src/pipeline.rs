@@ -23,6 +23,8 @@ pub struct LoadOptions {
     pub progress: bool,
     /// Paths (with a leading `/`) the findings leave out.
     pub ignore: globset::GlobSet,
+    /// Keep what each layer added, modified and deleted (`--files`, HTML).
+    pub changes: bool,
 }
 
 /// Small files whose content the analysis reads, and how large they may be.
@@ -198,6 +200,7 @@ fn analyze(
 ) -> Result<Analysis> {
     let prepared = analysis::prepare(image, scans, opts.verify)?;
     let files = prepared.files();
+    let changes = opts.changes.then(|| analysis::changes::per_layer(&files));
     let (built, dive) = rayon::join(
         || analysis::model_and_findings(&prepared, image.config.user.as_deref(), &opts.ignore),
         || {
@@ -207,7 +210,9 @@ fn analyze(
         },
     );
     drop(files);
-    analysis::assemble(label, image, prepared, built, dive)
+    let mut a = analysis::assemble(label, image, prepared, built, dive)?;
+    a.changes = changes;
+    Ok(a)
 }
 
 /// Opens `input` from wherever it lives without scanning a layer: for a registry

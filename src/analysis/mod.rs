@@ -1,6 +1,7 @@
 //! Analysis: pure functions of the scanned layers and the filesystem model.
 
 pub(crate) mod budget;
+pub mod changes;
 pub(crate) mod diff;
 pub mod dive;
 pub mod history;
@@ -52,6 +53,8 @@ pub struct Analysis {
     pub(crate) dive: dive::DiveFigures,
     /// Waste findings and hints (paths matching `--ignore` left out).
     pub waste: waste::Waste,
+    /// What each layer added, modified and deleted, when asked for (`--files`, HTML).
+    pub(crate) changes: Option<Vec<Vec<changes::PathChange>>>,
 }
 
 impl Analysis {
@@ -248,5 +251,6 @@ pub(crate) fn assemble(
         usage,
         dive,
         waste,
+        changes: None,
     })
 }

@@ -31,6 +31,8 @@ pub(crate) enum NodeKind {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct FsNode {
     pub kind: NodeKind,
+    /// The layer that last set this path.
+    pub layer: u16,
     content: u32,
 }
 
@@ -38,6 +40,7 @@ impl Default for FsNode {
     fn default() -> Self {
         FsNode {
             kind: NodeKind::Dir,
+            layer: 0,
             content: NO_CONTENT,
         }
     }
@@ -165,6 +168,7 @@ impl FsModel {
                     self.release(child, k);
                     *self.tree.data_mut(child) = FsNode {
                         kind: NodeKind::Dir,
+                        layer: k,
                         content: NO_CONTENT,
                     };
                 }
@@ -172,6 +176,7 @@ impl FsModel {
                 self.tree.set_alive(child, true);
                 *self.tree.data_mut(child) = FsNode {
                     kind: NodeKind::Dir,
+                    layer: k,
                     content: NO_CONTENT,
                 };
             }
@@ -276,7 +281,11 @@ impl FsModel {
                 self.release(node, k);
             }
             self.tree.set_alive(node, true);
-            *self.tree.data_mut(node) = FsNode { kind, content };
+            *self.tree.data_mut(node) = FsNode {
+                kind,
+                layer: k,
+                content,
+            };
         }
         Ok(())
     }

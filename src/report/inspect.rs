@@ -86,6 +86,9 @@ pub struct LayerReport {
     pub created: Option<String>,
     pub created_by: Option<String>,
     pub instruction: String,
+    /// With `--files`: every path the layer added, modified or deleted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub changes: Option<Vec<crate::analysis::changes::PathChange>>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -217,6 +220,7 @@ impl InspectReport {
                 created: l.history.as_ref().and_then(|h| h.created.clone()),
                 created_by: l.history.as_ref().and_then(|h| h.created_by.clone()),
                 instruction: l.instruction.clone(),
+                changes: a.changes.as_ref().and_then(|c| c.get(l.index).cloned()),
             })
             .collect();
         let mut hidden: Vec<HiddenReport> = a

@@ -5,6 +5,7 @@
 
 pub mod check;
 pub mod diff;
+pub mod files;
 pub mod inspect;
 mod json;
 mod junit;

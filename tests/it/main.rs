@@ -6,6 +6,7 @@ mod diff;
 mod dive;
 mod engine;
 mod errors;
+mod files;
 mod findings;
 mod formats;
 mod hostile;
