@@ -121,9 +121,12 @@ pub struct DiffArgs {
     pub b: String,
     #[command(flatten)]
     pub image: ImageArgs,
-    /// Output format: table, json or markdown.
+    /// Output format: table, json, markdown or html (one self-contained page).
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    /// Write the report to this file instead of stdout.
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<String>,
     /// Folder depth for the per-folder deltas.
     #[arg(long, default_value_t = 2)]
     pub depth: usize,
@@ -191,9 +194,12 @@ pub struct InspectArgs {
     pub input: String,
     #[command(flatten)]
     pub image: ImageArgs,
-    /// Output format: table or json.
+    /// Output format: table, json or html (one self-contained page).
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    /// Write the report to this file instead of stdout.
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<String>,
     /// Folder depth for the largest paths (1 = /usr, 2 = /usr/lib).
     #[arg(long, default_value_t = 2)]
     pub depth: usize,
@@ -273,6 +279,14 @@ fn rendered(format: Format, command: &str, text: Option<String>) -> Result<Strin
     })
 }
 
+/// Writes to `-o FILE`, else to stdout.
+fn write_out(path: Option<&str>, text: &str) -> Result<(), Error> {
+    match path {
+        Some(p) => std::fs::write(p, text).map_err(|e| Error::io(p, e)),
+        None => emit(text),
+    }
+}
+
 /// Writes to stdout; a closed pipe (`| head`) is not an error.
 pub(crate) fn emit(text: &str) -> Result<(), Error> {
     let mut out = std::io::stdout().lock();
@@ -291,7 +305,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
                 .map_err(|m| Error::usage("--ignore", m))?;
             let opts = LoadOptions {
                 ignore,
-                changes: args.files,
+                changes: args.files || args.format == Format::Html,
                 ..args.image.load_options()
             };
             if args.manifest_only {
@@ -299,7 +313,10 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
                 let image = crate::pipeline::open(&args.input, &opts, &progress)?;
                 let report = crate::report::manifest::ManifestReport::build(&args.input, &image)?;
                 let text = args.format.renderer().manifest(&report);
-                emit(&rendered(args.format, "inspect --manifest-only", text)?)?;
+                write_out(
+                    args.output.as_deref(),
+                    &rendered(args.format, "inspect --manifest-only", text)?,
+                )?;
                 return Ok(ExitCode::SUCCESS);
             }
             let analysis = crate::load(&args.input, &opts)?;
@@ -311,13 +328,18 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
                     top: args.top,
                 },
             );
+            let report = if args.format == Format::Html {
+                report.with_treemap(&analysis)
+            } else {
+                report
+            };
             let text = rendered(
                 args.format,
                 "inspect",
                 args.format.renderer().inspect(&report),
             )?;
             crate::timings::mark("report");
-            emit(&text)?;
+            write_out(args.output.as_deref(), &text)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Diff(args) => run_diff(args),
@@ -479,8 +501,19 @@ fn run_diff(args: DiffArgs) -> Result<ExitCode, Error> {
         instructions,
         limit,
     );
+    let report = if args.format == Format::Html {
+        DiffReport {
+            treemaps: Some((
+                crate::report::treemap::build(&a),
+                crate::report::treemap::build(&b),
+            )),
+            ..report
+        }
+    } else {
+        report
+    };
     let text = rendered(args.format, "diff", args.format.renderer().diff(&report))?;
-    emit(&text)?;
+    write_out(args.output.as_deref(), &text)?;
     let failed = report.fail_if_larger.as_ref().is_some_and(|l| l.exceeded);
     Ok(if failed {
         ExitCode::from(1)

@@ -52,6 +52,12 @@ pub struct DiffReport {
     pub layers: LayerDiff,
     pub instructions: Instructions,
     pub fail_if_larger: Option<Limit>,
+    /// Both images' treemaps, for the HTML report (`with_treemaps`).
+    #[serde(skip)]
+    pub treemaps: Option<(
+        Vec<super::treemap::TreemapNode>,
+        Vec<super::treemap::TreemapNode>,
+    )>,
 }
 
 fn d(a: u64, b: u64) -> i128 {
@@ -117,6 +123,7 @@ impl DiffReport {
             layers: diff.layers,
             instructions,
             fail_if_larger,
+            treemaps: None,
         }
     }
 

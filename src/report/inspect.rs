@@ -147,6 +147,9 @@ pub struct InspectReport {
     pub hidden: Vec<HiddenReport>,
     pub findings: Vec<FindingReport>,
     pub hints: Vec<HintReport>,
+    /// The treemap, for the HTML report (`with_treemap`).
+    #[serde(skip)]
+    pub treemap: Vec<super::treemap::TreemapNode>,
 }
 
 /// What to show.
@@ -281,6 +284,13 @@ impl InspectReport {
                 .iter()
                 .map(|h| words::hint(h, &instructions))
                 .collect(),
+            treemap: Vec::new(),
         }
+    }
+
+    /// Adds the treemap the HTML report draws.
+    pub fn with_treemap(mut self, a: &Analysis) -> InspectReport {
+        self.treemap = super::treemap::build(a);
+        self
     }
 }

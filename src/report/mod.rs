@@ -6,12 +6,14 @@
 pub mod check;
 pub mod diff;
 pub mod files;
+mod html;
 pub mod inspect;
 mod json;
 mod junit;
 pub mod manifest;
 mod markdown;
 mod table;
+pub mod treemap;
 pub mod words;
 
 use serde::Serialize;
@@ -32,6 +34,8 @@ pub enum Format {
     Markdown,
     /// JUnit XML (`check`).
     Junit,
+    /// One self-contained page with a zoomable treemap (`inspect`, `diff`).
+    Html,
 }
 
 /// Writes reports in one format. A format that does not fit a report (JUnit for
@@ -58,6 +62,7 @@ impl Format {
             Format::Json => &json::Json,
             Format::Markdown => &markdown::Markdown,
             Format::Junit => &junit::Junit,
+            Format::Html => &html::Html,
         }
     }
 
@@ -67,6 +72,7 @@ impl Format {
             Format::Json => "json",
             Format::Markdown => "markdown",
             Format::Junit => "junit",
+            Format::Html => "html",
         }
     }
 }

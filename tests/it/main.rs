@@ -10,6 +10,7 @@ mod files;
 mod findings;
 mod formats;
 mod hostile;
+mod html;
 mod inspect;
 mod layouts;
 mod node;

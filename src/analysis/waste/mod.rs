@@ -114,6 +114,9 @@ pub struct Waste {
     /// Bytes in any finding, each counted once (visible flagged files + hidden bytes).
     pub flagged_bytes: u64,
     pub hints: Vec<Hint>,
+    /// By node id: 0 unflagged, 1 dev-dependencies, 2 + i the category of `RULES[i]`
+    /// (dev dependencies win over path rules; else the first rule that matched).
+    pub(crate) node_category: Vec<u8>,
 }
 
 const EXAMPLES: usize = 5;
@@ -183,6 +186,7 @@ pub(crate) fn analyze(ctx: &Context) -> Waste {
     // The rules that hold for everything below each folder.
     let mut below: Vec<RuleMask> = vec![0; m.tree.len()];
     let mut hits = Vec::new();
+    let mut category = vec![0u8; m.tree.len()];
     usage.for_each_path(m, |n, abs| {
         let Some(parent) = m.tree.parent(n) else {
             return;
@@ -218,10 +222,14 @@ pub(crate) fn analyze(ctx: &Context) -> Waste {
             }
             accs[r].add(bytes, layer as usize, n);
             flagged = true;
+            if category[n as usize] == 0 {
+                category[n as usize] = r as u8 + 2;
+            }
         }
         if in_dev[n as usize] {
             dev.add(bytes, layer as usize, n);
             flagged = true;
+            category[n as usize] = 1;
         }
         if flagged {
             flagged_visible += bytes;
@@ -305,6 +313,16 @@ pub(crate) fn analyze(ctx: &Context) -> Waste {
         findings,
         flagged_bytes: flagged_visible + m.hidden_bytes(),
         hints,
+        node_category: category,
+    }
+}
+
+/// The category a [`Waste::node_category`] code stands for.
+pub(crate) fn category_name(code: u8) -> Option<&'static str> {
+    match code {
+        0 => None,
+        1 => Some("dev-dependencies"),
+        c => RULES.get(c as usize - 2).map(|r| r.category),
     }
 }
 

@@ -1,0 +1,280 @@
+//! The HTML renderer: one self-contained page (styles, script and data inline, no
+//! request to any network) with the summary, a zoomable treemap laid out in Rust
+//! ([`super::treemap`]), the layers to scale with a layer explorer, the findings;
+//! for `diff`, the two treemaps side by side and the delta tables.
+//!
+//! The data goes in as JSON inside a `<script type="application/json">`, with `<`,
+//! `>` and `&` escaped, so no name from the image can close the element; the
+//! page's script sets every name as text.
+
+use serde::Serialize;
+
+use super::diff::DiffReport;
+use super::inspect::{DiveReport, FindingReport, ImageFigures, InspectReport};
+use super::treemap::TreemapNode;
+use super::words::HintReport;
+use super::Renderer;
+use crate::analysis::changes::{Change, PathChange};
+use crate::size::{human, human_delta};
+
+const TEMPLATE: &str = include_str!("html/page.html");
+const CSS: &str = include_str!("html/page.css");
+const JS: &str = include_str!("html/page.js");
+
+/// `--format html`.
+pub struct Html;
+
+#[derive(Serialize)]
+struct PageImage<'a> {
+    label: String,
+    image: &'a ImageFigures,
+    dive: Option<&'a DiveReport>,
+    treemap: &'a [TreemapNode],
+    instructions: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct PageLayer<'a> {
+    index: usize,
+    bytes: u64,
+    hidden_bytes: u64,
+    instruction: &'a str,
+}
+
+#[derive(Serialize)]
+struct Table {
+    title: String,
+    columns: Vec<&'static str>,
+    rows: Vec<Vec<String>>,
+}
+
+#[derive(Serialize)]
+struct Page<'a> {
+    title: String,
+    subtitle: String,
+    categories: Vec<&'static str>,
+    images: Vec<PageImage<'a>>,
+    layers: Option<Vec<PageLayer<'a>>>,
+    instructions: Vec<String>,
+    /// Folder paths (no leading `/`) the changes point into.
+    folders: Vec<String>,
+    /// Per layer: `[folder, name, change (0 added, 1 modified, 2 deleted), bytes]`.
+    changes: Vec<Vec<Row>>,
+    findings: &'a [FindingReport],
+    hints: &'a [HintReport],
+    tables: Option<Vec<Table>>,
+}
+
+/// One change in the page: folder index, name, change code, bytes.
+type Row = (u32, String, u8, u64);
+
+/// Every category a box can have, in legend order.
+fn categories() -> Vec<&'static str> {
+    let mut v = vec!["dev-dependencies"];
+    v.extend(crate::analysis::waste::RULES.iter().map(|r| r.category));
+    v.push("layer-churn");
+    v
+}
+
+/// Layer changes with their folders interned: node_modules trees repeat long
+/// folder paths thousands of times.
+fn compact(layers: &[Option<Vec<PathChange>>]) -> (Vec<String>, Vec<Vec<Row>>) {
+    let mut folders: Vec<String> = Vec::new();
+    let mut index: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
+    let mut out = Vec::with_capacity(layers.len());
+    for changes in layers {
+        let mut rows = Vec::new();
+        for c in changes.iter().flatten() {
+            let trimmed = c.path.trim_start_matches('/');
+            let (dir, name) = trimmed.rsplit_once('/').unwrap_or(("", trimmed));
+            let id = *index.entry(dir.to_string()).or_insert_with(|| {
+                folders.push(dir.to_string());
+                (folders.len() - 1) as u32
+            });
+            let change = match c.change {
+                Change::Added => 0,
+                Change::Modified => 1,
+                Change::Deleted => 2,
+            };
+            rows.push((id, name.to_string(), change, c.bytes));
+        }
+        out.push(rows);
+    }
+    (folders, out)
+}
+
+/// The page, with the data as JSON no markup can break out of.
+fn page(data: &Page) -> String {
+    let json = serde_json::to_string(data).unwrap_or_else(|_| "{}".into());
+    let json = json
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026");
+    TEMPLATE
+        .replacen("/*CSS*/", CSS, 1)
+        .replacen("/*DATA*/", &json, 1)
+        .replacen("/*JS*/", JS, 1)
+}
+
+fn name(image: &ImageFigures, input: &str) -> String {
+    image.reference.clone().unwrap_or_else(|| input.to_string())
+}
+
+impl Renderer for Html {
+    fn inspect(&self, r: &InspectReport) -> Option<String> {
+        let instructions: Vec<String> = r.layers.iter().map(|l| l.instruction.clone()).collect();
+        let (folders, changes) = compact(
+            &r.layers
+                .iter()
+                .map(|l| l.changes.clone())
+                .collect::<Vec<_>>(),
+        );
+        let img = &r.image;
+        Some(page(&Page {
+            title: name(img, &r.input),
+            subtitle: format!(
+                "{}, {}{}: {} in {} layers, {} visible, {} hidden. Sizes in SI units (1 MB = 1,000,000 bytes).",
+                img.input_kind,
+                img.platform.as_deref().unwrap_or("platform unknown"),
+                img.source.suffix(),
+                human(img.layer_bytes),
+                img.layer_count,
+                human(img.final_bytes),
+                human(img.hidden_bytes)
+            ),
+            categories: categories(),
+            images: vec![PageImage {
+                label: name(img, &r.input),
+                image: img,
+                dive: Some(&r.dive),
+                treemap: &r.treemap,
+                instructions: instructions.clone(),
+            }],
+            layers: Some(
+                r.layers
+                    .iter()
+                    .map(|l| PageLayer {
+                        index: l.index,
+                        bytes: l.bytes,
+                        hidden_bytes: l.hidden_bytes,
+                        instruction: &l.instruction,
+                    })
+                    .collect(),
+            ),
+            instructions,
+            folders,
+            changes,
+            findings: &r.findings,
+            hints: &r.hints,
+            tables: None,
+        }))
+    }
+
+    fn diff(&self, r: &DiffReport) -> Option<String> {
+        let (ta, tb) = r.treemaps.as_ref()?;
+        let delta = |d: i128| human_delta(d);
+        let tables = vec![
+            Table {
+                title: "Waste by category".into(),
+                columns: vec!["Category", "A", "B", "Delta"],
+                rows: r
+                    .categories
+                    .iter()
+                    .map(|c| {
+                        vec![
+                            c.category.clone(),
+                            human(c.a_bytes),
+                            human(c.b_bytes),
+                            delta(c.delta_bytes),
+                        ]
+                    })
+                    .collect(),
+            },
+            Table {
+                title: format!("Folders at depth {}", r.folders_depth),
+                columns: vec!["Folder", "A", "B", "Delta"],
+                rows: r
+                    .folders
+                    .iter()
+                    .map(|p| {
+                        vec![
+                            p.path.clone(),
+                            human(p.a_bytes),
+                            human(p.b_bytes),
+                            delta(p.delta_bytes),
+                        ]
+                    })
+                    .collect(),
+            },
+            Table {
+                title: "Layers".into(),
+                columns: vec!["Layer", "A", "B", "Size"],
+                rows: r
+                    .layers
+                    .shared
+                    .iter()
+                    .map(|s| {
+                        vec![
+                            format!("shared: {}", s.instruction),
+                            format!("#{}", s.a_index),
+                            format!("#{}", s.b_index),
+                            human(s.bytes),
+                        ]
+                    })
+                    .chain(r.layers.only_a.iter().map(|l| {
+                        vec![
+                            format!("only in A: {}", l.instruction),
+                            format!("#{}", l.index),
+                            "-".into(),
+                            human(l.bytes),
+                        ]
+                    }))
+                    .chain(r.layers.only_b.iter().map(|l| {
+                        vec![
+                            format!("only in B: {}", l.instruction),
+                            "-".into(),
+                            format!("#{}", l.index),
+                            human(l.bytes),
+                        ]
+                    }))
+                    .collect(),
+            },
+        ];
+        let (na, nb) = (name(&r.a, &r.a_input), name(&r.b, &r.b_input));
+        Some(page(&Page {
+            title: format!("{na} → {nb}"),
+            subtitle: format!(
+                "Size {} → {} ({}), visible {} → {}. Sizes in SI units (1 MB = 1,000,000 bytes).",
+                human(r.a.layer_bytes),
+                human(r.b.layer_bytes),
+                delta(r.delta.layer_bytes),
+                human(r.a.final_bytes),
+                human(r.b.final_bytes)
+            ),
+            categories: categories(),
+            images: vec![
+                PageImage {
+                    label: format!("A: {na}"),
+                    image: &r.a,
+                    dive: None,
+                    treemap: ta,
+                    instructions: r.instructions.a.clone(),
+                },
+                PageImage {
+                    label: format!("B: {nb}"),
+                    image: &r.b,
+                    dive: None,
+                    treemap: tb,
+                    instructions: r.instructions.b.clone(),
+                },
+            ],
+            layers: None,
+            instructions: r.instructions.a.clone(),
+            folders: Vec::new(),
+            changes: Vec::new(),
+            findings: &[],
+            hints: &[],
+            tables: Some(tables),
+        }))
+    }
+}

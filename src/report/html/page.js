@@ -1,0 +1,264 @@
+// imgsize's HTML report: draws what the report computed (the treemap's layout
+// included) and handles clicks. Every name is set as text, never as markup.
+"use strict";
+window.__imgsize = { errors: [] };
+window.addEventListener("error", (e) => window.__imgsize.errors.push(String(e.message)));
+
+const DATA = JSON.parse(document.getElementById("data").textContent);
+window.__imgsize.data = DATA;
+const $ = (id) => document.getElementById(id);
+const el = (tag, cls, text) => {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (text !== undefined) e.textContent = text;
+  return e;
+};
+const UNITS = ["B", "kB", "MB", "GB", "TB"];
+function human(b) {
+  let i = 0, v = b;
+  while (v >= 1000 && i < UNITS.length - 1) { v /= 1000; i++; }
+  return i === 0 ? b + " B" : (v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : v.toFixed(0)) + " " + UNITS[i];
+}
+const PALETTE = ["#8ecae6", "#ffb703", "#90be6d", "#f28482", "#b79ced", "#f9c74f", "#4cc9f0", "#f4a261", "#a8dadc", "#e9c46a", "#84a59d", "#cdb4db"];
+const GREY = "#d7dce2";
+
+// One treemap in a container: zoom by click, out by the breadcrumb.
+function Treemap(map, crumbs, nodes, instructions) {
+  const kids = nodes.map(() => []);
+  nodes.forEach((n, i) => { if (n.parent !== null) kids[n.parent].push(i); });
+  const self = { current: 0, mode: "layer" };
+  const tip = $("tip");
+  function colour(n) {
+    if (self.mode === "category") {
+      return n.category === null ? GREY : PALETTE[DATA.categories.indexOf(n.category) % PALETTE.length];
+    }
+    return PALETTE[n.layer % PALETTE.length];
+  }
+  function describe(n) {
+    const where = n.path !== null ? n.path : n.name;
+    return where + "\n" + human(n.bytes) + " in " + n.files + " files\nlayer #" + n.layer + ": " +
+      (instructions[n.layer] || "unknown") + (n.category ? "\nwaste: " + n.category : "");
+  }
+  function box(i, rect, inner) {
+    const n = nodes[i];
+    const b = el("div", "box " + (n.kind === "dir" ? "dir" : n.kind) + (inner ? " inner" : ""));
+    if (inner) {
+      // Below the folder's own label strip.
+      b.style.left = rect[0] * 100 + "%";
+      b.style.top = "calc(16px + " + rect[1] + " * (100% - 16px))";
+      b.style.width = rect[2] * 100 + "%";
+      b.style.height = "calc(" + rect[3] + " * (100% - 16px))";
+    } else {
+      b.style.left = rect[0] * 100 + "%";
+      b.style.top = rect[1] * 100 + "%";
+      b.style.width = rect[2] * 100 + "%";
+      b.style.height = rect[3] * 100 + "%";
+    }
+    b.style.background = colour(n);
+    b.dataset.index = i;
+    b.dataset.bytes = n.bytes;
+    b.appendChild(el("span", "label", n.name + " " + human(n.bytes)));
+    b.addEventListener("mousemove", (e) => {
+      e.stopPropagation();
+      tip.textContent = describe(n);
+      tip.style.display = "block";
+      tip.style.left = Math.min(e.clientX + 12, window.innerWidth - 300) + "px";
+      tip.style.top = e.clientY + 12 + "px";
+    });
+    b.addEventListener("mouseleave", () => { tip.style.display = "none"; });
+    if (n.kind === "dir" && kids[i].length > 0) {
+      b.addEventListener("click", (e) => { e.stopPropagation(); self.zoom(i); });
+    }
+    return b;
+  }
+  self.draw = function () {
+    map.replaceChildren();
+    for (const i of kids[self.current]) {
+      const outer = box(i, nodes[i].rect, false);
+      map.appendChild(outer);
+      // One level more inside each folder, so files show within their folders.
+      for (const j of kids[i]) outer.appendChild(box(j, nodes[j].rect, true));
+    }
+    crumbs.replaceChildren();
+    const chain = [];
+    for (let i = self.current; i !== null; i = nodes[i].parent) chain.unshift(i);
+    chain.forEach((i, k) => {
+      if (k > 0) crumbs.appendChild(document.createTextNode(" / "));
+      const a = el("a", null, k === 0 ? "image" : nodes[i].name);
+      a.dataset.index = i;
+      a.addEventListener("click", () => self.zoom(i));
+      crumbs.appendChild(a);
+    });
+    crumbs.appendChild(el("span", "muted", "  " + human(nodes[self.current].bytes)));
+  };
+  self.zoom = function (i) { self.current = i; self.draw(); };
+  self.recolour = function (mode) { self.mode = mode; self.draw(); };
+  self.draw();
+  return self;
+}
+
+function legend(target, mode, instructions) {
+  target.replaceChildren();
+  const items = mode === "layer"
+    ? instructions.map((s, i) => [PALETTE[i % PALETTE.length], "#" + i + " " + s])
+    : DATA.categories.map((c, i) => [PALETTE[i % PALETTE.length], c]).concat([[GREY, "not flagged"]]);
+  for (const [c, label] of items) {
+    const s = el("span", null, label.length > 70 ? label.slice(0, 69) + "…" : label);
+    const sw = el("i");
+    sw.style.background = c;
+    s.prepend(sw);
+    target.appendChild(s);
+  }
+}
+
+function figures(target, img, dive) {
+  const items = [
+    ["Size", human(img.layer_bytes)], ["Visible", human(img.final_bytes)],
+    ["Hidden", human(img.hidden_bytes)],
+    ["Pull", img.compressed_bytes === null ? "unknown" : human(img.compressed_bytes)],
+    ["Flagged", human(img.flagged_bytes)], ["Layers", String(img.layer_count)],
+  ];
+  if (dive) items.push(["dive efficiency", (dive.efficiency * 100).toFixed(1) + "%"], ["dive wasted", human(dive.wasted_bytes)]);
+  for (const [k, v] of items) {
+    const d = el("div", "muted", k);
+    d.appendChild(el("b", null, v));
+    target.appendChild(d);
+  }
+}
+
+// The layer explorer: what the selected layer added, modified and deleted.
+function explorer(layer) {
+  const box = $("explorer");
+  box.replaceChildren();
+  const changes = DATA.changes[layer] || [];
+  const filter = $("filter").value.trim().toLowerCase();
+  const path = (c) => (DATA.folders[c[0]] === "" ? "" : "/" + DATA.folders[c[0]]) + "/" + c[1];
+  const word = ["added", "modified", "deleted"];
+  box.appendChild(el("p", "muted", "Layer #" + layer + ": " + DATA.instructions[layer] + " — " + changes.length + " changes"));
+  if (filter) {
+    const hits = changes.filter((c) => path(c).toLowerCase().includes(filter));
+    const ul = el("ul");
+    for (const c of hits.slice(0, 500)) ul.appendChild(el("li", word[c[2]], path(c) + "  " + human(c[3])));
+    if (hits.length > 500) ul.appendChild(el("li", "muted", "… and " + (hits.length - 500) + " more"));
+    box.appendChild(ul);
+    return;
+  }
+  // Group by folder, largest folders first; each folder opens to its entries.
+  const groups = new Map();
+  for (const c of changes) {
+    const g = groups.get(c[0]) || { bytes: 0, items: [] };
+    g.bytes += c[3];
+    g.items.push(c);
+    groups.set(c[0], g);
+  }
+  const ordered = [...groups.entries()].sort((a, b) => b[1].bytes - a[1].bytes);
+  for (const [folder, g] of ordered.slice(0, 300)) {
+    const d = el("details");
+    d.appendChild(el("summary", null, "/" + DATA.folders[folder] + "  " + human(g.bytes) + " (" + g.items.length + ")"));
+    d.addEventListener("toggle", () => {
+      if (!d.open || d.querySelector("ul")) return;
+      const ul = el("ul");
+      for (const c of g.items) ul.appendChild(el("li", word[c[2]], word[c[2]] + "  " + c[1] + "  " + human(c[3])));
+      d.appendChild(ul);
+    }, { once: false });
+    box.appendChild(d);
+  }
+}
+
+function layers(target, list) {
+  const max = Math.max(1, ...list.map((l) => l.bytes));
+  list.forEach((l) => {
+    const row = el("div", "layer");
+    row.dataset.index = l.index;
+    row.appendChild(el("span", "num", "#" + l.index));
+    const bar = el("span", "bar");
+    const vis = el("span");
+    vis.style.width = ((l.bytes - l.hidden_bytes) / max) * 100 + "%";
+    vis.style.background = PALETTE[l.index % PALETTE.length];
+    const hid = el("span", "hidden");
+    hid.style.left = vis.style.width;
+    hid.style.width = (l.hidden_bytes / max) * 100 + "%";
+    hid.title = human(l.hidden_bytes) + " hidden by later layers";
+    bar.append(vis, hid);
+    row.appendChild(bar);
+    row.appendChild(el("span", "size", human(l.bytes)));
+    row.appendChild(el("span", "instr", l.instruction));
+    row.addEventListener("click", () => {
+      target.querySelectorAll(".layer").forEach((r) => r.classList.remove("selected"));
+      row.classList.add("selected");
+      window.__imgsize.layer = l.index;
+      explorer(l.index);
+    });
+    target.appendChild(row);
+  });
+}
+
+function findings(target, list, hints) {
+  if (list.length === 0) target.appendChild(el("p", "muted", "No findings."));
+  else {
+    const t = el("table");
+    const head = el("tr");
+    for (const h of ["Category", "Size", "Files", "Added by", "Fix"]) head.appendChild(el("th", h === "Size" || h === "Files" ? "n" : null, h));
+    t.appendChild(head);
+    for (const f of list) {
+      const tr = el("tr");
+      tr.append(el("td", null, f.category), el("td", "n", human(f.bytes)), el("td", "n", String(f.files)),
+        el("td", null, f.summary), el("td", null, f.fix));
+      t.appendChild(tr);
+    }
+    target.appendChild(t);
+  }
+  for (const h of hints) target.appendChild(el("pre", null, h.message));
+}
+
+function main() {
+  $("title").textContent = DATA.title;
+  $("subtitle").textContent = DATA.subtitle;
+  const maps = $("maps");
+  const views = DATA.images.map((img) => {
+    const wrap = el("div");
+    wrap.style.flex = "1";
+    if (DATA.images.length > 1) wrap.appendChild(el("h2", null, img.label));
+    const crumbs = el("div", "crumbs");
+    const map = el("div", "map");
+    const fig = el("div", "figures");
+    figures(fig, img.image, img.dive);
+    wrap.append(fig, crumbs, map);
+    maps.appendChild(wrap);
+    return Treemap(map, crumbs, img.treemap, img.instructions);
+  });
+  window.__imgsize.maps = views;
+  const toggle = $("colour");
+  const redraw = () => {
+    views.forEach((v) => v.recolour(toggle.value));
+    legend($("legend"), toggle.value, DATA.images[0].instructions);
+  };
+  toggle.addEventListener("change", redraw);
+  redraw();
+  if (DATA.layers) {
+    layers($("layers"), DATA.layers);
+    $("filter").addEventListener("input", () => { if (window.__imgsize.layer !== undefined) explorer(window.__imgsize.layer); });
+  } else {
+    $("layer-section").remove();
+  }
+  findings($("findings"), DATA.findings, DATA.hints);
+  if (DATA.tables) {
+    for (const t of DATA.tables) {
+      const sec = el("section");
+      sec.appendChild(el("h2", null, t.title));
+      const table = el("table");
+      const head = el("tr");
+      t.columns.forEach((c, k) => head.appendChild(el("th", k > 0 ? "n" : null, c)));
+      table.appendChild(head);
+      for (const r of t.rows) {
+        const tr = el("tr");
+        r.forEach((c, k) => tr.appendChild(el("td", k > 0 ? "n" : null, c)));
+        table.appendChild(tr);
+      }
+      sec.appendChild(table);
+      $("tables").appendChild(sec);
+    }
+  }
+  window.__imgsize.ready = true;
+}
+main();

@@ -1,0 +1,306 @@
+//! The treemap of an image, laid out here so the HTML page only draws it: the final
+//! filesystem (folders nesting files, area = bytes, each content counted once) plus
+//! the hidden bytes as a region of their own, so the map's total is the image size.
+//! Boxes too small to see are merged, per folder, into one "N smaller files" box.
+//!
+//! Layout: the squarified algorithm (Bruls, Huizing, van Wijk, 2000). Each folder's
+//! children are laid out in a rectangle of the view's aspect ratio, in coordinates
+//! from 0 to 1, so the page shows any folder zoomed to the full view undistorted.
+
+use serde::Serialize;
+
+use crate::analysis::Analysis;
+use crate::fs::NodeKind;
+
+/// The view's width over its height, for which every folder is laid out.
+pub const ASPECT: f64 = 1.6;
+/// Boxes smaller than this share of the image are merged.
+const MIN_SHARE: f64 = 1.0 / 3000.0;
+
+/// One box. Coordinates are relative to the parent's view (0..1 each way).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct TreemapNode {
+    pub name: String,
+    /// Path with a leading `/` (`(hidden)` and merged boxes have none).
+    pub path: Option<String>,
+    pub bytes: u64,
+    pub files: u64,
+    /// `dir`, `file`, `merged`, `hidden`.
+    pub kind: &'static str,
+    /// The layer that added most of the bytes.
+    pub layer: usize,
+    /// The waste category of most of the bytes, if any.
+    pub category: Option<&'static str>,
+    /// Index of the parent box (`None` for the root).
+    pub parent: Option<usize>,
+    /// x, y, width, height within the parent laid out as the full view.
+    pub rect: [f32; 4],
+}
+
+struct Item {
+    name: String,
+    path: Option<String>,
+    bytes: u64,
+    files: u64,
+    kind: &'static str,
+    layer: usize,
+    category: Option<&'static str>,
+    children: Vec<Item>,
+}
+
+/// Dominant (largest) key by bytes.
+fn dominant<K: Copy + PartialEq>(pairs: impl Iterator<Item = (K, u64)>) -> Option<K> {
+    let mut acc: Vec<(K, u64)> = Vec::new();
+    for (k, b) in pairs {
+        match acc.iter_mut().find(|(x, _)| *x == k) {
+            Some(e) => e.1 += b,
+            None => acc.push((k, b)),
+        }
+    }
+    acc.into_iter().max_by_key(|&(_, b)| b).map(|(k, _)| k)
+}
+
+fn merge_small(items: Vec<Item>, min: u64) -> Vec<Item> {
+    let (mut keep, small): (Vec<Item>, Vec<Item>) = items.into_iter().partition(|i| i.bytes >= min);
+    if small.len() == 1 {
+        keep.extend(small);
+    } else if !small.is_empty() {
+        let bytes = small.iter().map(|i| i.bytes).sum();
+        let files = small.iter().map(|i| i.files).sum();
+        keep.push(Item {
+            name: format!("{} smaller files", small.len()),
+            path: None,
+            bytes,
+            files,
+            kind: "merged",
+            layer: dominant(small.iter().map(|i| (i.layer, i.bytes))).unwrap_or(0),
+            category: dominant(small.iter().map(|i| (i.category, i.bytes))).flatten(),
+            children: Vec::new(),
+        });
+    }
+    keep.retain(|i| i.bytes > 0);
+    keep.sort_by(|a, b| b.bytes.cmp(&a.bytes).then_with(|| a.name.cmp(&b.name)));
+    keep
+}
+
+/// The final filesystem below `n` as items, small ones merged.
+fn items(a: &Analysis, n: crate::fs::tree::NodeId, path: &str, min: u64) -> Vec<Item> {
+    let (m, u) = (&a.model, &a.usage);
+    let mut out = Vec::new();
+    let mut children: Vec<_> = m.tree.children(n).filter(|&c| m.tree.is_alive(c)).collect();
+    children.sort_by_key(|&c| m.names.name(m.tree.name(c)).to_vec());
+    for c in children {
+        let name = crate::text::path_str(m.names.name(m.tree.name(c))).into_owned();
+        let child_path = format!("{}/{name}", path.trim_end_matches('/'));
+        let total = u.totals[c as usize];
+        if total.bytes == 0 {
+            continue;
+        }
+        match m.tree.data(c).kind {
+            NodeKind::Dir => {
+                let kids = items(a, c, &child_path, min);
+                out.push(Item {
+                    name,
+                    path: Some(child_path),
+                    bytes: total.bytes,
+                    files: total.files,
+                    kind: "dir",
+                    layer: dominant(kids.iter().map(|i| (i.layer, i.bytes))).unwrap_or(0),
+                    category: dominant(kids.iter().map(|i| (i.category, i.bytes))).flatten(),
+                    children: kids,
+                });
+            }
+            _ if u.owner[c as usize] => {
+                let (bytes, layer) = m.content_of(c).unwrap_or((0, 0));
+                out.push(Item {
+                    name,
+                    path: Some(child_path),
+                    bytes,
+                    files: 1,
+                    kind: "file",
+                    layer: layer as usize,
+                    category: a
+                        .waste
+                        .node_category
+                        .get(c as usize)
+                        .and_then(|&code| crate::analysis::waste::category_name(code)),
+                    children: Vec::new(),
+                });
+            }
+            _ => {}
+        }
+    }
+    merge_small(out, min)
+}
+
+/// The image's treemap, parents before children.
+pub fn build(a: &Analysis) -> Vec<TreemapNode> {
+    let total = a.layer_bytes().max(1);
+    let min = ((total as f64 * MIN_SHARE) as u64).max(1);
+    let fs = items(a, crate::fs::tree::ROOT, "/", min);
+    let mut top = Vec::new();
+    if a.final_bytes() > 0 {
+        top.push(Item {
+            name: "/".into(),
+            path: Some("/".into()),
+            bytes: a.final_bytes(),
+            files: a.model.final_files(),
+            kind: "dir",
+            layer: dominant(fs.iter().map(|i| (i.layer, i.bytes))).unwrap_or(0),
+            category: None,
+            children: fs,
+        });
+    }
+    let hidden: Vec<Item> = a
+        .model
+        .churn
+        .iter()
+        .filter(|(_, c)| c.bytes > 0)
+        .map(|(&(from, by), c)| Item {
+            name: format!("added by #{from}, hidden by #{by}"),
+            path: None,
+            bytes: c.bytes,
+            files: c.files,
+            kind: "hidden",
+            layer: from as usize,
+            category: Some("layer-churn"),
+            children: Vec::new(),
+        })
+        .collect();
+    if a.hidden_bytes() > 0 {
+        top.push(Item {
+            name: "shipped, invisible".into(),
+            path: None,
+            bytes: a.hidden_bytes(),
+            files: hidden.iter().map(|h| h.files).sum(),
+            kind: "hidden",
+            layer: dominant(hidden.iter().map(|i| (i.layer, i.bytes))).unwrap_or(0),
+            category: Some("layer-churn"),
+            children: merge_small(hidden, min),
+        });
+    }
+    let root = Item {
+        name: "image".into(),
+        path: None,
+        bytes: a.layer_bytes(),
+        files: top.iter().map(|t| t.files).sum(),
+        kind: "dir",
+        layer: 0,
+        category: None,
+        children: top,
+    };
+    let mut out = Vec::new();
+    flatten(root, None, [0.0, 0.0, 1.0, 1.0], &mut out);
+    out
+}
+
+fn flatten(item: Item, parent: Option<usize>, rect: [f32; 4], out: &mut Vec<TreemapNode>) {
+    let id = out.len();
+    out.push(TreemapNode {
+        name: item.name,
+        path: item.path,
+        bytes: item.bytes,
+        files: item.files,
+        kind: item.kind,
+        layer: item.layer,
+        category: item.category,
+        parent,
+        rect,
+    });
+    let sizes: Vec<f64> = item.children.iter().map(|c| c.bytes as f64).collect();
+    let rects = squarify(&sizes, ASPECT, 1.0);
+    for (child, r) in item.children.into_iter().zip(rects) {
+        // Stored relative to this box's own view: x and y over [0, 1].
+        let rel = [
+            (r[0] / ASPECT) as f32,
+            r[1] as f32,
+            (r[2] / ASPECT) as f32,
+            r[3] as f32,
+        ];
+        flatten(child, Some(id), rel, out);
+    }
+}
+
+/// The worst aspect ratio of a row of `areas` laid along a side of length `side`.
+fn worst(areas: &[f64], side: f64) -> f64 {
+    let sum: f64 = areas.iter().sum();
+    let (max, min) = areas
+        .iter()
+        .fold((0f64, f64::MAX), |(hi, lo), &a| (hi.max(a), lo.min(a)));
+    let s2 = side * side;
+    let sum2 = sum * sum;
+    (s2 * max / sum2).max(sum2 / (s2 * min))
+}
+
+/// Squarified layout of `sizes` (largest first) in a `width` x `height` rectangle;
+/// one `[x, y, w, h]` per size, in order.
+pub fn squarify(sizes: &[f64], width: f64, height: f64) -> Vec<[f64; 4]> {
+    let total: f64 = sizes.iter().sum();
+    let mut out = vec![[0.0; 4]; sizes.len()];
+    if total <= 0.0 {
+        return out;
+    }
+    let scale = width * height / total;
+    let areas: Vec<f64> = sizes.iter().map(|s| s * scale).collect();
+    let (mut x, mut y, mut w, mut h) = (0.0, 0.0, width, height);
+    let mut start = 0;
+    while start < areas.len() {
+        let side = w.min(h);
+        let mut end = start + 1;
+        while end < areas.len()
+            && worst(&areas[start..=end], side) <= worst(&areas[start..end], side)
+        {
+            end += 1;
+        }
+        let row = &areas[start..end];
+        let sum: f64 = row.iter().sum();
+        if w >= h {
+            // A column on the left.
+            let cw = if h > 0.0 { sum / h } else { 0.0 };
+            let mut cy = y;
+            for (k, a) in row.iter().enumerate() {
+                let ch = if cw > 0.0 { a / cw } else { 0.0 };
+                out[start + k] = [x, cy, cw, ch];
+                cy += ch;
+            }
+            x += cw;
+            w -= cw;
+        } else {
+            // A row on top.
+            let rh = if w > 0.0 { sum / w } else { 0.0 };
+            let mut cx = x;
+            for (k, a) in row.iter().enumerate() {
+                let cw = if rh > 0.0 { a / rh } else { 0.0 };
+                out[start + k] = [cx, y, cw, rh];
+                cx += cw;
+            }
+            y += rh;
+            h -= rh;
+        }
+        start = end;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn squarified_boxes_tile_the_rectangle_in_proportion() {
+        let sizes = [60.0, 60.0, 40.0, 30.0, 20.0, 20.0, 10.0];
+        let r = squarify(&sizes, 6.0, 4.0);
+        let total: f64 = sizes.iter().sum();
+        for (s, b) in sizes.iter().zip(&r) {
+            assert!((b[2] * b[3] - s / total * 24.0).abs() < 1e-9, "{b:?}");
+            assert!(b[0] >= -1e-9 && b[1] >= -1e-9);
+            assert!(b[0] + b[2] <= 6.0 + 1e-9 && b[1] + b[3] <= 4.0 + 1e-9);
+        }
+        // The paper's example: no box worse than 3:1 here.
+        for b in &r {
+            assert!(b[2].max(b[3]) / b[2].min(b[3]) < 3.0, "{b:?}");
+        }
+        assert!(squarify(&[], 1.0, 1.0).is_empty());
+        assert_eq!(squarify(&[0.0], 1.0, 1.0), vec![[0.0; 4]]);
+    }
+}
