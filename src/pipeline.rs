@@ -200,9 +200,20 @@ fn analyze(
 ) -> Result<Analysis> {
     let prepared = analysis::prepare(image, scans, opts.verify)?;
     let files = prepared.files();
-    let changes = opts.changes.then(|| analysis::changes::per_layer(&files));
-    let (built, dive) = rayon::join(
-        || analysis::model_and_findings(&prepared, image.config.user.as_deref(), &opts.ignore),
+    let ((built, changes), dive) = rayon::join(
+        || {
+            // What each layer changed, when asked for, beside the model.
+            rayon::join(
+                || {
+                    analysis::model_and_findings(
+                        &prepared,
+                        image.config.user.as_deref(),
+                        &opts.ignore,
+                    )
+                },
+                || opts.changes.then(|| analysis::changes::per_layer(&files)),
+            )
+        },
         || {
             let d = analysis::dive::figures(&files, analysis::DIVE_TOP);
             timings::mark("  dive");

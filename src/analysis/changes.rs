@@ -44,7 +44,7 @@ fn kind_name(k: EntryKind) -> &'static str {
 }
 
 fn slash(path: &[u8]) -> String {
-    format!("/{}", crate::text::path_text(path))
+    format!("/{}", crate::text::path_str(path))
 }
 
 /// Removes `dir` (when `itself`) and everything below it; returns the bytes removed

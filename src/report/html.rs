@@ -105,11 +105,16 @@ fn compact(layers: &[Option<Vec<PathChange>>]) -> (Vec<String>, Vec<Vec<Row>>) {
 
 /// The page, with the data as JSON no markup can break out of.
 fn page(data: &Page) -> String {
-    let json = serde_json::to_string(data).unwrap_or_else(|_| "{}".into());
-    let json = json
-        .replace('<', "\\u003c")
-        .replace('>', "\\u003e")
-        .replace('&', "\\u0026");
+    let raw = serde_json::to_string(data).unwrap_or_else(|_| "{}".into());
+    let mut json = String::with_capacity(raw.len() + raw.len() / 64);
+    for ch in raw.chars() {
+        match ch {
+            '<' => json.push_str("\\u003c"),
+            '>' => json.push_str("\\u003e"),
+            '&' => json.push_str("\\u0026"),
+            c => json.push(c),
+        }
+    }
     TEMPLATE
         .replacen("/*CSS*/", CSS, 1)
         .replacen("/*DATA*/", &json, 1)

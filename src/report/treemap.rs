@@ -83,54 +83,112 @@ fn merge_small(items: Vec<Item>, min: u64) -> Vec<Item> {
     keep
 }
 
-/// The final filesystem below `n` as items, small ones merged.
+/// What the boxes too small to see add up to, in one folder.
+#[derive(Default)]
+struct Small {
+    count: usize,
+    bytes: u64,
+    files: u64,
+    layers: Vec<(usize, u64)>,
+    categories: Vec<(Option<&'static str>, u64)>,
+}
+
+impl Small {
+    fn add(&mut self, bytes: u64, files: u64, layer: usize, category: Option<&'static str>) {
+        self.count += 1;
+        self.bytes += bytes;
+        self.files += files;
+        match self.layers.iter_mut().find(|(l, _)| *l == layer) {
+            Some(e) => e.1 += bytes,
+            None => self.layers.push((layer, bytes)),
+        }
+        match self.categories.iter_mut().find(|(c, _)| *c == category) {
+            Some(e) => e.1 += bytes,
+            None => self.categories.push((category, bytes)),
+        }
+    }
+}
+
+fn category_of(a: &Analysis, n: crate::fs::tree::NodeId) -> Option<&'static str> {
+    a.waste
+        .node_category
+        .get(n as usize)
+        .and_then(|&code| crate::analysis::waste::category_name(code))
+}
+
+/// The final filesystem below `n` as items. What is under `min` bytes is counted
+/// into one merged box without building an item (most files of a node_modules
+/// tree are), and small folders are not walked.
 fn items(a: &Analysis, n: crate::fs::tree::NodeId, path: &str, min: u64) -> Vec<Item> {
     let (m, u) = (&a.model, &a.usage);
     let mut out = Vec::new();
+    let mut small = Small::default();
+    let name_of = |c: crate::fs::tree::NodeId| m.names.name(m.tree.name(c));
     let mut children: Vec<_> = m.tree.children(n).filter(|&c| m.tree.is_alive(c)).collect();
-    children.sort_by_key(|&c| m.names.name(m.tree.name(c)).to_vec());
+    children.sort_by(|&x, &y| name_of(x).cmp(name_of(y)));
     for c in children {
-        let name = crate::text::path_str(m.names.name(m.tree.name(c))).into_owned();
-        let child_path = format!("{}/{name}", path.trim_end_matches('/'));
         let total = u.totals[c as usize];
         if total.bytes == 0 {
             continue;
         }
-        match m.tree.data(c).kind {
-            NodeKind::Dir => {
-                let kids = items(a, c, &child_path, min);
-                out.push(Item {
-                    name,
-                    path: Some(child_path),
-                    bytes: total.bytes,
-                    files: total.files,
-                    kind: "dir",
-                    layer: dominant(kids.iter().map(|i| (i.layer, i.bytes))).unwrap_or(0),
-                    category: dominant(kids.iter().map(|i| (i.category, i.bytes))).flatten(),
-                    children: kids,
-                });
-            }
-            _ if u.owner[c as usize] => {
-                let (bytes, layer) = m.content_of(c).unwrap_or((0, 0));
-                out.push(Item {
-                    name,
-                    path: Some(child_path),
-                    bytes,
-                    files: 1,
-                    kind: "file",
-                    layer: layer as usize,
-                    category: a
-                        .waste
-                        .node_category
-                        .get(c as usize)
-                        .and_then(|&code| crate::analysis::waste::category_name(code)),
-                    children: Vec::new(),
-                });
-            }
-            _ => {}
+        let kind = m.tree.data(c).kind;
+        if kind != NodeKind::Dir && !u.owner[c as usize] {
+            continue;
+        }
+        if total.bytes < min {
+            let layer = match kind {
+                NodeKind::Dir => m.tree.data(c).layer as usize,
+                _ => m.content_of(c).map_or(0, |(_, l)| l as usize),
+            };
+            small.add(total.bytes, total.files, layer, category_of(a, c));
+            continue;
+        }
+        let name = crate::text::path_str(name_of(c)).into_owned();
+        let child_path = format!("{}/{name}", path.trim_end_matches('/'));
+        if kind == NodeKind::Dir {
+            let kids = items(a, c, &child_path, min);
+            out.push(Item {
+                name,
+                path: Some(child_path),
+                bytes: total.bytes,
+                files: total.files,
+                kind: "dir",
+                layer: dominant(kids.iter().map(|i| (i.layer, i.bytes))).unwrap_or(0),
+                category: dominant(kids.iter().map(|i| (i.category, i.bytes))).flatten(),
+                children: kids,
+            });
+        } else {
+            let (bytes, layer) = m.content_of(c).unwrap_or((0, 0));
+            out.push(Item {
+                name,
+                path: Some(child_path),
+                bytes,
+                files: 1,
+                kind: "file",
+                layer: layer as usize,
+                category: category_of(a, c),
+                children: Vec::new(),
+            });
         }
     }
-    merge_small(out, min)
+    if small.count > 0 {
+        out.push(Item {
+            name: if small.count == 1 {
+                "1 smaller path".to_string()
+            } else {
+                format!("{} smaller paths", small.count)
+            },
+            path: None,
+            bytes: small.bytes,
+            files: small.files,
+            kind: "merged",
+            layer: dominant(small.layers.into_iter()).unwrap_or(0),
+            category: dominant(small.categories.into_iter()).flatten(),
+            children: Vec::new(),
+        });
+    }
+    out.sort_by(|a, b| b.bytes.cmp(&a.bytes).then_with(|| a.name.cmp(&b.name)));
+    out
 }
 
 /// The image's treemap, parents before children.

@@ -268,3 +268,43 @@ fn diff_of_the_single_and_multi_stage_builds() {
     );
     assert_eq!(d["layers"]["shared"][0]["instruction"], "ADD node-rootfs /");
 }
+
+/// The HTML report of the single-stage build in Chromium: selecting the layer of
+/// `COPY . .` lists the local node_modules files it brought, and the map holds the
+/// image's size.
+#[test]
+#[ignore = "needs root, buildah, skopeo, umoci, node, npm and chromium (.ci/run installs them)"]
+fn html_report_of_the_single_stage_build() {
+    use crate::html::{assert_clean, browser, eval, open, report};
+    let out = images();
+    let img = out.join("single.tar");
+    let v = inspect_json(&img, &[]);
+    let copy = v["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["instruction"].as_str().unwrap_or("").starts_with("COPY"))
+        // `COPY . .` is the larger COPY (the other copies the package files).
+        .max_by_key(|l| l["bytes"].as_u64())
+        .and_then(|l| l["index"].as_u64())
+        .expect("the COPY . . layer");
+    let dir = tempfile::tempdir().unwrap();
+    let page = report(dir.path(), &["inspect", img.to_str().unwrap()]);
+    let browser = browser();
+    let tab = open(&browser, &page);
+    assert_clean(&tab);
+    assert_eq!(
+        eval(&tab, "[...document.querySelectorAll('.map > .box')].reduce((s, b) => s + Number(b.dataset.bytes), 0)"),
+        v["image"]["layer_bytes"]
+    );
+    eval(
+        &tab,
+        &format!("document.querySelector('.layer[data-index=\"{copy}\"]').click()"),
+    );
+    let explorer = eval(&tab, "document.getElementById('explorer').textContent");
+    assert!(
+        explorer.as_str().unwrap().contains("/app/node_modules/"),
+        "{explorer}"
+    );
+    assert_clean(&tab);
+}

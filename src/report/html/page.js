@@ -71,14 +71,20 @@ function Treemap(map, crumbs, nodes, instructions) {
     }
     return b;
   }
+  // Draws `i`'s children into `parent`, and theirs inside them, three levels deep,
+  // skipping what would be too small to see.
+  function drawInto(parent, i, depth, area) {
+    for (const j of kids[i]) {
+      const r = nodes[j].rect;
+      const b = box(j, r, depth > 0);
+      parent.appendChild(b);
+      const a = area * r[2] * r[3];
+      if (depth < 2 && kids[j].length > 0 && a > 0.004) drawInto(b, j, depth + 1, a);
+    }
+  }
   self.draw = function () {
     map.replaceChildren();
-    for (const i of kids[self.current]) {
-      const outer = box(i, nodes[i].rect, false);
-      map.appendChild(outer);
-      // One level more inside each folder, so files show within their folders.
-      for (const j of kids[i]) outer.appendChild(box(j, nodes[j].rect, true));
-    }
+    drawInto(map, self.current, 0, 1);
     crumbs.replaceChildren();
     const chain = [];
     for (let i = self.current; i !== null; i = nodes[i].parent) chain.unshift(i);
