@@ -32,6 +32,8 @@ pub enum Command {
     /// One line per path, for grep and jq: the final filesystem, or what one layer
     /// changed (--layer N).
     Files(FilesArgs),
+    /// Bytes by package (npm, Debian, Alpine, Python), and what no package claims.
+    Packages(PackagesArgs),
     /// Shell completions: imgsize completions bash > /etc/bash_completion.d/imgsize.
     Completions(CompletionsArgs),
     /// The manual page (roff): imgsize man > /usr/local/share/man/man1/imgsize.1.
@@ -51,6 +53,20 @@ pub struct FilesArgs {
     /// tab-separated; json: one object per line.
     #[arg(long, value_enum, default_value_t = crate::report::files::ListFormat::Tsv)]
     pub format: crate::report::files::ListFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct PackagesArgs {
+    /// The image (any input `inspect` reads).
+    pub input: String,
+    #[command(flatten)]
+    pub image: ImageArgs,
+    /// Only this package manager's packages.
+    #[arg(long, value_enum)]
+    pub ecosystem: Option<crate::report::packages::Ecosystem>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = crate::report::packages::PackagesFormat::Table)]
+    pub format: crate::report::packages::PackagesFormat,
 }
 
 #[derive(Debug, Args)]
@@ -345,6 +361,20 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
         Command::Diff(args) => run_diff(args),
         Command::Check(args) => run_check(*args),
         Command::Files(args) => run_files(args),
+        Command::Packages(args) => {
+            let analysis = crate::load(&args.input, &args.image.load_options())?;
+            let report =
+                InspectReport::build(&analysis, &analysis.waste, ViewOptions { depth: 1, top: 1 });
+            emit(&crate::report::packages::render(
+                &args.input,
+                &report.packages,
+                &report.unowned,
+                &report.layers,
+                args.ecosystem,
+                args.format,
+            ))?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Completions(args) => {
             use clap::CommandFactory;
             let mut out = Vec::new();

@@ -27,10 +27,15 @@ pub struct LoadOptions {
     pub changes: bool,
 }
 
+/// The small files the analyses read: package managers' records and lockfiles.
+fn wants_content(path: &[u8]) -> bool {
+    analysis::waste::wants_content(path) || analysis::packages::wants_content(path)
+}
+
 /// Small files whose content the analysis reads, and how large they may be.
 pub fn scan_options(verify: bool) -> ScanOptions {
     ScanOptions {
-        capture: analysis::waste::wants_content,
+        capture: wants_content,
         capture_limit: 16 << 20,
         verify,
     }

@@ -5,6 +5,7 @@ pub mod changes;
 pub(crate) mod diff;
 pub mod dive;
 pub mod history;
+pub mod packages;
 pub(crate) mod paths;
 pub(crate) mod waste;
 
@@ -53,6 +54,8 @@ pub struct Analysis {
     pub(crate) dive: dive::DiveFigures,
     /// Waste findings and hints (paths matching `--ignore` left out).
     pub waste: waste::Waste,
+    /// Bytes by package, and what no package claims.
+    pub(crate) packages: packages::Packages,
     /// What each layer added, modified and deleted, when asked for (`--files`, HTML).
     pub(crate) changes: Option<Vec<Vec<changes::PathChange>>>,
 }
@@ -165,11 +168,14 @@ pub(crate) fn prepare(image: &Image, scans: Vec<LayerScan>, verify: bool) -> Res
 
 /// The filesystem model, walked once for the findings: one side of the pipeline's
 /// parallel step (dive's figures, which need only the entries, are the other).
+/// The model, its walk, the findings and the packages.
+pub(crate) type Built = (FsModel, Usage, waste::Waste, packages::Packages);
+
 pub(crate) fn model_and_findings(
     p: &Prepared,
     user: Option<&str>,
     ignore: &globset::GlobSet,
-) -> std::result::Result<(FsModel, Usage, waste::Waste), crate::fs::FsError> {
+) -> std::result::Result<Built, crate::fs::FsError> {
     let files = p.files();
     let model = FsModel::build(files.iter().copied())?;
     let layer_facts: Vec<waste::LayerFacts> =
@@ -186,7 +192,14 @@ pub(crate) fn model_and_findings(
         ignore,
     });
     crate::timings::mark("  findings");
-    Ok((model, usage, waste))
+    let packages = packages::analyze(&packages::Context {
+        model: &model,
+        usage: &usage,
+        captured: &p.captured,
+        node_category: &waste.node_category,
+    });
+    crate::timings::mark("  packages");
+    Ok((model, usage, waste, packages))
 }
 
 /// Puts the model, the findings and dive's figures together into one [`Analysis`].
@@ -194,7 +207,7 @@ pub(crate) fn assemble(
     input: &str,
     image: &Image,
     p: Prepared,
-    built: std::result::Result<(FsModel, Usage, waste::Waste), crate::fs::FsError>,
+    built: std::result::Result<Built, crate::fs::FsError>,
     dive: dive::DiveFigures,
 ) -> Result<Analysis> {
     let Prepared {
@@ -204,7 +217,7 @@ pub(crate) fn assemble(
         ..
     } = p;
     crate::timings::mark("analysis done");
-    let (model, usage, waste) = built.map_err(|e| {
+    let (model, usage, waste, packages) = built.map_err(|e| {
         let r = image
             .layers
             .get(e.layer)
@@ -251,6 +264,7 @@ pub(crate) fn assemble(
         usage,
         dive,
         waste,
+        packages,
         changes: None,
     })
 }

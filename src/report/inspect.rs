@@ -147,6 +147,10 @@ pub struct InspectReport {
     pub hidden: Vec<HiddenReport>,
     pub findings: Vec<FindingReport>,
     pub hints: Vec<HintReport>,
+    /// Every package the records name, largest first.
+    pub packages: Vec<crate::analysis::packages::Package>,
+    /// Bytes no package claims, by folder at depth 2.
+    pub unowned: Vec<crate::analysis::packages::Unowned>,
     /// The treemap, for the HTML report (`with_treemap`).
     #[serde(skip)]
     pub treemap: Vec<super::treemap::TreemapNode>,
@@ -284,6 +288,8 @@ impl InspectReport {
                 .iter()
                 .map(|h| words::hint(h, &instructions))
                 .collect(),
+            packages: a.packages.packages.clone(),
+            unowned: a.packages.unowned.clone(),
             treemap: Vec::new(),
         }
     }

@@ -12,7 +12,8 @@ mod json;
 mod junit;
 pub mod manifest;
 mod markdown;
-mod table;
+pub mod packages;
+pub(crate) mod table;
 pub mod treemap;
 pub mod words;
 

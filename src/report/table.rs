@@ -149,6 +149,18 @@ impl InspectReport {
         right_align(&mut t, &[1]);
         out.push_str(&format!("{t}\n"));
 
+        if !self.packages.is_empty() {
+            out.push_str(&format!(
+                "\nLargest packages ({} in all; imgsize packages lists every one)\n",
+                self.packages.len()
+            ));
+            out.push_str(&packages_table(
+                &self.packages,
+                self.largest_files.len().max(1),
+                &self.layers,
+            ));
+        }
+
         if !self.hidden.is_empty() {
             out.push_str("\nHidden bytes: shipped in the image, invisible in the container\n");
             let mut t = table(&["Added by", "Hidden by", "Size", "Files", "Largest"]);
@@ -373,4 +385,41 @@ impl ManifestReport {
         out.push('\n');
         out
     }
+}
+
+/// Packages as a table: ecosystem, name@version, size, files, dev/prod, layer.
+pub(crate) fn packages_table(
+    packages: &[crate::analysis::packages::Package],
+    top: usize,
+    layers: &[super::inspect::LayerReport],
+) -> String {
+    let mut t = table(&["Ecosystem", "Package", "Size", "Files", "Dev", "Layer"]);
+    for p in packages.iter().take(top) {
+        let name = match &p.version {
+            Some(v) => format!("{}@{v}", p.name),
+            None => format!("{} (unknown version)", p.name),
+        };
+        let name = match &p.duplicate_of {
+            Some(d) => format!("{name}, again (first at {d})"),
+            None => name,
+        };
+        let instr = layers
+            .get(p.layer)
+            .map(|l| one_line(&l.instruction, 36))
+            .unwrap_or_default();
+        t.add_row(vec![
+            p.ecosystem.to_string(),
+            name,
+            human(p.bytes),
+            p.files.to_string(),
+            match p.dev {
+                Some(true) => "dev".into(),
+                Some(false) => "prod".into(),
+                None => "-".into(),
+            },
+            format!("#{} {instr}", p.layer),
+        ]);
+    }
+    right_align(&mut t, &[2, 3]);
+    format!("{t}\n")
 }

@@ -14,6 +14,7 @@ mod html;
 mod inspect;
 mod layouts;
 mod node;
+mod packages;
 mod registry;
 mod regression;
 mod services;

@@ -308,3 +308,61 @@ fn html_report_of_the_single_stage_build() {
     );
     assert_clean(&tab);
 }
+
+/// Every npm package's bytes equal its folder's bytes in the filesystem umoci
+/// extracts, nested node_modules left out, hardlinks once; dev packages are the
+/// hidden lockfile's.
+#[test]
+#[ignore = "needs root, buildah, skopeo, umoci, node and npm (.ci/run installs them)"]
+fn npm_packages_match_the_extracted_filesystem() {
+    let out = images();
+    let layout = out.join("single");
+    let tmp = tempfile::tempdir().unwrap();
+    let root = unpack(&layout, &tmp.path().join("u"));
+    let all = files(&root);
+    let v = inspect_json(&layout, &[]);
+    let packages: Vec<&Value> = v["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["ecosystem"] == "npm")
+        .collect();
+    assert!(packages.len() > 20, "{} npm packages", packages.len());
+    let lock: Value = serde_json::from_slice(
+        &std::fs::read(root.join("app/node_modules/.package-lock.json")).unwrap(),
+    )
+    .unwrap();
+    for p in &packages {
+        let dir = p["paths"][0]
+            .as_str()
+            .unwrap()
+            .trim_start_matches('/')
+            .to_string()
+            + "/";
+        let want: u64 = all
+            .iter()
+            .filter(|(path, _)| {
+                path.starts_with(&dir) && !path[dir.len()..].contains("node_modules/")
+            })
+            .map(|(_, size)| size)
+            .sum();
+        let got = p["bytes"].as_u64().unwrap();
+        assert!(
+            got.abs_diff(want) * 1000 <= want.max(1),
+            "{dir}: imgsize {got}, extracted {want}"
+        );
+        // The app's packages: dev as the app's hidden lockfile says (npm's own, in
+        // /usr/lib, follow npm's records).
+        if let Some(key) = dir.strip_prefix("app/") {
+            let key = key.trim_end_matches('/');
+            let dev = lock["packages"][key]["dev"].as_bool().unwrap_or(false)
+                || lock["packages"][key]["devOptional"]
+                    .as_bool()
+                    .unwrap_or(false);
+            assert_eq!(p["dev"], dev, "{dir}");
+        }
+    }
+    assert!(packages
+        .iter()
+        .any(|p| p["name"] == "typescript" && p["dev"] == true));
+}

@@ -1,0 +1,197 @@
+//! Bytes by package: npm (scoped, nested, duplicates, dev from the hidden
+//! lockfile, a broken package.json), dpkg (status and .list files), apk and Python
+//! RECORDs, on images whose every byte the test knows; bad records leave a package
+//! "unknown version" or its files unowned, never a wrong total.
+
+use imgsize::synth::{self, Entry, Format, Image, Layer};
+use serde_json::Value;
+
+use crate::*;
+
+fn image(dir: &std::path::Path) -> std::path::PathBuf {
+    let out = dir.join("pk.tar");
+    let lock = r#"{"lockfileVersion":3,"packages":{
+        "node_modules/typescript":{"version":"5.6.3","dev":true},
+        "node_modules/express":{"version":"4.21.0"},
+        "node_modules/express/node_modules/ms":{"version":"2.0.0"},
+        "node_modules/@types/node":{"version":"22.0.0","dev":true},
+        "node_modules/ms":{"version":"2.1.3"}}}"#;
+    let status = "Package: libc6\nStatus: install ok installed\nArchitecture: amd64\nVersion: 2.36-9\nInstalled-Size: 12\n\n\
+Package: gone\nStatus: deinstall ok config-files\nVersion: 1\n\n\
+Package: tzdata\nStatus: install ok installed\nArchitecture: all\nVersion: 2024a\nInstalled-Size: 3\n";
+    let img = Image::new(
+        "pk:1",
+        vec![
+            Layer::new(
+                "ADD rootfs /",
+                vec![
+                    Entry::text("var/lib/dpkg/status", status),
+                    Entry::text("var/lib/dpkg/info/libc6:amd64.list", "/.\n/lib\n/lib/libc.so.6\n/lib/ld.so\n/usr/share/doc/libc6/copyright\n"),
+                    Entry::text("var/lib/dpkg/info/tzdata.list", "/.\n/usr/share/zoneinfo/UTC\n/usr/share/zoneinfo/missing\n"),
+                    Entry::file("lib/libc.so.6", 10_000),
+                    Entry::file("lib/ld.so", 2_000),
+                    Entry::file("usr/share/doc/libc6/copyright", 300),
+                    Entry::file("usr/share/zoneinfo/UTC", 120),
+                    Entry::text("lib/apk/db/installed", "P:musl\nV:1.2.5-r0\nI:700000\nF:lib\nR:ld-musl.so.1\n\nP:busybox\nV:1.36\nF:bin\nR:busybox\n"),
+                    Entry::file("lib/ld-musl.so.1", 600),
+                    Entry::file("bin/busybox", 900),
+                    Entry::text("usr/lib/python3/site-packages/six-1.16.0.dist-info/RECORD", "six.py,sha256=x,34549\nsix-1.16.0.dist-info/RECORD,,\n../../../bin/six-tool,,\n\"we,ird.py\",,\n"),
+                    Entry::file("usr/lib/python3/site-packages/six.py", 345),
+                    Entry::file("usr/bin/six-tool", 55),
+                    Entry::file("usr/lib/python3/site-packages/we,ird.py", 5),
+                    Entry::file("etc/hostname", 7),
+                ],
+            ),
+            Layer::new(
+                "RUN npm install",
+                vec![
+                    Entry::text("app/node_modules/.package-lock.json", lock),
+                    Entry::text("app/node_modules/typescript/package.json", r#"{"name":"typescript","version":"5.6.3"}"#),
+                    Entry::file("app/node_modules/typescript/lib/tsc.js", 5_000),
+                    Entry::text("app/node_modules/express/package.json", r#"{"name":"express","version":"4.21.0"}"#),
+                    Entry::file("app/node_modules/express/index.js", 1_000),
+                    Entry::text("app/node_modules/express/node_modules/ms/package.json", r#"{"name":"ms","version":"2.0.0"}"#),
+                    Entry::file("app/node_modules/express/node_modules/ms/index.js", 200),
+                    Entry::text("app/node_modules/ms/package.json", r#"{"name":"ms","version":"2.1.3"}"#),
+                    Entry::file("app/node_modules/ms/index.js", 300),
+                    Entry::text("app/node_modules/@types/node/package.json", r#"{"name":"@types/node","version":"22.0.0"}"#),
+                    Entry::file("app/node_modules/@types/node/index.d.ts", 700),
+                    Entry::text("app/node_modules/broken/package.json", "{not json"),
+                    Entry::file("app/node_modules/broken/index.js", 40),
+                    Entry::file("app/server.js", 90),
+                ],
+            ),
+        ],
+    );
+    synth::write(&[img], Format::DockerClassic, &out).unwrap();
+    out
+}
+
+fn find<'a>(v: &'a Value, eco: &str, name: &str, path: &str) -> &'a Value {
+    v["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| {
+            p["ecosystem"] == eco
+                && p["name"] == name
+                && p["paths"][0].as_str().unwrap().starts_with(path)
+        })
+        .unwrap_or_else(|| panic!("no {eco} {name} at {path}: {}", v["packages"]))
+}
+
+fn len(s: &str) -> u64 {
+    s.len() as u64
+}
+
+#[test]
+fn bytes_by_package_from_each_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let img = image(dir.path());
+    let v = inspect_json(&img, &[]);
+    // npm: a package's own folder, without its nested node_modules.
+    let express = find(&v, "npm", "express", "/app/node_modules/express");
+    assert_eq!(express["version"], "4.21.0");
+    assert_eq!(
+        express["bytes"],
+        1_000 + len(r#"{"name":"express","version":"4.21.0"}"#)
+    );
+    assert_eq!(express["files"], 2);
+    assert_eq!(express["dev"], false);
+    let ts = find(&v, "npm", "typescript", "/app/node_modules/typescript");
+    assert_eq!(ts["dev"], true);
+    assert_eq!(ts["layer"], 1);
+    assert_eq!(
+        find(&v, "npm", "@types/node", "/app/node_modules/@types/node")["dev"],
+        true
+    );
+    // The same name twice, two versions: the smaller names the larger.
+    let nested = find(&v, "npm", "ms", "/app/node_modules/express/node_modules/ms");
+    let top = find(&v, "npm", "ms", "/app/node_modules/ms");
+    assert_eq!(nested["version"], "2.0.0");
+    assert_eq!(top["version"], "2.1.3");
+    assert_eq!(nested["duplicate_of"], "/app/node_modules/ms");
+    assert!(top["duplicate_of"].is_null());
+    // A package.json that is not JSON: the folder's name, version unknown, bytes right.
+    let broken = find(&v, "npm", "broken", "/app/node_modules/broken");
+    assert!(broken["version"].is_null());
+    assert_eq!(broken["bytes"], 40 + len("{not json"));
+    // dpkg: the listed regular files in the final filesystem; not-installed skipped;
+    // a listed file that is not there adds nothing.
+    let libc = find(&v, "deb", "libc6", "/var/lib/dpkg");
+    assert_eq!(libc["bytes"], 10_000 + 2_000 + 300);
+    assert_eq!(libc["files"], 3);
+    assert_eq!(libc["installed_size"], 12 * 1024);
+    assert_eq!(find(&v, "deb", "tzdata", "/var/lib/dpkg")["bytes"], 120);
+    assert!(!v["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|p| p["name"] == "gone"));
+    // apk and Python (RECORD paths may climb to bin/; quoted names).
+    assert_eq!(find(&v, "apk", "musl", "/lib/apk")["bytes"], 600);
+    assert_eq!(find(&v, "apk", "busybox", "/lib/apk")["bytes"], 900);
+    let six = find(
+        &v,
+        "python",
+        "six",
+        "/usr/lib/python3/site-packages/six-1.16.0.dist-info",
+    );
+    assert_eq!(six["version"], "1.16.0");
+    let record = "six.py,sha256=x,34549\nsix-1.16.0.dist-info/RECORD,,\n../../../bin/six-tool,,\n\"we,ird.py\",,\n";
+    assert_eq!(
+        six["bytes"],
+        345 + 55 + 5 + len(record),
+        "sizes from the filesystem, not the RECORD"
+    );
+    // Every visible byte is in one package or unowned, once.
+    let owned: u64 = v["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["bytes"].as_u64().unwrap())
+        .sum();
+    let unowned: u64 = v["unowned"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["bytes"].as_u64().unwrap())
+        .sum();
+    assert_eq!(owned + unowned, v["image"]["final_bytes"].as_u64().unwrap());
+    assert!(v["unowned"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|u| u["path"] == "/app/server.js"));
+}
+
+#[test]
+fn the_packages_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let img = image(dir.path());
+    let p = img.to_str().unwrap();
+    let o = run(&["packages", p]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(
+        text.contains("libc6@2.36-9") && text.contains("typescript@5.6.3"),
+        "{text}"
+    );
+    assert!(text.contains("broken (unknown version)"), "{text}");
+    assert!(text.contains("Not in any package"), "{text}");
+    let o = run(&["packages", "--ecosystem", "npm", "--format", "csv", p]);
+    let csv = stdout(&o);
+    let rows: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        rows[0],
+        "ecosystem,name,version,bytes,files,dev,layer,path,duplicate_of"
+    );
+    assert_eq!(rows.len(), 1 + 6, "{csv}");
+    assert!(rows[1..].iter().all(|r| r.starts_with("npm,")));
+    let o = run(&["packages", "--ecosystem", "deb", "--format", "json", p]);
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["packages"].as_array().unwrap().len(), 2);
+    // inspect's table lists the largest.
+    let table = stdout(&run(&["inspect", p]));
+    assert!(table.contains("Largest packages"), "{table}");
+}
