@@ -206,3 +206,41 @@ fn a_bad_ignore_glob_names_the_flag_once() {
     let line = assert_error(&o, &["--ignore", "a{b"]);
     assert_eq!(line.matches("--ignore").count(), 1, "{line}");
 }
+
+/// Once the package view captured every package's own package.json, the
+/// dev-dependency fallback read them as project manifests: a global npm's
+/// devDependencies marked its bundled packages as dev.
+#[test]
+fn a_package_manifest_is_not_a_project_manifest() {
+    let img = Image::new(
+        "t:1",
+        vec![Layer::new(
+            "ADD node-rootfs /",
+            vec![
+                Entry::text(
+                    "usr/lib/node_modules/npm/package.json",
+                    r#"{"name":"npm","version":"11.0.0","devDependencies":{"diff":"8"}}"#,
+                ),
+                Entry::text(
+                    "usr/lib/node_modules/npm/node_modules/diff/package.json",
+                    r#"{"name":"diff","version":"8.0.4"}"#,
+                ),
+                Entry::file("usr/lib/node_modules/npm/node_modules/diff/index.js", 5000),
+            ],
+        )],
+    );
+    let v = inspect_synth(img, Format::DockerClassic);
+    let dev = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["category"] == "dev-dependencies");
+    assert!(!dev, "{}", v["findings"]);
+    let diff = v["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "diff")
+        .unwrap();
+    assert_eq!(diff["dev"], false);
+}

@@ -52,7 +52,12 @@ pub(super) fn dev_package_dirs(ctx: &Context) -> Vec<NodeId> {
     // were included (node_modules/.pnpm/<name>@<version>). Direct ones only: without
     // the package manager's graph, transitive dev dependencies cannot be told apart.
     for (layer, c) in ctx.captured {
-        if visible(c, *layer).is_none() || !c.path.ends_with(b"package.json") {
+        // Project manifests only: the package view also captures every package's
+        // own package.json, whose devDependencies are not installed.
+        if visible(c, *layer).is_none()
+            || !c.path.ends_with(b"package.json")
+            || !super::wants_content(&c.path)
+        {
             continue;
         }
         let root = &c.path[..c.path.len() - b"package.json".len()];
