@@ -173,6 +173,10 @@ pub struct ImageArgs {
     /// Check every blob's sha256 and every layer's diff_id (reads all bytes).
     #[arg(long)]
     pub verify: bool,
+    /// Read every file's content and hash it (XXH3-128): finds files duplicated at
+    /// several paths and tells a rewrite of identical bytes (RUN chown -R) for sure.
+    #[arg(long)]
+    pub content: bool,
     /// Never show a progress bar.
     #[arg(long)]
     pub no_progress: bool,
@@ -281,6 +285,7 @@ impl ImageArgs {
             progress: !self.no_progress,
             ignore: globset::GlobSet::empty(),
             changes: false,
+            content: self.content,
         }
     }
 }

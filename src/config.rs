@@ -9,7 +9,7 @@ use crate::size::{parse_size, SizeOrPercent};
 
 /// Category names a budget may name.
 pub(crate) fn known_categories() -> Vec<&'static str> {
-    let mut v: Vec<&str> = vec!["dev-dependencies", "layer-churn"];
+    let mut v: Vec<&str> = vec!["dev-dependencies", "layer-churn", "reshipped-unchanged"];
     v.extend(RULES.iter().map(|r| r.category));
     v
 }

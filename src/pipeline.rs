@@ -25,6 +25,8 @@ pub struct LoadOptions {
     pub ignore: globset::GlobSet,
     /// Keep what each layer added, modified and deleted (`--files`, HTML).
     pub changes: bool,
+    /// Hash every file's content (`--content`): duplicates, exact rewrites.
+    pub content: bool,
 }
 
 /// The small files the analyses read: package managers' records and lockfiles.
@@ -33,11 +35,12 @@ fn wants_content(path: &[u8]) -> bool {
 }
 
 /// Small files whose content the analysis reads, and how large they may be.
-pub fn scan_options(verify: bool) -> ScanOptions {
+pub fn scan_options(opts: &LoadOptions) -> ScanOptions {
     ScanOptions {
         capture: wants_content,
         capture_limit: 16 << 20,
-        verify,
+        verify: opts.verify,
+        content: opts.content,
     }
 }
 
@@ -163,7 +166,7 @@ fn scan_and_analyze(
     opts: &LoadOptions,
     progress: &Progress,
 ) -> Result<Analysis> {
-    let scan = scan_options(opts.verify);
+    let scan = scan_options(opts);
     // A blob whose size disagrees with its descriptor is a truncated or replaced
     // download: say so before reading it.
     let mut sizes = Vec::with_capacity(image.layers.len());
@@ -234,7 +237,7 @@ fn analyze(
 /// Opens `input` from wherever it lives without scanning a layer: for a registry
 /// that is the manifest and the config only.
 pub(crate) fn open(input: &str, opts: &LoadOptions, progress: &Progress) -> Result<Image> {
-    let scan = scan_options(opts.verify);
+    let scan = scan_options(opts);
     let image = source::open_target(input, &opts.open, &scan, progress)?;
     timings::mark("opened");
     Ok(image)
@@ -254,7 +257,7 @@ pub fn load_pair(a: &str, b: &str, opts: &LoadOptions) -> (Result<Analysis>, Res
 
 /// Loads an image from a tar stream, as `imgsize inspect -` does with stdin.
 pub fn load_stream(input: impl std::io::Read, label: &str, opts: &LoadOptions) -> Result<Analysis> {
-    let scan = scan_options(opts.verify);
+    let scan = scan_options(opts);
     let progress = Progress::new(false);
     let image = source::open_stream(input, label, &opts.open, &scan, &|_| {})?;
     scan_and_analyze(label, &image, opts, &progress)

@@ -4,6 +4,7 @@ pub(crate) mod budget;
 pub mod changes;
 pub(crate) mod diff;
 pub mod dive;
+pub mod duplicates;
 pub mod history;
 pub mod packages;
 pub(crate) mod paths;
@@ -56,6 +57,8 @@ pub struct Analysis {
     pub waste: waste::Waste,
     /// Bytes by package, and what no package claims.
     pub(crate) packages: packages::Packages,
+    /// Files with the same content at several paths (`--content` only).
+    pub(crate) duplicates: Option<duplicates::Duplicates>,
     /// What each layer added, modified and deleted, when asked for (`--files`, HTML).
     pub(crate) changes: Option<Vec<Vec<changes::PathChange>>>,
 }
@@ -168,8 +171,13 @@ pub(crate) fn prepare(image: &Image, scans: Vec<LayerScan>, verify: bool) -> Res
 
 /// The filesystem model, walked once for the findings: one side of the pipeline's
 /// parallel step (dive's figures, which need only the entries, are the other).
-/// The model, its walk, the findings and the packages.
-pub(crate) type Built = (FsModel, Usage, waste::Waste, packages::Packages);
+pub(crate) struct Built {
+    model: FsModel,
+    usage: Usage,
+    waste: waste::Waste,
+    packages: packages::Packages,
+    duplicates: Option<duplicates::Duplicates>,
+}
 
 pub(crate) fn model_and_findings(
     p: &Prepared,
@@ -199,7 +207,14 @@ pub(crate) fn model_and_findings(
         node_category: &waste.node_category,
     });
     crate::timings::mark("  packages");
-    Ok((model, usage, waste, packages))
+    let duplicates = duplicates::find(&model, &usage);
+    Ok(Built {
+        model,
+        usage,
+        waste,
+        packages,
+        duplicates,
+    })
 }
 
 /// Puts the model, the findings and dive's figures together into one [`Analysis`].
@@ -217,7 +232,13 @@ pub(crate) fn assemble(
         ..
     } = p;
     crate::timings::mark("analysis done");
-    let (model, usage, waste, packages) = built.map_err(|e| {
+    let Built {
+        model,
+        usage,
+        waste,
+        packages,
+        duplicates,
+    } = built.map_err(|e| {
         let r = image
             .layers
             .get(e.layer)
@@ -265,6 +286,7 @@ pub(crate) fn assemble(
         dive,
         waste,
         packages,
+        duplicates,
         changes: None,
     })
 }

@@ -80,6 +80,17 @@ pub(crate) struct Churn {
 
 const CHURN_EXAMPLES: usize = 5;
 
+impl Churn {
+    /// Adds `other`'s bytes and files, keeping the largest examples of both.
+    pub(crate) fn merge(&mut self, other: &Churn) {
+        self.bytes += other.bytes;
+        self.files += other.files;
+        self.examples.extend_from_slice(&other.examples);
+        self.examples.sort_by_key(|e| std::cmp::Reverse(e.0));
+        self.examples.truncate(CHURN_EXAMPLES);
+    }
+}
+
 /// A layer that cannot be applied.
 #[derive(Debug)]
 pub struct FsError {
@@ -93,8 +104,14 @@ pub struct FsModel {
     pub(crate) tree: PathTree<FsNode>,
     contents: Vec<Content>,
     pub(crate) layers: Vec<LayerStats>,
-    /// Keyed by (added_by, hidden_by) layer index.
+    /// Keyed by (added_by, hidden_by) layer index: hidden bytes, except rewrites.
     pub(crate) churn: BTreeMap<(u16, u16), Churn>,
+    /// Keyed the same way: hidden bytes whose path a later layer wrote again with
+    /// the same content (same hash with `--content`, else the same size): what a
+    /// `RUN chown -R` or `chmod -R` after a `COPY` ships twice.
+    pub(crate) rewrites: BTreeMap<(u16, u16), Churn>,
+    /// Content hashes by content index (`--content`); empty when not hashed.
+    hashes: Vec<u128>,
 }
 
 /// Subtree totals of one node, each content counted once.
@@ -113,6 +130,8 @@ impl FsModel {
             contents: Vec::new(),
             layers: Vec::new(),
             churn: BTreeMap::new(),
+            rewrites: BTreeMap::new(),
+            hashes: Vec::new(),
         };
         m.tree.set_alive(ROOT, true);
         let layers: Vec<&LayerFiles> = layers.into_iter().collect();
@@ -123,29 +142,76 @@ impl FsModel {
         // Most names are file names, and most file names differ.
         m.names.reserve(entries);
         m.contents.reserve(layers.iter().map(|f| f.files()).sum());
+        let hashed = layers.iter().any(|f| f.has_hashes());
+        if hashed {
+            m.hashes.reserve(m.contents.capacity());
+        }
         for (i, files) in layers.into_iter().enumerate() {
             let k = u16::try_from(i).map_err(|_| FsError {
                 layer: i,
                 msg: "more than 65535 layers".into(),
             })?;
             m.layers.push(LayerStats::default());
-            m.apply(k, files).map_err(|msg| FsError { layer: i, msg })?;
+            m.apply(k, files, hashed)
+                .map_err(|msg| FsError { layer: i, msg })?;
         }
         m.names.shrink_to_fit();
         Ok(m)
     }
 
-    fn release(&mut self, node: NodeId, by: u16) {
+    /// Lets go of `node`'s content; `rewrite` when the layer writes the same
+    /// content back to the same path.
+    fn release(&mut self, node: NodeId, by: u16, rewrite: bool) {
         let c = self.tree.data(node).content;
         release(
             &mut self.contents,
             &mut self.layers,
-            &mut self.churn,
+            if rewrite {
+                &mut self.rewrites
+            } else {
+                &mut self.churn
+            },
             c,
             node,
             by,
         );
         self.tree.data_mut(node).content = NO_CONTENT;
+    }
+
+    /// Whether content `new` of layer `k` is content `old` of an earlier layer
+    /// again: the same hash when hashed, else the same (non-zero) size.
+    fn same_content(&self, old: u32, new: u32, k: u16) -> bool {
+        if old == NO_CONTENT || new == NO_CONTENT {
+            return false;
+        }
+        let (o, n) = (&self.contents[old as usize], &self.contents[new as usize]);
+        if o.layer >= k || o.size != n.size || o.size == 0 {
+            return false;
+        }
+        match (self.hashes.get(old as usize), self.hashes.get(new as usize)) {
+            (Some(&a), Some(&b)) => a != 0 && a == b,
+            _ => self.hashes.is_empty(),
+        }
+    }
+
+    /// Whether contents were hashed (`--content`): rewrites are then exact.
+    pub(crate) fn hashed(&self) -> bool {
+        !self.hashes.is_empty()
+    }
+
+    /// The content hash of a file node, when hashed.
+    pub(crate) fn content_hash(&self, node: NodeId) -> Option<u128> {
+        let c = self.tree.data(node).content;
+        self.hashes.get(c as usize).copied().filter(|&h| h != 0)
+    }
+
+    /// Hidden bytes by (added_by, hidden_by), rewrites included.
+    pub(crate) fn hidden_pairs(&self) -> BTreeMap<(u16, u16), Churn> {
+        let mut all = self.churn.clone();
+        for (&key, r) in &self.rewrites {
+            all.entry(key).or_default().merge(r);
+        }
+        all
     }
 
     fn kill(&mut self, node: NodeId, include_self: bool, by: u16) {
@@ -165,7 +231,7 @@ impl FsModel {
             let child = self.tree.child_slot(node, sym);
             if self.tree.is_alive(child) {
                 if self.tree.data(child).kind != NodeKind::Dir {
-                    self.release(child, k);
+                    self.release(child, k, false);
                     *self.tree.data_mut(child) = FsNode {
                         kind: NodeKind::Dir,
                         layer: k,
@@ -185,7 +251,7 @@ impl FsModel {
         node
     }
 
-    fn apply(&mut self, k: u16, files: &LayerFiles) -> Result<(), String> {
+    fn apply(&mut self, k: u16, files: &LayerFiles, hashed: bool) -> Result<(), String> {
         // Whiteouts and opaque markers only act on lower layers, wherever they sit in
         // the tar: apply them before any of this layer's own entries.
         for e in files.iter() {
@@ -251,6 +317,9 @@ impl FsModel {
                         layer: k,
                         refs: 1,
                     });
+                    if hashed {
+                        self.hashes.push(e.hash.unwrap_or(0));
+                    }
                     (self.contents.len() - 1) as u32
                 }
                 NodeKind::Hardlink => {
@@ -278,7 +347,10 @@ impl FsModel {
                 if old.kind == NodeKind::Dir {
                     self.kill(node, false, k);
                 }
-                self.release(node, k);
+                let rewrite = kind == NodeKind::File
+                    && old.kind == NodeKind::File
+                    && self.same_content(old.content, content, k);
+                self.release(node, k, rewrite);
             }
             self.tree.set_alive(node, true);
             *self.tree.data_mut(node) = FsNode {

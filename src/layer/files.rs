@@ -43,6 +43,9 @@ pub struct LayerFiles {
     entries: Vec<RawEntry>,
     /// Hardlink targets: (entry index, start, length), by entry index.
     links: Vec<(u32, u32, u32)>,
+    /// Content hashes (`--content`), by entry index: empty when not hashing, else
+    /// as long as the entries read so far had hashes; 0 for no hash.
+    hashes: Vec<u128>,
 }
 
 /// One entry of a layer, borrowed from its `LayerFiles`.
@@ -58,6 +61,9 @@ pub(crate) struct Entry<'a> {
     /// Content bytes (regular files only).
     pub size: u64,
     pub kind: EntryKind,
+    /// XXH3-128 of the content, when the scan hashed it (`--content`, non-empty
+    /// regular files).
+    pub hash: Option<u128>,
 }
 
 impl<'a> Entry<'a> {
@@ -135,6 +141,7 @@ impl LayerFiles {
             link,
             size: e.size,
             kind: e.kind,
+            hash: self.hashes.get(i).copied().filter(|&h| h != 0),
         }
     }
 
@@ -187,6 +194,18 @@ impl LayerFiles {
         Ok(())
     }
 
+    /// Records the content hash of the entry pushed last.
+    pub(crate) fn set_last_hash(&mut self, hash: u128) {
+        let i = self.entries.len() - 1;
+        self.hashes.resize(i, 0);
+        self.hashes.push(hash);
+    }
+
+    /// Whether the scan hashed contents.
+    pub(crate) fn has_hashes(&self) -> bool {
+        !self.hashes.is_empty()
+    }
+
     /// Regular files among the entries.
     pub(crate) fn files(&self) -> usize {
         self.entries
@@ -201,6 +220,7 @@ impl LayerFiles {
         self.dirs.shrink_to_fit();
         self.entries.shrink_to_fit();
         self.links.shrink_to_fit();
+        self.hashes.shrink_to_fit();
     }
 }
 

@@ -10,6 +10,7 @@ mod files;
 use std::io::{self, Read, Seek};
 
 use sha2::{Digest, Sha256};
+use xxhash_rust::xxh3::{xxh3_128, Xxh3};
 
 use crate::tar::{self, BlockSource, SectionSource, StreamSource, TarKind, TarWalker};
 pub use files::LayerFiles;
@@ -83,6 +84,8 @@ pub struct ScanOptions {
     pub capture_limit: u64,
     /// Hash the blob and the uncompressed tar (costs reading every byte).
     pub verify: bool,
+    /// Hash every regular file's content (XXH3-128), for duplicates and rewrites.
+    pub content: bool,
 }
 
 impl Default for ScanOptions {
@@ -91,6 +94,7 @@ impl Default for ScanOptions {
             capture: |_| false,
             capture_limit: 0,
             verify: false,
+            content: false,
         }
     }
 }
@@ -207,6 +211,9 @@ const MAX_CAPTURED_PER_LAYER: u64 = 256 << 20;
 
 fn no_progress(_: u64) {}
 
+/// Contents are hashed through a buffer of this size (`--content`).
+const HASH_CHUNK: usize = 256 << 10;
+
 /// Scans a layer stored in `[start, start + len)` of a seekable file. An uncompressed
 /// layer is walked by header, seeking past contents (unless verifying).
 pub fn scan_section<F: Read + Seek>(
@@ -221,7 +228,7 @@ pub fn scan_section<F: Read + Seek>(
     let got = section.read_full(&mut head)?;
     let compression = detect_or_fail(&head[..got], len)?;
     section.rewind();
-    if compression == Compression::None && !opts.verify {
+    if compression == Compression::None && !opts.verify && !opts.content {
         let mut walker = TarWalker::new(section);
         let (files, captured) = walk(&mut walker, opts, false)?;
         let tar_bytes = walker.offset();
@@ -426,6 +433,11 @@ fn walk<S: BlockSource>(
     let mut captured_bytes = 0u64;
     let mut path = Vec::with_capacity(256);
     let mut link = Vec::with_capacity(256);
+    let mut chunk = if opts.content {
+        vec![0u8; HASH_CHUNK]
+    } else {
+        Vec::new()
+    };
     loop {
         let (kind, size) = match walker.next_entry()? {
             None => break,
@@ -464,10 +476,17 @@ fn walk<S: BlockSource>(
             let mut data = Vec::new();
             walker.read_content(&mut data)?;
             captured_bytes += size;
+            if opts.content && size > 0 {
+                files.set_last_hash(xxh3_128(&data));
+            }
             captured.push(Captured {
                 path: path.clone(),
                 data,
             });
+        } else if opts.content && kind == EntryKind::File && size > 0 {
+            let mut h = Xxh3::new();
+            walker.stream_content(&mut chunk, |b| h.update(b))?;
+            files.set_last_hash(h.digest128());
         }
     }
     files.shrink_to_fit();

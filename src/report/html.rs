@@ -73,6 +73,7 @@ fn categories() -> Vec<&'static str> {
     let mut v = vec!["dev-dependencies"];
     v.extend(crate::analysis::waste::RULES.iter().map(|r| r.category));
     v.push("layer-churn");
+    v.push("reshipped-unchanged");
     v
 }
 

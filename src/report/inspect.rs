@@ -23,6 +23,9 @@ pub struct ImageFigures {
     pub final_files: u64,
     /// Bytes in any waste finding, each counted once.
     pub flagged_bytes: u64,
+    /// With `--content`: what keeping one copy of each duplicated content would
+    /// save; null without.
+    pub duplicate_bytes: Option<u64>,
     pub user: Option<String>,
 }
 
@@ -40,6 +43,7 @@ impl ImageFigures {
             compressed_bytes: a.compressed_bytes(),
             final_files: a.model.final_files(),
             flagged_bytes: waste.flagged_bytes,
+            duplicate_bytes: a.duplicates.as_ref().map(|d| d.bytes),
             user: a.user.clone(),
         }
     }
@@ -151,6 +155,9 @@ pub struct InspectReport {
     pub packages: Vec<crate::analysis::packages::Package>,
     /// Bytes no package claims, by folder at depth 2.
     pub unowned: Vec<crate::analysis::packages::Unowned>,
+    /// With `--content`: every content held at several paths, most saving first;
+    /// null without.
+    pub duplicates: Option<Vec<crate::analysis::duplicates::Duplicate>>,
     /// The treemap, for the HTML report (`with_treemap`).
     #[serde(skip)]
     pub treemap: Vec<super::treemap::TreemapNode>,
@@ -232,7 +239,7 @@ impl InspectReport {
             .collect();
         let mut hidden: Vec<HiddenReport> = a
             .model
-            .churn
+            .hidden_pairs()
             .iter()
             .map(|(&(from, by), c)| HiddenReport {
                 added_by: from as usize,
@@ -290,6 +297,7 @@ impl InspectReport {
                 .collect(),
             packages: a.packages.packages.clone(),
             unowned: a.packages.unowned.clone(),
+            duplicates: a.duplicates.as_ref().map(|d| d.groups.clone()),
             treemap: Vec::new(),
         }
     }

@@ -161,6 +161,16 @@ impl InspectReport {
             ));
         }
 
+        if let Some(groups) = self.duplicates.as_ref().filter(|g| !g.is_empty()) {
+            let copies = groups.iter().map(|g| g.paths.len() - 1).sum::<usize>();
+            out.push_str(&format!(
+                "\nDuplicate content: {copies} redundant {}; keeping one of each saves {}\n",
+                if copies == 1 { "copy" } else { "copies" },
+                human(self.image.duplicate_bytes.unwrap_or(0)),
+            ));
+            out.push_str(&duplicates_table(groups, self.largest_files.len().max(1)));
+        }
+
         if !self.hidden.is_empty() {
             out.push_str("\nHidden bytes: shipped in the image, invisible in the container\n");
             let mut t = table(&["Added by", "Hidden by", "Size", "Files", "Largest"]);
@@ -192,7 +202,11 @@ impl InspectReport {
             let mut t = table(&["Category", "Size", "Files", "Added by", "Fix"]);
             for f in &self.findings {
                 let added = match f.layers.first() {
-                    Some(_) if f.category == "layer-churn" => f.summary.clone(),
+                    Some(_)
+                        if f.category == "layer-churn" || f.category == "reshipped-unchanged" =>
+                    {
+                        f.summary.clone()
+                    }
                     Some(l) => format!("#{} {}", l.index, one_line(&f.instruction, 36)),
                     None => String::new(),
                 };
@@ -385,6 +399,31 @@ impl ManifestReport {
         out.push('\n');
         out
     }
+}
+
+/// Duplicate contents as a table: size of one copy, copies, saving, paths.
+fn duplicates_table(groups: &[crate::analysis::duplicates::Duplicate], top: usize) -> String {
+    let mut t = table(&["Size", "Copies", "Saves", "Paths"]);
+    for g in groups.iter().take(top) {
+        let mut paths = g
+            .paths
+            .iter()
+            .take(2)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n");
+        if g.paths.len() > 2 {
+            paths.push_str(&format!("\nand {} more", g.paths.len() - 2));
+        }
+        t.add_row(vec![
+            human(g.size),
+            g.paths.len().to_string(),
+            human(g.bytes),
+            paths,
+        ]);
+    }
+    right_align(&mut t, &[0, 1, 2]);
+    format!("{t}\n")
 }
 
 /// Packages as a table: ecosystem, name@version, size, files, dev/prod, layer.

@@ -211,7 +211,7 @@ pub fn build(a: &Analysis) -> Vec<TreemapNode> {
     }
     let hidden: Vec<Item> = a
         .model
-        .churn
+        .hidden_pairs()
         .iter()
         .filter(|(_, c)| c.bytes > 0)
         .map(|(&(from, by), c)| Item {

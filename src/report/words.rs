@@ -98,6 +98,19 @@ pub fn summary(f: &Finding, instructions: &[String]) -> String {
         (_, Some((from, by))) => {
             let name = |i: usize| instructions.get(i).map_or("unknown", String::as_str);
             let short = |i: usize| format!("#{i} {}", one_line(name(i), 28));
+            if f.category == "reshipped-unchanged" {
+                let how = if f.hashed {
+                    "byte for byte the same"
+                } else {
+                    "same paths and sizes; --content checks the bytes"
+                };
+                return format!(
+                    "{} wrote {} again that {} had added ({how}): both copies ship",
+                    short(by),
+                    human(f.bytes),
+                    short(from)
+                );
+            }
             if from == by {
                 format!(
                     "{} added {} that it replaced within the same layer",

@@ -149,6 +149,28 @@ impl<S: BlockSource> TarWalker<S> {
         self.took_content(got as u64)
     }
 
+    /// Hands the current entry's content to `f` in chunks read through `buf` (which
+    /// must not be empty), without holding the whole file. Call before `next`.
+    pub(crate) fn stream_content(
+        &mut self,
+        buf: &mut [u8],
+        mut f: impl FnMut(&[u8]),
+    ) -> Result<(), TarError> {
+        let mut left = self.pending_content;
+        let mut got = 0u64;
+        while left > 0 {
+            let want = left.min(buf.len() as u64) as usize;
+            let n = self.src.read_full(&mut buf[..want])?;
+            f(&buf[..n]);
+            got += n as u64;
+            if n < want {
+                break;
+            }
+            left -= n as u64;
+        }
+        self.took_content(got)
+    }
+
     /// Accounts for `got` bytes of the current entry's content read: all of it, or
     /// the stream ended inside the entry.
     fn took_content(&mut self, got: u64) -> Result<(), TarError> {

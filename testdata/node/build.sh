@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Builds the Node.js app in app/ twice with buildah, as a single-stage and as a
-# multi-stage image, and writes each as an OCI layout and a docker-archive:
-#   OUT/single/ OUT/single.tar   OUT/multi/ OUT/multi.tar
+# Builds the Node.js app in app/ with buildah three times: single-stage,
+# multi-stage, and copied then chowned (`RUN chown -R` after `COPY`), and writes
+# each as an OCI layout and a docker-archive:
+#   OUT/single/ OUT/single.tar   OUT/multi/ OUT/multi.tar   OUT/chown/ OUT/chown.tar
 # The base image is busybox plus this machine's node and npm (no registry image is
 # needed). npm reaches the registry from inside the RUN steps through this machine's
 # CA bundle, mounted for those steps only, so nothing of it lands in the images.
@@ -12,7 +13,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
 tag="imgsize-node-$$"
 cleanup() {
-  buildah rmi -f "$tag-base" "$tag-single" "$tag-multi" >/dev/null 2>&1 || true
+  buildah rmi -f "$tag-base" "$tag-single" "$tag-multi" "$tag-chown" >/dev/null 2>&1 || true
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -22,7 +23,7 @@ export BUILDAH_ISOLATION=chroot
 root="$work/rootfs"
 mkdir -p "$root/bin" "$root/usr/bin" "$root/usr/lib/node_modules" "$root/tmp" "$root/etc" "$root/root"
 cp /bin/busybox "$root/bin/busybox"
-for applet in sh ls mkdir rm cp cat echo env; do ln -s busybox "$root/bin/$applet"; done
+for applet in sh ls mkdir rm cp cat echo env chown chmod; do ln -s busybox "$root/bin/$applet"; done
 ln -s /bin/busybox "$root/usr/bin/env"
 node=$(readlink -f "$(command -v node)")
 cp "$node" "$root/usr/bin/node"
@@ -34,6 +35,7 @@ cp -a "$(npm root -g 2>/dev/null)/npm" "$root/usr/lib/node_modules/npm"
 ln -s ../lib/node_modules/npm/bin/npm-cli.js "$root/usr/bin/npm"
 ln -s ../lib/node_modules/npm/bin/npx-cli.js "$root/usr/bin/npx"
 printf 'root:x:0:0:root:/root:/bin/sh\nnode:x:1000:1000::/home/node:/bin/sh\n' > "$root/etc/passwd"
+printf 'root:x:0:\nnode:x:1000:\n' > "$root/etc/group"
 base=$(buildah from scratch)
 buildah copy "$base" "$root" / >/dev/null
 buildah config --created-by "ADD node-rootfs /" --env PATH=/usr/bin:/bin "$base"
@@ -45,7 +47,7 @@ cp -r "$here/app" "$ctx"
 ca="${NODE_EXTRA_CA_CERTS:-/etc/ssl/certs/ca-certificates.crt}"
 printf 'cafile=/tmp/ca.crt\nfund=false\naudit=false\nupdate-notifier=false\n' > "$work/npmrc"
 (cd "$ctx" && npm ci --no-audit --no-fund --cafile "$ca" >/dev/null 2>&1)
-for kind in single multi; do
+for kind in single multi chown; do
   sed "s/FROM imgsize-node-base/FROM $tag-base/" "$here/Containerfile.$kind" > "$work/Containerfile.$kind"
   buildah bud --isolation chroot --layers -q \
     -v "$ca:/tmp/ca.crt:ro" -v "$work/npmrc:/tmp/npmrc:ro" \

@@ -2,6 +2,7 @@
 //! buildah and skopeo) and on images generated with `imgsize::synth`.
 
 mod check;
+mod content;
 mod diff;
 mod dive;
 mod engine;

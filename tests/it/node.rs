@@ -366,3 +366,90 @@ fn npm_packages_match_the_extracted_filesystem() {
         .iter()
         .any(|p| p["name"] == "typescript" && p["dev"] == true));
 }
+
+/// `RUN chown -R node:node /app` after `COPY . .`: every byte of /app ships twice.
+/// The finding's bytes and files equal the regular files umoci extracts under
+/// /app, by size alone and proven by hash with `--content`.
+#[test]
+#[ignore = "needs root, buildah, skopeo, umoci, node and npm (.ci/run installs them)"]
+fn chown_after_copy_ships_the_app_twice() {
+    let out = images();
+    let tmp = tempfile::tempdir().unwrap();
+    let root = unpack(&out.join("chown"), &tmp.path().join("u"));
+    let app: Vec<(String, u64)> = files(&root)
+        .into_iter()
+        .filter(|(p, size)| p.starts_with("app/") && *size > 0)
+        .collect();
+    let want: u64 = app.iter().map(|(_, s)| s).sum();
+    assert!(want > 1_000_000, "{want}");
+    for extra in [&[][..], &["--content"][..]] {
+        let v = inspect_json(&out.join("chown.tar"), extra);
+        let f = v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["category"] == "reshipped-unchanged")
+            .unwrap_or_else(|| panic!("no reshipped-unchanged finding with {extra:?}"));
+        assert_eq!(f["bytes"], want, "{extra:?}");
+        assert_eq!(f["files"], app.len(), "{extra:?}");
+        assert_eq!(f["instruction"], "RUN chown -R node:node /app");
+        assert!(f["fix"]
+            .as_str()
+            .unwrap()
+            .contains("COPY --chown=node:node"));
+        assert_eq!(v["image"]["hidden_bytes"], want);
+    }
+}
+
+/// `--content` duplicates equal the groups of identical files in the extracted
+/// filesystem (sha256 there, XXH3-128 in imgsize; hardlinks once, empty files
+/// left out).
+#[test]
+#[ignore = "needs root, buildah, skopeo, umoci, node and npm (.ci/run installs them)"]
+fn duplicates_match_the_extracted_filesystem() {
+    use sha2::{Digest, Sha256};
+    let out = images();
+    let tmp = tempfile::tempdir().unwrap();
+    let root = unpack(&out.join("single"), &tmp.path().join("u"));
+    let mut groups: HashMap<(Vec<u8>, u64), Vec<String>> = HashMap::new();
+    for (path, size) in files(&root) {
+        if size == 0 {
+            continue;
+        }
+        let hash = Sha256::digest(std::fs::read(root.join(&path)).unwrap()).to_vec();
+        groups
+            .entry((hash, size))
+            .or_default()
+            .push(format!("/{path}"));
+    }
+    let mut want: Vec<(u64, Vec<String>)> = groups
+        .into_iter()
+        .filter(|(_, p)| p.len() > 1)
+        .map(|((_, size), mut p)| {
+            p.sort();
+            (size * (p.len() as u64 - 1), p)
+        })
+        .collect();
+    want.sort();
+    let v = inspect_json(&out.join("single.tar"), &["--content"]);
+    let mut got: Vec<(u64, Vec<String>)> = v["duplicates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| {
+            let paths = g["paths"].as_array().unwrap();
+            (
+                g["bytes"].as_u64().unwrap(),
+                paths
+                    .iter()
+                    .map(|p| p.as_str().unwrap().to_string())
+                    .collect(),
+            )
+        })
+        .collect();
+    got.sort();
+    assert!(want.len() > 10, "{} groups", want.len());
+    assert_eq!(got, want);
+    let total: u64 = want.iter().map(|(b, _)| b).sum();
+    assert_eq!(v["image"]["duplicate_bytes"], total);
+}

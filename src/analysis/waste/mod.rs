@@ -72,9 +72,14 @@ pub struct Finding {
     /// The instruction of the layer that added the most.
     pub instruction: String,
     pub fix: String,
-    /// For `layer-churn`: the layer that added the bytes and the one that hid them.
+    /// For `layer-churn` and `reshipped-unchanged`: the layer that added the bytes
+    /// and the one that hid them.
     #[serde(skip)]
     pub churn: Option<(usize, usize)>,
+    /// For `reshipped-unchanged`: the contents were hashed (`--content`), so the
+    /// rewrite is known to be byte for byte the same, not only the same size.
+    #[serde(skip)]
+    pub hashed: bool,
 }
 
 /// A hint drawn from the instructions and the layers: the facts only; the report
@@ -266,6 +271,7 @@ pub(crate) fn analyze(ctx: &Context) -> Waste {
             instruction,
             fix: fix.to_string(),
             churn: None,
+            hashed: false,
         }
     };
     let mut findings = Vec::new();
@@ -278,30 +284,40 @@ pub(crate) fn analyze(ctx: &Context) -> Waste {
         }
         findings.push(finish(r.category, acc, r.fix));
     }
-    for (&(from, by), c) in &m.churn {
+    // Rewrites (the same content written again to the same path) are their own
+    // finding when they are certain (hashed) or explained by the instruction (a
+    // chown/chmod); otherwise they stay hidden bytes like any other.
+    let mut churn = m.churn.clone();
+    for (&(from, by), r) in &m.rewrites {
+        if r.bytes == 0 {
+            continue;
+        }
+        let by_instr = name(by as usize);
+        if m.hashed() || changes_owner_or_mode(&by_instr) {
+            findings.push(hidden_finding(
+                m,
+                "reshipped-unchanged",
+                r,
+                (from, by),
+                by_instr.clone(),
+                &reshipped_fix(&name(from as usize), &by_instr),
+            ));
+        } else {
+            churn.entry((from, by)).or_default().merge(r);
+        }
+    }
+    for (&(from, by), c) in &churn {
         if c.bytes == 0 {
             continue;
         }
-        findings.push(Finding {
-            category: "layer-churn".into(),
-            bytes: c.bytes,
-            files: c.files,
-            paths: c
-                .examples
-                .iter()
-                .map(|&(b, n)| Example {
-                    path: m.path_string(n),
-                    bytes: b,
-                })
-                .collect(),
-            layers: vec![LayerShare {
-                index: from as usize,
-                bytes: c.bytes,
-            }],
-            instruction: name(from as usize),
-            fix: CHURN_FIX.into(),
-            churn: Some((from as usize, by as usize)),
-        });
+        findings.push(hidden_finding(
+            m,
+            "layer-churn",
+            c,
+            (from, by),
+            name(from as usize),
+            CHURN_FIX,
+        ));
     }
     findings.sort_by(|a, b| {
         b.bytes
@@ -314,6 +330,73 @@ pub(crate) fn analyze(ctx: &Context) -> Waste {
         flagged_bytes: flagged_visible + m.hidden_bytes(),
         hints,
         node_category: category,
+    }
+}
+
+/// A finding of hidden bytes: what layer `from` added and layer `by` hid.
+fn hidden_finding(
+    m: &FsModel,
+    category: &str,
+    c: &crate::fs::Churn,
+    (from, by): (u16, u16),
+    instruction: String,
+    fix: &str,
+) -> Finding {
+    Finding {
+        category: category.into(),
+        bytes: c.bytes,
+        files: c.files,
+        paths: c
+            .examples
+            .iter()
+            .map(|&(b, n)| Example {
+                path: m.path_string(n),
+                bytes: b,
+            })
+            .collect(),
+        layers: vec![LayerShare {
+            index: from as usize,
+            bytes: c.bytes,
+        }],
+        instruction,
+        fix: fix.into(),
+        churn: Some((from as usize, by as usize)),
+        hashed: m.hashed(),
+    }
+}
+
+/// An instruction that changes owners or modes (`RUN chown -R node /app`).
+fn changes_owner_or_mode(instruction: &str) -> bool {
+    instruction.starts_with("RUN ")
+        && ["chown ", "chmod ", "chgrp "]
+            .iter()
+            .any(|w| instruction.contains(w))
+}
+
+/// The fix for files a later layer shipped again unchanged. After a chown/chmod:
+/// set owner and mode where the files are added (with the owner the chown names).
+/// After a copy or a step that rewrote them: leave them out of that step.
+fn reshipped_fix(added_by: &str, rewritten_by: &str) -> String {
+    let verb = |i: &str| i.split_whitespace().next().unwrap_or("").to_string();
+    if changes_owner_or_mode(rewritten_by) {
+        let owner = rewritten_by
+            .split_once("chown ")
+            .and_then(|(_, rest)| rest.split_whitespace().find(|w| !w.starts_with('-')))
+            .unwrap_or("USER:GROUP");
+        let v = verb(added_by);
+        return if v == "COPY" || v == "ADD" {
+            format!(
+                "Set owner and mode where the files are added: `{v} --chown={owner} …` (and `--chmod=…` for modes), and drop the later chown/chmod, which ships every byte again."
+            )
+        } else {
+            format!(
+                "Change owner and mode in the same RUN that writes the files (`chown -R {owner}` at its end), or `COPY --chown={owner}` where they are copied: a later chown/chmod ships every byte again."
+            )
+        };
+    }
+    match verb(rewritten_by).as_str() {
+        "COPY" | "ADD" => "This copy brings files the image already has, byte for byte: leave them out of it (`.dockerignore`, e.g. `node_modules`), or copy only what the build made.".into(),
+        _ => "This step writes files the image already has, byte for byte (a reinstall, a re-extract, a touch): leave them alone in that step, or have the earlier step make the final files.".into(),
     }
 }
 
