@@ -112,6 +112,16 @@ pub struct CheckArgs {
     /// Most bytes under matching paths (repeatable): '/app/node_modules/**=100MB'.
     #[arg(long, value_name = "GLOB=SIZE")]
     pub max_path: Vec<String>,
+    /// The most bytes any one package may hold (npm, deb, apk, python): 50MB.
+    #[arg(long, value_name = "SIZE")]
+    pub max_package_size: Option<String>,
+    /// A package that must not be installed (repeatable; globs): typescript,
+    /// '@types/*'.
+    #[arg(long, value_name = "NAME")]
+    pub forbid_package: Vec<String>,
+    /// The most bytes duplicate content may waste (reads contents, as --content).
+    #[arg(long, value_name = "SIZE")]
+    pub max_duplicate_bytes: Option<String>,
     /// An older image, or an `imgsize inspect --format json` report of one.
     #[arg(long, value_name = "OLD_IMAGE_OR_JSON_REPORT")]
     pub baseline: Option<String>,
@@ -253,6 +263,9 @@ impl CheckArgs {
             max_category: self.max_category.clone(),
             forbid: self.forbid.clone(),
             max_path: self.max_path.clone(),
+            max_package_size: self.max_package_size.clone(),
+            forbid_package: self.forbid_package.clone(),
+            max_duplicate_bytes: self.max_duplicate_bytes.clone(),
             baseline: self.baseline.clone(),
             max_growth: self.max_growth.clone(),
             dive_ci: self.dive_ci.clone(),
@@ -465,9 +478,12 @@ fn run_check(args: CheckArgs) -> Result<ExitCode, Error> {
     } = crate::config::check_settings(args.config.as_deref(), &args.budget_flags())?;
     let ignore = crate::analysis::waste::ignore_set(&args.ignore)
         .map_err(|m| Error::usage("--ignore", m))?;
+    let base_opts = args.image.load_options();
     let opts = LoadOptions {
         ignore,
-        ..args.image.load_options()
+        // Duplicates need every content hashed.
+        content: base_opts.content || budget.max_duplicate_bytes.is_some(),
+        ..base_opts
     };
     let base = baseline
         .as_ref()

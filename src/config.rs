@@ -172,6 +172,25 @@ pub fn parse_toml(text: &str, file: &str) -> Result<FileSettings, Error> {
                         b.forbid.push(g.to_string());
                     }
                 }
+                "max-package-size" => b.max_package_size = Some(ctx.size(s, key, v)?),
+                "max-duplicate-bytes" => b.max_duplicate_bytes = Some(ctx.size(s, key, v)?),
+                "forbid-packages" => {
+                    let toml::Value::Array(items) = v else {
+                        return Err(ctx.err(s, key, "expected a list of package names"));
+                    };
+                    for it in items {
+                        let Some(g) = it.as_str() else {
+                            return Err(ctx.err(
+                                s,
+                                key,
+                                "expected a list of package names (strings)",
+                            ));
+                        };
+                        globset::Glob::new(g)
+                            .map_err(|e| ctx.err(s, key, format!("glob '{g}': {e}")))?;
+                        b.forbid_packages.push(g.to_string());
+                    }
+                }
                 "baseline" | "dive-ci" => {
                     let Some(p) = v.as_str() else {
                         return Err(ctx.err(s, key, "expected a path"));
@@ -403,6 +422,10 @@ pub(crate) struct BudgetFlags {
     pub forbid: Vec<String>,
     /// `GLOB=SIZE`, repeatable.
     pub max_path: Vec<String>,
+    pub max_package_size: Option<String>,
+    /// Package names or globs, repeatable.
+    pub forbid_package: Vec<String>,
+    pub max_duplicate_bytes: Option<String>,
     pub baseline: Option<String>,
     pub max_growth: Option<String>,
     pub dive_ci: Option<String>,
@@ -504,6 +527,16 @@ pub(crate) fn check_settings(
         check_glob("--max-path", &glob)?;
         b.paths.retain(|(g, _)| *g != glob);
         b.paths.push((glob, lim));
+    }
+    if let Some(v) = flag_size("--max-package-size", &flags.max_package_size)? {
+        b.max_package_size = Some(v);
+    }
+    if let Some(v) = flag_size("--max-duplicate-bytes", &flags.max_duplicate_bytes)? {
+        b.max_duplicate_bytes = Some(v);
+    }
+    for g in &flags.forbid_package {
+        check_glob("--forbid-package", g)?;
+        b.forbid_packages.push(g.clone());
     }
     if let Some(p) = flags.dive_ci.clone().or(settings.dive_ci.clone()) {
         settings.budget.dive = Some(parse_dive_ci(&read_text(&p)?, &p)?);

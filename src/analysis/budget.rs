@@ -25,6 +25,12 @@ pub struct Budget {
     pub paths: Vec<(String, u64)>,
     /// Growth of layer_bytes over the baseline's.
     pub max_growth: Option<SizeOrPercent>,
+    /// The most bytes any one package may hold.
+    pub max_package_size: Option<u64>,
+    /// Package names (globs: `@types/*`) that must not be installed.
+    pub forbid_packages: Vec<String>,
+    /// The most bytes duplicate content may waste (needs the contents hashed).
+    pub max_duplicate_bytes: Option<u64>,
     /// dive's CI rules, with dive's semantics.
     pub dive: Option<DiveRules>,
 }
@@ -49,6 +55,9 @@ impl Budget {
             && self.forbid.is_empty()
             && self.paths.is_empty()
             && self.max_growth.is_none()
+            && self.max_package_size.is_none()
+            && self.forbid_packages.is_empty()
+            && self.max_duplicate_bytes.is_none()
             && self.dive.is_none()
     }
 }
@@ -71,6 +80,11 @@ pub enum Actual {
     Plain(f64),
     /// Files matching a forbidden glob, and their bytes.
     Files {
+        count: usize,
+        bytes: u64,
+    },
+    /// Installed packages matching a forbidden name, and their bytes.
+    Packages {
         count: usize,
         bytes: u64,
     },
@@ -157,6 +171,80 @@ fn matcher(glob: &str) -> Result<GlobMatcher, String> {
     Glob::new(glob)
         .map(|g| g.compile_matcher())
         .map_err(|e| format!("glob '{glob}': {e}"))
+}
+
+/// `name@version` (or the name alone), and where it is installed.
+fn package_label(p: &super::packages::Package) -> String {
+    let name = match &p.version {
+        Some(v) => format!("{} {}@{v}", p.ecosystem, p.name),
+        None => format!("{} {}", p.ecosystem, p.name),
+    };
+    match p.paths.first() {
+        Some(at) if p.ecosystem == "npm" => format!("{name} at {at}"),
+        _ => name,
+    }
+}
+
+/// `max-package-size`, `forbid-packages` and `max-duplicate-bytes`.
+fn package_rules(b: &Budget, a: &Analysis, out: &mut Vec<RuleResult>) -> Result<(), String> {
+    let packages = &a.packages.packages;
+    if let Some(l) = b.max_package_size {
+        // Packages come largest first.
+        let largest = packages.first().map_or(0, |p| p.bytes);
+        let mut r = sized("max-package-size", largest, l);
+        r.details = packages
+            .iter()
+            .take_while(|p| p.bytes > l)
+            .take(5)
+            .map(|p| (package_label(p), p.bytes))
+            .collect();
+        out.push(r);
+    }
+    for g in &b.forbid_packages {
+        let m = matcher(g)?;
+        let hits: Vec<_> = packages.iter().filter(|p| m.is_match(&p.name)).collect();
+        let bytes = hits.iter().map(|p| p.bytes).sum();
+        out.push(RuleResult {
+            rule: format!("forbid-packages {g}"),
+            status: if hits.is_empty() {
+                Status::Pass
+            } else {
+                Status::Fail
+            },
+            actual: Actual::Packages {
+                count: hits.len(),
+                bytes,
+            },
+            limit: Limit::Nothing,
+            actual_value: hits.len() as f64,
+            limit_value: 0.0,
+            details: hits
+                .iter()
+                .take(5)
+                .map(|p| (package_label(p), p.bytes))
+                .collect(),
+        });
+    }
+    if let Some(l) = b.max_duplicate_bytes {
+        let d = a
+            .duplicates
+            .as_ref()
+            .ok_or("max-duplicate-bytes needs the contents hashed (--content)")?;
+        let mut r = sized("max-duplicate-bytes", d.bytes, l);
+        if r.status == Status::Fail {
+            r.details = d
+                .groups
+                .iter()
+                .take(5)
+                .map(|g| {
+                    let more = g.paths.len() - 1;
+                    (format!("{} and {more} more", g.paths[0]), g.bytes)
+                })
+                .collect();
+        }
+        out.push(r);
+    }
+    Ok(())
 }
 
 /// Checks every rule; `baseline_bytes` is the baseline's layer_bytes.
@@ -270,6 +358,7 @@ pub(crate) fn check(
             .sum();
         out.push(sized(&format!("paths {g}"), bytes, *l));
     }
+    package_rules(b, a, &mut out)?;
     if let Some(l) = b.max_growth {
         let base = baseline_bytes
             .ok_or("max-growth needs a baseline (--baseline OLD_IMAGE_OR_JSON_REPORT)")?;

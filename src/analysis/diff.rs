@@ -79,6 +79,47 @@ pub(crate) struct Diff {
     pub folders: Vec<Pair>,
     pub files: Vec<FileChange>,
     pub layers: LayerDiff,
+    pub packages: Vec<PackageChange>,
+}
+
+/// What happened to a package between A and B.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum PackageChangeKind {
+    Added,
+    Removed,
+    /// Another version at the same place.
+    Version,
+    /// The same version, other bytes (files added or removed, pruned).
+    Resized,
+}
+
+impl PackageChangeKind {
+    /// The name the JSON uses.
+    pub fn name(self) -> &'static str {
+        match self {
+            PackageChangeKind::Added => "added",
+            PackageChangeKind::Removed => "removed",
+            PackageChangeKind::Version => "version",
+            PackageChangeKind::Resized => "resized",
+        }
+    }
+}
+
+/// A package on each side: matched by ecosystem, name and (for npm, where one
+/// name can be installed at several paths) its folder.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct PackageChange {
+    pub ecosystem: &'static str,
+    pub name: String,
+    /// The npm folder; the record for others.
+    pub path: String,
+    pub change: PackageChangeKind,
+    pub a_version: Option<String>,
+    pub b_version: Option<String>,
+    pub a_bytes: u64,
+    pub b_bytes: u64,
+    pub delta_bytes: i128,
 }
 
 /// Every final file's bytes by path (`/`-prefixed).
@@ -236,7 +277,70 @@ pub(crate) fn compare(
         folders,
         files,
         layers: layer_diff(a, b),
+        packages: package_changes(a, b, top),
     }
+}
+
+/// Packages added, removed, at another version, or resized; the `top` largest
+/// changes of each kind, largest first.
+fn package_changes(a: &Analysis, b: &Analysis, top: usize) -> Vec<PackageChange> {
+    use super::packages::Package;
+    type Key = (&'static str, String, String);
+    let key = |p: &Package| -> Key {
+        let at = if p.ecosystem == "npm" {
+            p.paths.first().cloned().unwrap_or_default()
+        } else {
+            String::new()
+        };
+        (p.ecosystem, p.name.clone(), at)
+    };
+    fn side(x: &Analysis, key: impl Fn(&Package) -> Key) -> BTreeMap<Key, &Package> {
+        x.packages.packages.iter().map(|p| (key(p), p)).collect()
+    }
+    let (pa, pb) = (side(a, key), side(b, key));
+    let keys: std::collections::BTreeSet<&Key> = pa.keys().chain(pb.keys()).collect();
+    let mut all = Vec::new();
+    for k in keys {
+        let (x, y) = (pa.get(k), pb.get(k));
+        let change = match (x, y) {
+            (Some(_), None) => PackageChangeKind::Removed,
+            (None, Some(_)) => PackageChangeKind::Added,
+            (Some(x), Some(y)) if x.version != y.version => PackageChangeKind::Version,
+            (Some(x), Some(y)) if x.bytes != y.bytes => PackageChangeKind::Resized,
+            _ => continue,
+        };
+        let (a_bytes, b_bytes) = (x.map_or(0, |p| p.bytes), y.map_or(0, |p| p.bytes));
+        let p = x.or(y).expect("one side has it");
+        all.push(PackageChange {
+            ecosystem: p.ecosystem,
+            name: p.name.clone(),
+            path: p.paths.first().cloned().unwrap_or_default(),
+            change,
+            a_version: x.and_then(|p| p.version.clone()),
+            b_version: y.and_then(|p| p.version.clone()),
+            a_bytes,
+            b_bytes,
+            delta_bytes: delta(a_bytes, b_bytes),
+        });
+    }
+    let mut out = Vec::new();
+    for kind in [
+        PackageChangeKind::Added,
+        PackageChangeKind::Removed,
+        PackageChangeKind::Version,
+        PackageChangeKind::Resized,
+    ] {
+        let mut of_kind: Vec<PackageChange> =
+            all.iter().filter(|c| c.change == kind).cloned().collect();
+        of_kind.sort_by(|x, y| {
+            y.delta_bytes
+                .abs()
+                .cmp(&x.delta_bytes.abs())
+                .then_with(|| x.name.cmp(&y.name))
+        });
+        out.extend(of_kind.into_iter().take(top));
+    }
+    out
 }
 
 /// Matches layers by diff_id (each B layer used once).

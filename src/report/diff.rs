@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use super::inspect::ImageFigures;
 use super::{Tool, SCHEMA_VERSION, TOOL};
-use crate::analysis::diff::{CategoryPair, Diff, FileChange, LayerDiff, Pair};
+use crate::analysis::diff::{CategoryPair, Diff, FileChange, LayerDiff, PackageChange, Pair};
 use crate::size::{human, human_delta, SizeOrPercent};
 
 /// B minus A for each figure of `image` (null where a side does not know it).
@@ -49,6 +49,8 @@ pub struct DiffReport {
     pub folders_depth: usize,
     pub folders: Vec<Pair>,
     pub paths: Vec<FileChange>,
+    /// Packages added, removed, at another version or resized (`--top` of each).
+    pub packages: Vec<PackageChange>,
     pub layers: LayerDiff,
     pub instructions: Instructions,
     pub fail_if_larger: Option<Limit>,
@@ -120,10 +122,30 @@ impl DiffReport {
             folders_depth: depth,
             folders: diff.folders,
             paths: diff.files,
+            packages: diff.packages,
             layers: diff.layers,
             instructions,
             fail_if_larger,
             treemaps: None,
+        }
+    }
+
+    /// `npm express (/app/node_modules/express)`, `deb libc6`: npm names may be
+    /// installed at several paths, so theirs say which.
+    pub(super) fn package_label(p: &PackageChange) -> String {
+        if p.ecosystem == "npm" {
+            format!("npm {} ({})", p.name, p.path)
+        } else {
+            format!("{} {}", p.ecosystem, p.name)
+        }
+    }
+
+    /// One side of a package change: `4.21.0, 2.10 kB`, or `-` where absent.
+    pub(super) fn package_side(version: &Option<String>, bytes: u64) -> String {
+        match version {
+            Some(v) => format!("{v}, {}", human(bytes)),
+            None if bytes > 0 => human(bytes),
+            None => "-".into(),
         }
     }
 

@@ -66,6 +66,20 @@ impl DiffReport {
             }
             out.push_str("\n</details>\n");
         }
+        if !self.packages.is_empty() {
+            out.push_str("\n<details><summary>Packages added, removed, at another version and resized</summary>\n\n| Change | Package | A | B | Delta |\n|---|---|---:|---:|---:|\n");
+            for p in &self.packages {
+                out.push_str(&format!(
+                    "| {} | `{}` | {} | {} | {} |\n",
+                    p.change.name(),
+                    esc(&Self::package_label(p)),
+                    esc(&Self::package_side(&p.a_version, p.a_bytes)),
+                    esc(&Self::package_side(&p.b_version, p.b_bytes)),
+                    human_delta(p.delta_bytes)
+                ));
+            }
+            out.push_str("\n</details>\n");
+        }
         if !self.paths.is_empty() {
             out.push_str("\n<details><summary>Largest file changes</summary>\n\n| Change | Path | Delta |\n|---|---|---:|\n");
             for p in &self.paths {

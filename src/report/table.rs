@@ -302,6 +302,21 @@ impl DiffReport {
             right_align(&mut t, &[2, 3, 4]);
             out.push_str(&format!("{t}\n"));
         }
+        if !self.packages.is_empty() {
+            out.push_str("\nPackages added, removed, at another version and resized\n");
+            let mut t = table(&["Change", "Package", "A", "B", "Delta"]);
+            for p in &self.packages {
+                t.add_row(vec![
+                    p.change.name().to_string(),
+                    Self::package_label(p),
+                    Self::package_side(&p.a_version, p.a_bytes),
+                    Self::package_side(&p.b_version, p.b_bytes),
+                    human_delta(p.delta_bytes),
+                ]);
+            }
+            right_align(&mut t, &[2, 3, 4]);
+            out.push_str(&format!("{t}\n"));
+        }
         out.push_str("\nLayers\n");
         let mut t = table(&["", "A #", "B #", "Size", "Instruction"]);
         for s in &self.layers.shared {

@@ -126,8 +126,18 @@ pub fn summary(f: &Finding, instructions: &[String]) -> String {
                 )
             }
         }
-        _ => format!("{} in {} files", human(f.bytes), f.files),
+        _ => format!(
+            "{} in {}",
+            human(f.bytes),
+            counted(f.files, "file", "files")
+        ),
     }
+}
+
+/// `1 file`, `3 files`.
+fn counted(n: impl Into<u64>, one: &str, many: &str) -> String {
+    let n: u64 = n.into();
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// A budget rule's actual figure, as people read it.
@@ -137,7 +147,20 @@ pub fn actual(a: &Actual) -> String {
         Actual::Count(n) => n.to_string(),
         Actual::Ratio(r) => super::percent(*r),
         Actual::Plain(v) => format!("{v}"),
-        Actual::Files { count, bytes } => format!("{count} files ({})", human(*bytes)),
+        Actual::Files { count, bytes } => {
+            format!(
+                "{} ({})",
+                counted(*count as u64, "file", "files"),
+                human(*bytes)
+            )
+        }
+        Actual::Packages { count, bytes } => {
+            format!(
+                "{} ({})",
+                counted(*count as u64, "package", "packages"),
+                human(*bytes)
+            )
+        }
         Actual::Growth { delta, from, to } => {
             format!(
                 "{} (from {} to {})",

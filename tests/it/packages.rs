@@ -195,3 +195,210 @@ fn the_packages_command() {
     let table = stdout(&run(&["inspect", p]));
     assert!(table.contains("Largest packages"), "{table}");
 }
+
+fn rule<'a>(v: &'a Value, name: &str) -> &'a Value {
+    v["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["rule"] == name)
+        .unwrap_or_else(|| panic!("no rule {name}: {}", v["rules"]))
+}
+
+/// check's package rules: the largest package, forbidden names (globs), and
+/// duplicate content (which turns on the hashing by itself).
+#[test]
+fn check_budgets_packages_and_duplicates() {
+    let dir = tempfile::tempdir().unwrap();
+    let img = image(dir.path());
+    let p = img.to_str().unwrap();
+    let ts = 5_000 + len(r#"{"name":"typescript","version":"5.6.3"}"#);
+    let o = run(&[
+        "check",
+        p,
+        "--format",
+        "json",
+        "--max-package-size",
+        "5kB",
+        "--forbid-package",
+        "typescript",
+        "--forbid-package",
+        "@types/*",
+        "--forbid-package",
+        "jest",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let r = rule(&v, "max-package-size");
+    assert_eq!(r["status"], "fail");
+    // libc6 (12,300 bytes of listed files) is the largest.
+    assert_eq!(r["actual_value"], 12_300.0);
+    assert_eq!(
+        r["details"],
+        serde_json::json!([
+            "deb libc6@2.36-9 (12.3 kB)",
+            "npm typescript@5.6.3 at /app/node_modules/typescript (5.04 kB)"
+        ])
+    );
+    let r = rule(&v, "forbid-packages typescript");
+    assert_eq!(
+        (r["status"].as_str(), r["actual_value"].as_f64()),
+        (Some("fail"), Some(1.0))
+    );
+    assert_eq!(
+        r["actual"],
+        format!("1 package ({:.2} kB)", ts as f64 / 1000.0)
+    );
+    assert_eq!(rule(&v, "forbid-packages @types/*")["status"], "fail");
+    assert_eq!(rule(&v, "forbid-packages jest")["status"], "pass");
+    assert!(v["image"]["duplicate_bytes"].is_null());
+
+    // max-duplicate-bytes hashes the contents without --content. The one
+    // duplicate: libc6's copyright and ms/index.js, both 300 zero bytes.
+    let o = run(&[
+        "check",
+        p,
+        "--format",
+        "json",
+        "--max-duplicate-bytes",
+        "0B",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["image"]["duplicate_bytes"], 300);
+    let r = rule(&v, "max-duplicate-bytes");
+    assert_eq!(r["actual_value"], 300.0);
+    assert_eq!(
+        r["details"][0],
+        "/app/node_modules/ms/index.js and 1 more (300 B)"
+    );
+
+    // The same rules from imgsize.toml.
+    let toml = dir.path().join("imgsize.toml");
+    std::fs::write(
+        &toml,
+        "[budget]\nmax-package-size = \"20kB\"\nforbid-packages = [\"@types/*\"]\nmax-duplicate-bytes = \"1MB\"\n",
+    )
+    .unwrap();
+    let o = run(&[
+        "check",
+        p,
+        "--format",
+        "json",
+        "--config",
+        toml.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(rule(&v, "max-package-size")["status"], "pass");
+    assert_eq!(rule(&v, "forbid-packages @types/*")["status"], "fail");
+    assert_eq!(rule(&v, "max-duplicate-bytes")["status"], "pass");
+}
+
+fn npm_image(name: &str, packages: &[(&str, &str, u64)]) -> Image {
+    let mut entries = vec![Entry::dir("app/node_modules")];
+    for (pkg, version, size) in packages {
+        entries.push(Entry::text(
+            &format!("app/node_modules/{pkg}/package.json"),
+            &format!(r#"{{"name":"{pkg}","version":"{version}"}}"#),
+        ));
+        entries.push(Entry::file(
+            &format!("app/node_modules/{pkg}/index.js"),
+            *size,
+        ));
+    }
+    Image::new(name, vec![Layer::new("RUN npm ci", entries)])
+}
+
+/// diff names each package added, removed, at another version or resized, with
+/// each side's version and bytes.
+#[test]
+fn diff_names_packages_added_removed_and_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.tar"), dir.path().join("b.tar"));
+    let a_img = npm_image(
+        "app:a",
+        &[
+            ("express", "4.19.2", 2_000),
+            ("typescript", "5.6.3", 30_000),
+            ("ms", "2.1.3", 300),
+            ("same", "1.0.0", 50),
+        ],
+    );
+    let b_img = npm_image(
+        "app:b",
+        &[
+            ("express", "4.21.0", 2_100),
+            ("ms", "2.1.3", 100),
+            ("zod", "3.23.8", 4_000),
+            ("same", "1.0.0", 50),
+        ],
+    );
+    synth::write(&[a_img], Format::DockerClassic, &a).unwrap();
+    synth::write(&[b_img], Format::DockerClassic, &b).unwrap();
+    let o = run(&[
+        "diff",
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let v = json_of(&o);
+    let changes: Vec<(String, String, Value, Value, i64)> = v["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["change"].as_str().unwrap().to_string(),
+                c["name"].as_str().unwrap().to_string(),
+                c["a_version"].clone(),
+                c["b_version"].clone(),
+                c["delta_bytes"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    let manifest = |p: &str, v: &str| len(&format!(r#"{{"name":"{p}","version":"{v}"}}"#)) as i64;
+    assert_eq!(
+        changes,
+        vec![
+            (
+                "added".into(),
+                "zod".into(),
+                Value::Null,
+                "3.23.8".into(),
+                4_000 + manifest("zod", "3.23.8")
+            ),
+            (
+                "removed".into(),
+                "typescript".into(),
+                "5.6.3".into(),
+                Value::Null,
+                -30_000 - manifest("typescript", "5.6.3")
+            ),
+            (
+                "version".into(),
+                "express".into(),
+                "4.19.2".into(),
+                "4.21.0".into(),
+                100
+            ),
+            (
+                "resized".into(),
+                "ms".into(),
+                "2.1.3".into(),
+                "2.1.3".into(),
+                -200
+            ),
+        ]
+    );
+    let text = stdout(&run(&["diff", a.to_str().unwrap(), b.to_str().unwrap()]));
+    assert!(
+        text.contains("Packages added, removed, at another version and resized"),
+        "{text}"
+    );
+    assert!(
+        text.contains("npm typescript (/app/node_modules/typescript)"),
+        "{text}"
+    );
+}
