@@ -52,6 +52,27 @@ pub struct Unowned {
 pub struct Packages {
     pub packages: Vec<Package>,
     pub unowned: Vec<Unowned>,
+    /// By node id: the index in `packages` of the package that claims the file,
+    /// or [`NO_PACKAGE`].
+    pub(crate) node_package: Vec<u32>,
+}
+
+/// A file no package claims.
+pub(crate) const NO_PACKAGE: u32 = u32::MAX;
+
+/// Which package claims each file, by node id, while the packages are found:
+/// packages are numbered in the order they are pushed.
+struct Claims(Vec<u32>);
+
+impl Claims {
+    fn is_claimed(&self, n: NodeId) -> bool {
+        self.0[n as usize] != NO_PACKAGE
+    }
+
+    /// Claims `n` for the package that will be pushed next onto `out`.
+    fn claim(&mut self, n: NodeId, out: &[Package]) {
+        self.0[n as usize] = out.len() as u32;
+    }
 }
 
 /// Files whose content the package view reads.
@@ -112,18 +133,19 @@ impl Context<'_> {
     }
 }
 
-/// Claims the final file at `path` (relative to `/`) for a package: its bytes, once.
-fn claim(ctx: &Context, claimed: &mut [bool], path: &[u8]) -> Option<u64> {
+/// Claims the final file at `path` (relative to `/`) for the package that will be
+/// pushed next onto `out`: its bytes, once.
+fn claim(ctx: &Context, claimed: &mut Claims, out: &[Package], path: &[u8]) -> Option<u64> {
     let m = ctx.model;
     let n = m.tree.lookup(&m.names, path)?;
-    if !m.tree.is_alive(n) || claimed[n as usize] {
+    if !m.tree.is_alive(n) || claimed.is_claimed(n) {
         return None;
     }
     let node = m.tree.data(n);
     if node.kind == NodeKind::Dir {
         return None;
     }
-    claimed[n as usize] = true;
+    claimed.claim(n, out);
     if !ctx.usage.owner[n as usize] {
         return Some(0);
     }
@@ -138,7 +160,7 @@ fn field<'a>(stanza: &'a str, key: &str) -> Option<&'a str> {
     })
 }
 
-fn dpkg(ctx: &Context, claimed: &mut [bool], out: &mut Vec<Package>) {
+fn dpkg(ctx: &Context, claimed: &mut Claims, out: &mut Vec<Package>) {
     let mut stanzas: Vec<(String, usize)> = Vec::new();
     if let Some((c, layer, _)) = ctx.visible(b"var/lib/dpkg/status") {
         let text = String::from_utf8_lossy(&c.data);
@@ -170,7 +192,7 @@ fn dpkg(ctx: &Context, claimed: &mut [bool], out: &mut Vec<Package>) {
                 if p.is_empty() || p == "." {
                     continue;
                 }
-                if let Some(b) = claim(ctx, claimed, p.as_bytes()) {
+                if let Some(b) = claim(ctx, claimed, out, p.as_bytes()) {
                     bytes += b;
                     files += 1;
                 }
@@ -193,7 +215,7 @@ fn dpkg(ctx: &Context, claimed: &mut [bool], out: &mut Vec<Package>) {
     }
 }
 
-fn apk(ctx: &Context, claimed: &mut [bool], out: &mut Vec<Package>) {
+fn apk(ctx: &Context, claimed: &mut Claims, out: &mut Vec<Package>) {
     let Some((c, layer, _)) = ctx.visible(b"lib/apk/db/installed") else {
         return;
     };
@@ -201,6 +223,10 @@ fn apk(ctx: &Context, claimed: &mut [bool], out: &mut Vec<Package>) {
     for record in text.split("\n\n") {
         let (mut name, mut version, mut folder) = (None, None, String::new());
         let (mut bytes, mut files, mut size) = (0, 0, None);
+        // A record without a name claims nothing: its files stay unowned.
+        if !record.lines().any(|l| l.starts_with("P:")) {
+            continue;
+        }
         for line in record.lines() {
             let Some((k, v)) = line.split_once(':') else {
                 continue;
@@ -216,7 +242,7 @@ fn apk(ctx: &Context, claimed: &mut [bool], out: &mut Vec<Package>) {
                     } else {
                         format!("{folder}/{v}")
                     };
-                    if let Some(b) = claim(ctx, claimed, p.as_bytes()) {
+                    if let Some(b) = claim(ctx, claimed, out, p.as_bytes()) {
                         bytes += b;
                         files += 1;
                     }
@@ -251,7 +277,7 @@ fn join_relative(base: &[u8], rel: &str) -> Vec<u8> {
     out
 }
 
-fn python(ctx: &Context, claimed: &mut [bool], out: &mut Vec<Package>) {
+fn python(ctx: &Context, claimed: &mut Claims, out: &mut Vec<Package>) {
     let site = |p: &[u8]| {
         p.ends_with(b".dist-info/RECORD")
             && p.windows(14)
@@ -278,7 +304,7 @@ fn python(ctx: &Context, claimed: &mut [bool], out: &mut Vec<Package>) {
             if rel.is_empty() {
                 continue;
             }
-            if let Some(b) = claim(ctx, claimed, &join_relative(base, rel)) {
+            if let Some(b) = claim(ctx, claimed, out, &join_relative(base, rel)) {
                 bytes += b;
                 files += 1;
             }
@@ -298,21 +324,28 @@ fn python(ctx: &Context, claimed: &mut [bool], out: &mut Vec<Package>) {
     }
 }
 
-/// Claims every unclaimed file below `n`, except below a nested `node_modules`.
-fn claim_below(ctx: &Context, claimed: &mut [bool], n: NodeId, files: &mut u64, bytes: &mut u64) {
+/// Claims every unclaimed file below `n`, except below a nested `node_modules`,
+/// for the package that will be pushed next onto `out`.
+fn claim_below(
+    ctx: &Context,
+    claimed: &mut Claims,
+    out: &[Package],
+    n: NodeId,
+    (files, bytes): (&mut u64, &mut u64),
+) {
     let m = ctx.model;
     for c in m.tree.children(n) {
-        if !m.tree.is_alive(c) || claimed[c as usize] {
+        if !m.tree.is_alive(c) || claimed.is_claimed(c) {
             continue;
         }
         let node = m.tree.data(c);
         if node.kind == NodeKind::Dir {
             if m.names.name(m.tree.name(c)) != b"node_modules" {
-                claim_below(ctx, claimed, c, files, bytes);
+                claim_below(ctx, claimed, out, c, (&mut *files, &mut *bytes));
             }
             continue;
         }
-        claimed[c as usize] = true;
+        claimed.claim(c, out);
         *files += 1;
         if ctx.usage.owner[c as usize] {
             *bytes += m.content_of(c).map_or(0, |(size, _)| size);
@@ -320,7 +353,7 @@ fn claim_below(ctx: &Context, claimed: &mut [bool], n: NodeId, files: &mut u64, 
     }
 }
 
-fn npm(ctx: &Context, claimed: &mut [bool], out: &mut Vec<Package>) {
+fn npm(ctx: &Context, claimed: &mut Claims, out: &mut Vec<Package>) {
     let m = ctx.model;
     #[derive(serde::Deserialize)]
     struct Manifest {
@@ -367,7 +400,7 @@ fn npm(ctx: &Context, claimed: &mut [bool], out: &mut Vec<Package>) {
             }
         };
         let (mut files, mut bytes) = (0, 0);
-        claim_below(ctx, claimed, d, &mut files, &mut bytes);
+        claim_below(ctx, claimed, out, d, (&mut files, &mut bytes));
         let (name, version) = match manifest {
             Some(Manifest {
                 name: Some(n),
@@ -413,23 +446,38 @@ const UNOWNED_DEPTH: u32 = 2;
 /// Every package in the image, largest first, and the unowned bytes by folder.
 pub(crate) fn analyze(ctx: &Context) -> Packages {
     let m = ctx.model;
-    let mut claimed = vec![false; m.tree.len()];
+    let mut claimed = Claims(vec![NO_PACKAGE; m.tree.len()]);
     let mut packages = Vec::new();
     dpkg(ctx, &mut claimed, &mut packages);
     apk(ctx, &mut claimed, &mut packages);
     python(ctx, &mut claimed, &mut packages);
     npm(ctx, &mut claimed, &mut packages);
-    packages.sort_by(|a, b| {
+    let mut order: Vec<usize> = (0..packages.len()).collect();
+    order.sort_by(|&x, &y| {
+        let (a, b) = (&packages[x], &packages[y]);
         b.bytes
             .cmp(&a.bytes)
             .then_with(|| a.name.cmp(&b.name))
             .then_with(|| a.paths.cmp(&b.paths))
     });
+    // Number the claims by the packages' sorted places.
+    let mut place = vec![0u32; packages.len()];
+    for (k, &i) in order.iter().enumerate() {
+        place[i] = k as u32;
+    }
+    for c in claimed.0.iter_mut().filter(|c| **c != NO_PACKAGE) {
+        *c = place[*c as usize];
+    }
+    let mut slots: Vec<Option<Package>> = packages.into_iter().map(Some).collect();
+    let packages: Vec<Package> = order
+        .iter()
+        .map(|&i| slots[i].take().expect("each once"))
+        .collect();
     // Unowned: the files no package claimed, by their folder at UNOWNED_DEPTH.
     let mut by_folder: HashMap<NodeId, u64> = HashMap::new();
     let u = ctx.usage;
     for &n in &u.order {
-        if m.tree.data(n).kind == NodeKind::Dir || claimed[n as usize] || !u.owner[n as usize] {
+        if m.tree.data(n).kind == NodeKind::Dir || claimed.is_claimed(n) || !u.owner[n as usize] {
             continue;
         }
         let bytes = m.content_of(n).map_or(0, |(size, _)| size);
@@ -450,7 +498,11 @@ pub(crate) fn analyze(ctx: &Context) -> Packages {
         })
         .collect();
     unowned.sort_by(|a, b| b.bytes.cmp(&a.bytes).then_with(|| a.path.cmp(&b.path)));
-    Packages { packages, unowned }
+    Packages {
+        packages,
+        unowned,
+        node_package: claimed.0,
+    }
 }
 
 #[cfg(test)]

@@ -56,10 +56,7 @@ pub struct DiffReport {
     pub fail_if_larger: Option<Limit>,
     /// Both images' treemaps, for the HTML report (`with_treemaps`).
     #[serde(skip)]
-    pub treemaps: Option<(
-        Vec<super::treemap::TreemapNode>,
-        Vec<super::treemap::TreemapNode>,
-    )>,
+    pub treemaps: Option<(super::treemap::Treemap, super::treemap::Treemap)>,
 }
 
 fn d(a: u64, b: u64) -> i128 {

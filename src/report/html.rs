@@ -30,6 +30,8 @@ struct PageImage<'a> {
     image: &'a ImageFigures,
     dive: Option<&'a DiveReport>,
     treemap: &'a [TreemapNode],
+    /// Package names by place, for the boxes' `package`.
+    packages: &'a [super::treemap::TreemapPackage],
     instructions: Vec<String>,
 }
 
@@ -153,7 +155,8 @@ impl Renderer for Html {
                 label: name(img, &r.input),
                 image: img,
                 dive: Some(&r.dive),
-                treemap: &r.treemap,
+                treemap: &r.treemap.nodes,
+                packages: &r.treemap.packages,
                 instructions: instructions.clone(),
             }],
             layers: Some(
@@ -263,14 +266,16 @@ impl Renderer for Html {
                     label: format!("A: {na}"),
                     image: &r.a,
                     dive: None,
-                    treemap: ta,
+                    treemap: &ta.nodes,
+                    packages: &ta.packages,
                     instructions: r.instructions.a.clone(),
                 },
                 PageImage {
                     label: format!("B: {nb}"),
                     image: &r.b,
                     dive: None,
-                    treemap: tb,
+                    treemap: &tb.nodes,
+                    packages: &tb.packages,
                     instructions: r.instructions.b.clone(),
                 },
             ],

@@ -160,7 +160,7 @@ pub struct InspectReport {
     pub duplicates: Option<Vec<crate::analysis::duplicates::Duplicate>>,
     /// The treemap, for the HTML report (`with_treemap`).
     #[serde(skip)]
-    pub treemap: Vec<super::treemap::TreemapNode>,
+    pub treemap: super::treemap::Treemap,
 }
 
 /// What to show.
@@ -298,7 +298,7 @@ impl InspectReport {
             packages: a.packages.packages.clone(),
             unowned: a.packages.unowned.clone(),
             duplicates: a.duplicates.as_ref().map(|d| d.groups.clone()),
-            treemap: Vec::new(),
+            treemap: Default::default(),
         }
     }
 

@@ -31,6 +31,10 @@ pub struct TreemapNode {
     pub layer: usize,
     /// The waste category of most of the bytes, if any.
     pub category: Option<&'static str>,
+    /// The package that holds most of the bytes (its place in the image's
+    /// packages, largest first), if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub package: Option<u32>,
     /// Index of the parent box (`None` for the root).
     pub parent: Option<usize>,
     /// x, y, width, height within the parent laid out as the full view.
@@ -45,6 +49,7 @@ struct Item {
     kind: &'static str,
     layer: usize,
     category: Option<&'static str>,
+    package: Option<u32>,
     children: Vec<Item>,
 }
 
@@ -75,6 +80,7 @@ fn merge_small(items: Vec<Item>, min: u64) -> Vec<Item> {
             kind: "merged",
             layer: dominant(small.iter().map(|i| (i.layer, i.bytes))).unwrap_or(0),
             category: dominant(small.iter().map(|i| (i.category, i.bytes))).flatten(),
+            package: dominant(small.iter().map(|i| (i.package, i.bytes))).flatten(),
             children: Vec::new(),
         });
     }
@@ -91,10 +97,12 @@ struct Small {
     files: u64,
     layers: Vec<(usize, u64)>,
     categories: Vec<(Option<&'static str>, u64)>,
+    packages: Vec<(Option<u32>, u64)>,
 }
 
 impl Small {
-    fn add(&mut self, bytes: u64, files: u64, layer: usize, category: Option<&'static str>) {
+    fn add(&mut self, bytes: u64, files: u64, layer: usize, marks: Marks) {
+        let Marks { category, package } = marks;
         self.count += 1;
         self.bytes += bytes;
         self.files += files;
@@ -106,14 +114,58 @@ impl Small {
             Some(e) => e.1 += bytes,
             None => self.categories.push((category, bytes)),
         }
+        match self.packages.iter_mut().find(|(p, _)| *p == package) {
+            Some(e) => e.1 += bytes,
+            None => self.packages.push((package, bytes)),
+        }
     }
 }
 
-fn category_of(a: &Analysis, n: crate::fs::tree::NodeId) -> Option<&'static str> {
-    a.waste
-        .node_category
-        .get(n as usize)
-        .and_then(|&code| crate::analysis::waste::category_name(code))
+/// What a box is coloured by besides its layer.
+#[derive(Clone, Copy)]
+struct Marks {
+    category: Option<&'static str>,
+    package: Option<u32>,
+}
+
+/// A node's waste category and package; for a folder, its largest part's
+/// (counted over the folder's files, without building their items).
+fn marks_of(a: &Analysis, n: crate::fs::tree::NodeId) -> Marks {
+    let (m, u) = (&a.model, &a.usage);
+    let file = |c: crate::fs::tree::NodeId| Marks {
+        category: a
+            .waste
+            .node_category
+            .get(c as usize)
+            .and_then(|&code| crate::analysis::waste::category_name(code)),
+        package: a
+            .packages
+            .node_package
+            .get(c as usize)
+            .copied()
+            .filter(|&p| p != crate::analysis::packages::NO_PACKAGE),
+    };
+    if m.tree.data(n).kind != NodeKind::Dir {
+        return file(n);
+    }
+    let (mut cats, mut pkgs) = (Vec::new(), Vec::new());
+    let mut stack = vec![n];
+    while let Some(d) = stack.pop() {
+        for c in m.tree.children(d).filter(|&c| m.tree.is_alive(c)) {
+            if m.tree.data(c).kind == NodeKind::Dir {
+                stack.push(c);
+            } else if u.owner[c as usize] {
+                let bytes = u.totals[c as usize].bytes;
+                let mk = file(c);
+                cats.push((mk.category, bytes));
+                pkgs.push((mk.package, bytes));
+            }
+        }
+    }
+    Marks {
+        category: dominant(cats.into_iter()).flatten(),
+        package: dominant(pkgs.into_iter()).flatten(),
+    }
 }
 
 /// The final filesystem below `n` as items. What is under `min` bytes is counted
@@ -140,7 +192,7 @@ fn items(a: &Analysis, n: crate::fs::tree::NodeId, path: &str, min: u64) -> Vec<
                 NodeKind::Dir => m.tree.data(c).layer as usize,
                 _ => m.content_of(c).map_or(0, |(_, l)| l as usize),
             };
-            small.add(total.bytes, total.files, layer, category_of(a, c));
+            small.add(total.bytes, total.files, layer, marks_of(a, c));
             continue;
         }
         let name = crate::text::path_str(name_of(c)).into_owned();
@@ -155,10 +207,12 @@ fn items(a: &Analysis, n: crate::fs::tree::NodeId, path: &str, min: u64) -> Vec<
                 kind: "dir",
                 layer: dominant(kids.iter().map(|i| (i.layer, i.bytes))).unwrap_or(0),
                 category: dominant(kids.iter().map(|i| (i.category, i.bytes))).flatten(),
+                package: dominant(kids.iter().map(|i| (i.package, i.bytes))).flatten(),
                 children: kids,
             });
         } else {
             let (bytes, layer) = m.content_of(c).unwrap_or((0, 0));
+            let marks = marks_of(a, c);
             out.push(Item {
                 name,
                 path: Some(child_path),
@@ -166,7 +220,8 @@ fn items(a: &Analysis, n: crate::fs::tree::NodeId, path: &str, min: u64) -> Vec<
                 files: 1,
                 kind: "file",
                 layer: layer as usize,
-                category: category_of(a, c),
+                category: marks.category,
+                package: marks.package,
                 children: Vec::new(),
             });
         }
@@ -184,6 +239,7 @@ fn items(a: &Analysis, n: crate::fs::tree::NodeId, path: &str, min: u64) -> Vec<
             kind: "merged",
             layer: dominant(small.layers.into_iter()).unwrap_or(0),
             category: dominant(small.categories.into_iter()).flatten(),
+            package: dominant(small.packages.into_iter()).flatten(),
             children: Vec::new(),
         });
     }
@@ -191,8 +247,50 @@ fn items(a: &Analysis, n: crate::fs::tree::NodeId, path: &str, min: u64) -> Vec<
     out
 }
 
-/// The image's treemap, parents before children.
-pub fn build(a: &Analysis) -> Vec<TreemapNode> {
+/// An image's treemap and the names of the packages its boxes point to.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Treemap {
+    /// Parents before children.
+    pub nodes: Vec<TreemapNode>,
+    /// The packages, by place (largest first).
+    pub packages: Vec<TreemapPackage>,
+}
+
+/// A package as the map names it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct TreemapPackage {
+    /// `npm typescript`: the same package in two images of a diff has one colour.
+    pub name: String,
+    /// `npm typescript@5.6.3 (dev)`.
+    pub label: String,
+}
+
+/// The image's treemap.
+pub fn build(a: &Analysis) -> Treemap {
+    Treemap {
+        nodes: nodes(a),
+        packages: a
+            .packages
+            .packages
+            .iter()
+            .map(|p| {
+                let name = format!("{} {}", p.ecosystem, p.name);
+                let mut label = name.clone();
+                if let Some(v) = &p.version {
+                    label.push('@');
+                    label.push_str(v);
+                }
+                if p.dev == Some(true) {
+                    label.push_str(" (dev)");
+                }
+                TreemapPackage { name, label }
+            })
+            .collect(),
+    }
+}
+
+/// The boxes, parents before children.
+fn nodes(a: &Analysis) -> Vec<TreemapNode> {
     let total = a.layer_bytes().max(1);
     let min = ((total as f64 * MIN_SHARE) as u64).max(1);
     let fs = items(a, crate::fs::tree::ROOT, "/", min);
@@ -206,6 +304,7 @@ pub fn build(a: &Analysis) -> Vec<TreemapNode> {
             kind: "dir",
             layer: dominant(fs.iter().map(|i| (i.layer, i.bytes))).unwrap_or(0),
             category: None,
+            package: None,
             children: fs,
         });
     }
@@ -222,6 +321,7 @@ pub fn build(a: &Analysis) -> Vec<TreemapNode> {
             kind: "hidden",
             layer: from as usize,
             category: Some("layer-churn"),
+            package: None,
             children: Vec::new(),
         })
         .collect();
@@ -234,6 +334,7 @@ pub fn build(a: &Analysis) -> Vec<TreemapNode> {
             kind: "hidden",
             layer: dominant(hidden.iter().map(|i| (i.layer, i.bytes))).unwrap_or(0),
             category: Some("layer-churn"),
+            package: None,
             children: merge_small(hidden, min),
         });
     }
@@ -245,6 +346,7 @@ pub fn build(a: &Analysis) -> Vec<TreemapNode> {
         kind: "dir",
         layer: 0,
         category: None,
+        package: None,
         children: top,
     };
     let mut out = Vec::new();
@@ -262,6 +364,7 @@ fn flatten(item: Item, parent: Option<usize>, rect: [f32; 4], out: &mut Vec<Tree
         kind: item.kind,
         layer: item.layer,
         category: item.category,
+        package: item.package,
         parent,
         rect,
     });

@@ -306,6 +306,50 @@ fn html_report_of_the_single_stage_build() {
         explorer.as_str().unwrap().contains("/app/node_modules/"),
         "{explorer}"
     );
+    // Colour by package: typescript's folder takes its package's colour (its place
+    // among the largest packages), names it when hovered, and the legend lists it.
+    eval(&tab, "const s = document.getElementById('colour'); s.value = 'package'; s.dispatchEvent(new Event('change'))");
+    let place = v["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|p| p["name"] == "typescript")
+        .expect("typescript is a package");
+    assert!(place < 12, "typescript is package #{place}");
+    let probe = format!(
+        "(() => {{ const d = window.__imgsize.data.images[0]; \
+           const root = d.treemap.findIndex(n => n.path === '/'); \
+           document.querySelector(`.map > .box[data-index=\"${{root}}\"]`).click(); \
+           const app = d.treemap.findIndex(n => n.path === '/app'); \
+           document.querySelector(`.map > .box[data-index=\"${{app}}\"]`).click(); \
+           const nm = d.treemap.findIndex(n => n.path === '/app/node_modules'); \
+           document.querySelector(`.map > .box[data-index=\"${{nm}}\"]`).click(); \
+           const ts = d.treemap.findIndex(n => n.path === '/app/node_modules/typescript'); \
+           const b = document.querySelector(`.map > .box[data-index=\"${{ts}}\"]`); \
+           const want = document.createElement('i'); want.style.background = PALETTE[{place}]; \
+           b.dispatchEvent(new MouseEvent('mousemove', {{clientX: 5, clientY: 5}})); \
+           return JSON.stringify([b.style.background === want.style.background, \
+             d.treemap[ts].package, document.getElementById('tip').textContent]); }})()"
+    );
+    let got: Value = serde_json::from_str(eval(&tab, &probe).as_str().expect("a string")).unwrap();
+    assert_eq!(got[0], true, "{got}");
+    assert_eq!(got[1], place, "{got}");
+    assert!(
+        got[2]
+            .as_str()
+            .unwrap()
+            .contains("package: npm typescript@5.6.3 (dev)"),
+        "{got}"
+    );
+    let legend = eval(&tab, "document.getElementById('legend').textContent");
+    assert!(
+        legend
+            .as_str()
+            .unwrap()
+            .contains("npm typescript@5.6.3 (dev)")
+            && legend.as_str().unwrap().contains("no package"),
+        "{legend}"
+    );
     assert_clean(&tab);
 }
 

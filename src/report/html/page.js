@@ -21,9 +21,15 @@ function human(b) {
 }
 const PALETTE = ["#8ecae6", "#ffb703", "#90be6d", "#f28482", "#b79ced", "#f9c74f", "#4cc9f0", "#f4a261", "#a8dadc", "#e9c46a", "#84a59d", "#cdb4db"];
 const GREY = "#d7dce2";
+const OTHER = "#c8bfae";
+
+// Package colours: the largest packages of the first image, by name, so that a
+// package has one colour in both maps of a diff.
+const PACKAGE_COLOUR = new Map();
+(DATA.images[0].packages || []).slice(0, PALETTE.length).forEach((p, i) => PACKAGE_COLOUR.set(p.name, PALETTE[i]));
 
 // One treemap in a container: zoom by click, out by the breadcrumb.
-function Treemap(map, crumbs, nodes, instructions) {
+function Treemap(map, crumbs, nodes, instructions, packages) {
   const kids = nodes.map(() => []);
   nodes.forEach((n, i) => { if (n.parent !== null) kids[n.parent].push(i); });
   const self = { current: 0, mode: "layer" };
@@ -32,12 +38,17 @@ function Treemap(map, crumbs, nodes, instructions) {
     if (self.mode === "category") {
       return n.category === null ? GREY : PALETTE[DATA.categories.indexOf(n.category) % PALETTE.length];
     }
+    if (self.mode === "package") {
+      if (n.package === undefined) return GREY;
+      return PACKAGE_COLOUR.get(packages[n.package].name) || OTHER;
+    }
     return PALETTE[n.layer % PALETTE.length];
   }
   function describe(n) {
     const where = n.path !== null ? n.path : n.name;
     return where + "\n" + human(n.bytes) + " in " + n.files + " files\nlayer #" + n.layer + ": " +
-      (instructions[n.layer] || "unknown") + (n.category ? "\nwaste: " + n.category : "");
+      (instructions[n.layer] || "unknown") + (n.category ? "\nwaste: " + n.category : "") +
+      (n.package !== undefined ? "\npackage: " + packages[n.package].label : "");
   }
   function box(i, rect, inner) {
     const n = nodes[i];
@@ -107,7 +118,10 @@ function legend(target, mode, instructions) {
   target.replaceChildren();
   const items = mode === "layer"
     ? instructions.map((s, i) => [PALETTE[i % PALETTE.length], "#" + i + " " + s])
-    : DATA.categories.map((c, i) => [PALETTE[i % PALETTE.length], c]).concat([[GREY, "not flagged"]]);
+    : mode === "package"
+      ? (DATA.images[0].packages || []).slice(0, PALETTE.length).map((p) => [PACKAGE_COLOUR.get(p.name), p.label])
+        .concat([[OTHER, "smaller packages"], [GREY, "no package (the app, caches, data)"]])
+      : DATA.categories.map((c, i) => [PALETTE[i % PALETTE.length], c]).concat([[GREY, "not flagged"]]);
   for (const [c, label] of items) {
     const s = el("span", null, label.length > 70 ? label.slice(0, 69) + "…" : label);
     const sw = el("i");
@@ -231,7 +245,7 @@ function main() {
     figures(fig, img.image, img.dive);
     wrap.append(fig, crumbs, map);
     maps.appendChild(wrap);
-    return Treemap(map, crumbs, img.treemap, img.instructions);
+    return Treemap(map, crumbs, img.treemap, img.instructions, img.packages);
   });
   window.__imgsize.maps = views;
   const toggle = $("colour");
