@@ -133,12 +133,41 @@ impl Context<'_> {
     }
 }
 
+/// The alive node at `path`, or where a merged /usr puts it: dpkg lists
+/// `/lib/x86_64-linux-gnu/libc.so.6` while the file sits in `/usr/lib`, behind the
+/// `/lib -> usr/lib` link (Debian 12, Ubuntu 22.04 and later).
+fn lookup_alive(m: &FsModel, path: &[u8]) -> Option<NodeId> {
+    if let Some(n) = m
+        .tree
+        .lookup(&m.names, path)
+        .filter(|&n| m.tree.is_alive(n))
+    {
+        return Some(n);
+    }
+    let first = path.split(|&b| b == b'/').next()?;
+    if !matches!(
+        first,
+        b"bin" | b"sbin" | b"lib" | b"lib32" | b"lib64" | b"libx32"
+    ) {
+        return None;
+    }
+    let top = m.tree.lookup(&m.names, first)?;
+    if !m.tree.is_alive(top) || m.tree.data(top).kind != NodeKind::Symlink {
+        return None;
+    }
+    let mut alias = b"usr/".to_vec();
+    alias.extend_from_slice(path);
+    m.tree
+        .lookup(&m.names, &alias)
+        .filter(|&n| m.tree.is_alive(n))
+}
+
 /// Claims the final file at `path` (relative to `/`) for the package that will be
 /// pushed next onto `out`: its bytes, once.
 fn claim(ctx: &Context, claimed: &mut Claims, out: &[Package], path: &[u8]) -> Option<u64> {
     let m = ctx.model;
-    let n = m.tree.lookup(&m.names, path)?;
-    if !m.tree.is_alive(n) || claimed.is_claimed(n) {
+    let n = lookup_alive(m, path)?;
+    if claimed.is_claimed(n) {
         return None;
     }
     let node = m.tree.data(n);
@@ -283,7 +312,11 @@ fn python(ctx: &Context, claimed: &mut Claims, out: &mut Vec<Package>) {
             && p.windows(14)
                 .any(|w| w == b"/site-packages" || w == b"/dist-packages")
     };
-    for (c, layer, _) in ctx.visible_all(site) {
+    for (c, layer, record) in ctx.visible_all(site) {
+        // A RECORD that a Debian package installed: its files are dpkg's.
+        if claimed.is_claimed(record) {
+            continue;
+        }
         let dist_info = &c.path[..c.path.len() - b"/RECORD".len()];
         let folder = dist_info.rsplit(|&b| b == b'/').next().unwrap_or(dist_info);
         let stem =

@@ -3,6 +3,7 @@
 
 mod check;
 mod content;
+mod debian;
 mod diff;
 mod dive;
 mod engine;

@@ -402,3 +402,94 @@ fn diff_names_packages_added_removed_and_changed() {
         "{text}"
     );
 }
+
+/// Records that are cut short or wrong never make a wrong total: a dpkg status
+/// cut inside a stanza, an apk record without a name, a lockfile naming packages
+/// that are not there; and dpkg's `/lib/...` paths found behind a merged /usr.
+#[test]
+fn bad_records_and_merged_usr() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("bad.tar");
+    let lock = r#"{"lockfileVersion":3,"packages":{
+        "node_modules/ghost":{"version":"1.0.0","dev":true},
+        "node_modules/real":{"version":"1.0.0"}}}"#;
+    let img = Image::new(
+        "bad:1",
+        vec![
+            Layer::new(
+                "ADD rootfs /",
+                vec![
+                    Entry::dir("usr/lib/x86_64-linux-gnu"),
+                    Entry::Symlink {
+                        path: "lib".into(),
+                        target: "usr/lib".into(),
+                    },
+                    Entry::file("usr/lib/x86_64-linux-gnu/libc.so.6", 7_000),
+                    Entry::text(
+                        "var/lib/dpkg/status",
+                        "Package: libc6\nStatus: install ok installed\nArchitecture: amd64\nVersion: 2.36\n\nPackage: zlib1g\nStatus: install ok inst",
+                    ),
+                    Entry::text(
+                        "var/lib/dpkg/info/libc6:amd64.list",
+                        "/.\n/lib\n/lib/x86_64-linux-gnu\n/lib/x86_64-linux-gnu/libc.so.6\n",
+                    ),
+                    Entry::text("var/lib/dpkg/info/zlib1g:amd64.list", "/usr/lib/libz.so\n"),
+                    Entry::file("usr/lib/libz.so", 900),
+                    Entry::file("etc/motd", 50),
+                ],
+            ),
+            Layer::new(
+                "RUN npm ci",
+                vec![
+                    Entry::text("app/node_modules/.package-lock.json", lock),
+                    Entry::text("app/node_modules/real/package.json", r#"{"name":"real","version":"1.0.0"}"#),
+                    Entry::file("app/node_modules/real/index.js", 400),
+                ],
+            ),
+        ],
+    );
+    synth::write(&[img], Format::DockerClassic, &out).unwrap();
+    let v = inspect_json(&out, &[]);
+    // libc6's /lib path is found in /usr/lib.
+    assert_eq!(find(&v, "deb", "libc6", "/var/lib/dpkg")["bytes"], 7_000);
+    // The stanza cut inside its Status is not known to be installed: zlib1g is no
+    // package, and its file is unowned.
+    assert!(!v["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|p| p["name"] == "zlib1g"));
+    assert!(v["unowned"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|u| u["path"] == "/usr/lib" && u["bytes"] == 900));
+    // The lockfile's ghost is not a package.
+    assert!(!v["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|p| p["name"] == "ghost"));
+    assert_eq!(
+        find(&v, "npm", "real", "/app/node_modules/real")["dev"],
+        false
+    );
+    let owned: u64 = v["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["bytes"].as_u64().unwrap())
+        .sum();
+    let unowned: u64 = v["unowned"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["bytes"].as_u64().unwrap())
+        .sum();
+    assert_eq!(owned + unowned, v["image"]["final_bytes"].as_u64().unwrap());
+    assert!(v["unowned"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|u| u["path"] == "/etc/motd"));
+}

@@ -1,0 +1,191 @@
+//! Debian and Python packages on a real image (testdata/debian/build.sh: this
+//! machine's Debian packages for python3 and pip as the base, merged /usr, then
+//! `pip install` in a RUN): each package's bytes equal what its records list in
+//! the filesystem umoci extracts.
+//!
+//! Needs root, buildah, skopeo, umoci, python3-pip and PyPI (`.ci/run` installs
+//! them): ignored unless asked for (`cargo test -- --include-ignored`).
+
+use std::collections::{HashMap, HashSet};
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use serde_json::Value;
+
+use crate::*;
+
+struct Built {
+    _dir: tempfile::TempDir,
+    out: PathBuf,
+}
+
+fn image() -> &'static Path {
+    static BUILT: OnceLock<Built> = OnceLock::new();
+    let built = BUILT.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("debian");
+        let o = Command::new(testdata("debian/build.sh"))
+            .arg(&out)
+            .output()
+            .expect("run build.sh");
+        assert!(
+            o.status.success(),
+            "testdata/debian/build.sh failed (needs root, buildah, skopeo, python3-pip): {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        Built { _dir: dir, out }
+    });
+    &built.out
+}
+
+fn unpack(layout: &Path, into: &Path) -> PathBuf {
+    let o = Command::new("umoci")
+        .args([
+            "unpack",
+            "--image",
+            &format!("{}:latest", layout.display()),
+            into.to_str().unwrap(),
+        ])
+        .output()
+        .expect("umoci");
+    assert!(
+        o.status.success(),
+        "umoci: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    into.join("rootfs")
+}
+
+/// Claims the regular file at `rel` (resolved by the filesystem, links in the
+/// folders followed, as the kernel does) once per inode: its size, or None.
+fn claim(root: &Path, rel: &str, seen: &mut HashSet<(u64, u64)>) -> Option<u64> {
+    let m = std::fs::symlink_metadata(root.join(rel.trim_start_matches('/'))).ok()?;
+    (m.is_file() && seen.insert((m.dev(), m.ino()))).then(|| m.len())
+}
+
+fn packages(v: &Value, ecosystem: &str) -> HashMap<String, u64> {
+    v["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["ecosystem"] == ecosystem)
+        .map(|p| {
+            (
+                p["name"].as_str().unwrap().to_string(),
+                p["bytes"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+#[ignore = "needs root, buildah, skopeo, umoci, python3-pip and PyPI (.ci/run installs them)"]
+fn debian_and_python_packages_match_the_extracted_filesystem() {
+    let out = image();
+    let tmp = tempfile::tempdir().unwrap();
+    let root = unpack(&out.join("python"), &tmp.path().join("u"));
+    let v = inspect_json(&out.join("python.tar"), &[]);
+    let mut seen = HashSet::new();
+
+    // dpkg: every installed stanza's .list, in the status file's order; a file two
+    // packages list counts for the first.
+    let status = std::fs::read_to_string(root.join("var/lib/dpkg/status")).unwrap();
+    let mut want_deb: HashMap<String, u64> = HashMap::new();
+    for stanza in status.split("\n\n").filter(|s| !s.trim().is_empty()) {
+        let field = |k: &str| {
+            stanza
+                .lines()
+                .find_map(|l| l.strip_prefix(&format!("{k}: ")))
+                .map(str::to_string)
+        };
+        let name = field("Package").unwrap();
+        let arch = field("Architecture").unwrap_or_default();
+        let info = root.join("var/lib/dpkg/info");
+        let list = std::fs::read_to_string(info.join(format!("{name}:{arch}.list")))
+            .or_else(|_| std::fs::read_to_string(info.join(format!("{name}.list"))))
+            .unwrap_or_default();
+        let bytes = list
+            .lines()
+            .filter_map(|p| claim(&root, p, &mut seen))
+            .sum();
+        want_deb.insert(name, bytes);
+    }
+    let got_deb = packages(&v, "deb");
+    assert!(want_deb.len() > 30, "{} deb packages", want_deb.len());
+    assert_eq!(got_deb.len(), want_deb.len());
+    for (name, want) in &want_deb {
+        let got = got_deb[name];
+        assert!(
+            got.abs_diff(*want) * 1000 <= (*want).max(1),
+            "deb {name}: imgsize {got}, extracted {want}"
+        );
+    }
+    assert!(
+        want_deb["libc6"] > 1_000_000,
+        "libc6 found behind /lib -> usr/lib"
+    );
+
+    // Python: each RECORD under dist-packages that dpkg did not install.
+    let site = root.join("usr/local/lib");
+    let mut want_py: HashMap<String, u64> = HashMap::new();
+    let mut stack = vec![site];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir).unwrap().map(Result::unwrap) {
+            let p = e.path();
+            if e.file_type().unwrap().is_dir() {
+                stack.push(p.clone());
+            }
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            let Some(stem) = name.strip_suffix(".dist-info") else {
+                continue;
+            };
+            let record = std::fs::read_to_string(p.join("RECORD")).unwrap();
+            let base = p.parent().unwrap();
+            let bytes = record
+                .lines()
+                .filter_map(|l| l.split(',').next())
+                .filter_map(|rel| {
+                    let full = base.join(rel);
+                    let rel = full
+                        .strip_prefix(&root)
+                        .ok()?
+                        .to_string_lossy()
+                        .into_owned();
+                    claim(&root, &rel, &mut seen)
+                })
+                .sum();
+            want_py.insert(stem.split('-').next().unwrap().to_string(), bytes);
+        }
+    }
+    let got_py = packages(&v, "python");
+    for n in ["requests", "six", "urllib3", "idna", "certifi"] {
+        assert!(want_py.contains_key(n), "pip installed {n}: {want_py:?}");
+    }
+    // Debian's own pip stays dpkg's.
+    assert_eq!(got_py.len(), want_py.len(), "{got_py:?}");
+    for (name, want) in &want_py {
+        let got = got_py[name];
+        assert!(
+            got.abs_diff(*want) * 1000 <= (*want).max(1),
+            "python {name}: imgsize {got}, extracted {want}"
+        );
+    }
+    // The layer that installed them is the pip RUN.
+    let requests = v["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "requests")
+        .unwrap();
+    let layer = requests["layer"].as_u64().unwrap() as usize;
+    assert!(
+        v["layers"][layer]["instruction"]
+            .as_str()
+            .unwrap()
+            .contains("pip install"),
+        "{}",
+        v["layers"][layer]
+    );
+}
