@@ -62,7 +62,7 @@ fn unpack(layout: &Path, into: &Path) -> PathBuf {
 /// folders followed, as the kernel does) once per inode: its size, or None.
 fn claim(root: &Path, rel: &str, seen: &mut HashSet<(u64, u64)>) -> Option<u64> {
     let m = std::fs::symlink_metadata(root.join(rel.trim_start_matches('/'))).ok()?;
-    (m.is_file() && seen.insert((m.dev(), m.ino()))).then(|| m.len())
+    (m.is_file() && seen.insert((m.dev(), m.ino()))).then_some(m.len())
 }
 
 fn packages(v: &Value, ecosystem: &str) -> HashMap<String, u64> {
