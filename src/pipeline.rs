@@ -31,7 +31,7 @@ pub struct LoadOptions {
 
 /// The small files the analyses read: package managers' records and lockfiles.
 fn wants_content(path: &[u8]) -> bool {
-    analysis::waste::wants_content(path) || analysis::packages::wants_content(path)
+    analysis::node_modules::wants_content(path) || analysis::packages::wants_content(path)
 }
 
 /// Small files whose content the analysis reads, and how large they may be.

@@ -6,6 +6,7 @@ pub(crate) mod diff;
 pub mod dive;
 pub mod duplicates;
 pub mod history;
+pub(crate) mod node_modules;
 pub mod packages;
 pub(crate) mod paths;
 pub(crate) mod waste;

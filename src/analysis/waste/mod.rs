@@ -7,11 +7,9 @@
 //! project's `package.json`); hidden bytes become `layer-churn` findings.
 //!
 //! Where things are: [`rules`] (the categories, as data), `matcher` (the rules'
-//! globs, compiled for one walk of the tree), `dev_deps` (how imgsize knows a
-//! package is a dev dependency: npm, yarn, pnpm records), `hints` (plain-spoken
+//! globs, compiled for one walk of the tree), `hints` (plain-spoken
 //! advice from the instructions), and here the walk that builds the findings.
 
-mod dev_deps;
 mod hints;
 mod matcher;
 mod rules;
@@ -26,24 +24,12 @@ use crate::fs::{FsModel, NodeKind, Usage};
 use crate::layer::Captured;
 use crate::text::path_str;
 
-use dev_deps::dev_package_dirs;
+use crate::analysis::node_modules::dev_package_dirs;
 use hints::hints;
 pub(crate) use hints::LayerFacts;
 use matcher::{Matcher, RuleMask};
 pub(crate) use rules::RULES;
 use rules::{is_package_typing, CHURN_FIX, DEV_FIX};
-
-/// Files whose content the findings need: npm's hidden lockfile, pnpm's state, and
-/// project `package.json` files (those not inside `node_modules`).
-pub(crate) fn wants_content(path: &[u8]) -> bool {
-    path.ends_with(b"node_modules/.package-lock.json")
-        || path.ends_with(b"node_modules/.modules.yaml")
-        || (path.ends_with(b"package.json")
-            && (path == b"package.json" || path.ends_with(b"/package.json"))
-            && !path
-                .windows(14)
-                .any(|w| w == b"node_modules/".as_slice() || w == b"/node_modules/"))
-}
 
 /// One largest-example path of a finding.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -184,7 +170,7 @@ pub(crate) fn analyze(ctx: &Context) -> Waste {
     let mut flagged_visible = 0u64;
 
     let mut dev_root = vec![false; m.tree.len()];
-    for d in dev_package_dirs(ctx) {
+    for d in dev_package_dirs(m, ctx.captured) {
         dev_root[d as usize] = true;
     }
     let mut in_dev = vec![false; m.tree.len()];
@@ -411,7 +397,6 @@ pub(crate) fn category_name(code: u8) -> Option<&'static str> {
 
 #[cfg(test)]
 mod tests {
-    use super::dev_deps::pnpm_includes_dev;
     use super::matcher::*;
     use super::*;
 
@@ -549,22 +534,5 @@ mod tests {
         assert_eq!(Pattern::of("**/{a,b}"), None);
         assert!(wildcard(&["ab".into(), "b".into()], "abb"));
         assert!(!wildcard(&["ab".into(), "b".into()], "ab"));
-    }
-
-    #[test]
-    fn pnpm_modules_yaml() {
-        assert!(pnpm_includes_dev(b"hoistPattern:\n  - '*'\nincluded:\n  dependencies: true\n  devDependencies: true\n  optionalDependencies: true\nlayoutVersion: 5\n"));
-        assert!(!pnpm_includes_dev(
-            b"included:\n  dependencies: true\n  devDependencies: false\n"
-        ));
-    }
-
-    #[test]
-    fn content_wanted_for_lockfiles_and_project_manifests() {
-        assert!(wants_content(b"app/node_modules/.package-lock.json"));
-        assert!(wants_content(b"app/package.json"));
-        assert!(wants_content(b"package.json"));
-        assert!(!wants_content(b"app/node_modules/ms/package.json"));
-        assert!(wants_content(b"app/node_modules/.modules.yaml"));
     }
 }

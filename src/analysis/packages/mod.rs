@@ -1,0 +1,274 @@
+//! Bytes by package, from the records package managers leave in the image: dpkg
+//! (`var/lib/dpkg/status` and `info/*.list`), apk (`lib/apk/db/installed`), Python
+//! (`*.dist-info/RECORD` under site-packages or dist-packages) and npm (every folder
+//! with a `package.json` directly under a `node_modules`). A file counts for the
+//! first manager that claims it, in that order (Debian's python3-* packages stay
+//! dpkg's), and what no package claims is "unowned", by folder.
+//!
+//! Bytes are what the final filesystem holds (hardlinks once), never what a record
+//! says; a record that cannot be read leaves its package "unknown version", or its
+//! files unowned, never a wrong total.
+
+mod apk;
+mod dpkg;
+mod npm;
+mod python;
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use crate::fs::tree::NodeId;
+use crate::fs::{FsModel, NodeKind, Usage};
+use crate::layer::Captured;
+
+/// One installed package.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Package {
+    /// `npm`, `deb`, `apk`, `python`.
+    pub ecosystem: &'static str,
+    pub name: String,
+    /// `None` when the record does not say (or cannot be read).
+    pub version: Option<String>,
+    /// Bytes of its files in the final filesystem, each content counted once.
+    pub bytes: u64,
+    pub files: u64,
+    /// npm: a dev dependency by the package manager's records.
+    pub dev: Option<bool>,
+    /// The layer that installed it (its record's layer).
+    pub layer: usize,
+    /// npm: the package folders (`/app/node_modules/x`); others: the record.
+    pub paths: Vec<String>,
+    /// npm: where the same name is installed first (largest), when this is another copy.
+    pub duplicate_of: Option<String>,
+    /// dpkg's own estimate (`Installed-Size`, in bytes), for comparison.
+    pub installed_size: Option<u64>,
+}
+
+/// Bytes no package claims, by folder.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Unowned {
+    pub path: String,
+    pub bytes: u64,
+}
+
+/// Every package, largest first, and what no package claims.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Packages {
+    pub packages: Vec<Package>,
+    pub unowned: Vec<Unowned>,
+    /// By node id: the index in `packages` of the package that claims the file,
+    /// or [`NO_PACKAGE`].
+    pub(crate) node_package: Vec<u32>,
+}
+
+/// A file no package claims.
+pub(crate) const NO_PACKAGE: u32 = u32::MAX;
+
+/// Which package claims each file, by node id, while the packages are found:
+/// packages are numbered in the order they are pushed.
+pub(super) struct Claims(Vec<u32>);
+
+impl Claims {
+    pub(super) fn is_claimed(&self, n: NodeId) -> bool {
+        self.0[n as usize] != NO_PACKAGE
+    }
+
+    /// Claims `n` for the package that will be pushed next onto `out`.
+    pub(super) fn claim(&mut self, n: NodeId, out: &[Package]) {
+        self.0[n as usize] = out.len() as u32;
+    }
+}
+
+/// Files whose content the package view reads besides the node_modules ones
+/// ([`super::node_modules::wants_content`]).
+pub(crate) fn wants_content(path: &[u8]) -> bool {
+    let name = path.rsplit(|&b| b == b'/').next().unwrap_or(path);
+    match name {
+        b"status" => path.ends_with(b"var/lib/dpkg/status"),
+        b"installed" => path.ends_with(b"lib/apk/db/installed"),
+        b"RECORD" => path.ends_with(b".dist-info/RECORD"),
+        _ => {
+            (name.ends_with(b".list") && path.starts_with(b"var/lib/dpkg/info/"))
+                || path.starts_with(b"var/lib/dpkg/status.d/")
+        }
+    }
+}
+
+/// What the package view needs of the image.
+pub(crate) struct Context<'a> {
+    pub model: &'a FsModel,
+    pub usage: &'a Usage,
+    pub captured: &'a [(usize, Captured)],
+    /// Waste categories by node (1 = dev dependency), from the findings walk.
+    pub node_category: &'a [u8],
+}
+
+impl Context<'_> {
+    /// The captured copy of `path` the final filesystem shows, with its layer.
+    pub(super) fn visible(&self, path: &[u8]) -> Option<(&Captured, usize, NodeId)> {
+        let m = self.model;
+        let n = m.tree.lookup(&m.names, path)?;
+        let layer = m.content_of(n)?.1 as usize;
+        self.captured
+            .iter()
+            .find(|(l, c)| *l == layer && c.path == path)
+            .map(|(l, c)| (c, *l, n))
+    }
+
+    pub(super) fn visible_all<'s>(
+        &'s self,
+        pred: impl Fn(&[u8]) -> bool + 's,
+    ) -> impl Iterator<Item = (&'s Captured, usize, NodeId)> + 's {
+        self.captured
+            .iter()
+            .filter(move |(_, c)| pred(&c.path))
+            .filter_map(move |(l, c)| {
+                let (vc, vl, n) = self.visible(&c.path)?;
+                (vl == *l).then_some((vc, vl, n))
+            })
+    }
+}
+
+/// The alive node at `path`, or where a merged /usr puts it: dpkg lists
+/// `/lib/x86_64-linux-gnu/libc.so.6` while the file sits in `/usr/lib`, behind the
+/// `/lib -> usr/lib` link (Debian 12, Ubuntu 22.04 and later).
+fn lookup_alive(m: &FsModel, path: &[u8]) -> Option<NodeId> {
+    if let Some(n) = m
+        .tree
+        .lookup(&m.names, path)
+        .filter(|&n| m.tree.is_alive(n))
+    {
+        return Some(n);
+    }
+    let first = path.split(|&b| b == b'/').next()?;
+    if !matches!(
+        first,
+        b"bin" | b"sbin" | b"lib" | b"lib32" | b"lib64" | b"libx32"
+    ) {
+        return None;
+    }
+    let top = m.tree.lookup(&m.names, first)?;
+    if !m.tree.is_alive(top) || m.tree.data(top).kind != NodeKind::Symlink {
+        return None;
+    }
+    let mut alias = b"usr/".to_vec();
+    alias.extend_from_slice(path);
+    m.tree
+        .lookup(&m.names, &alias)
+        .filter(|&n| m.tree.is_alive(n))
+}
+
+/// Claims the final file at `path` (relative to `/`) for the package that will be
+/// pushed next onto `out`: its bytes, once.
+pub(super) fn claim(
+    ctx: &Context,
+    claimed: &mut Claims,
+    out: &[Package],
+    path: &[u8],
+) -> Option<u64> {
+    let m = ctx.model;
+    let n = lookup_alive(m, path)?;
+    if claimed.is_claimed(n) {
+        return None;
+    }
+    let node = m.tree.data(n);
+    if node.kind == NodeKind::Dir {
+        return None;
+    }
+    claimed.claim(n, out);
+    if !ctx.usage.owner[n as usize] {
+        return Some(0);
+    }
+    Some(m.content_of(n).map_or(0, |(size, _)| size))
+}
+
+/// How deep the unowned folders are listed (`/usr/lib`).
+const UNOWNED_DEPTH: u32 = 2;
+
+/// Every package in the image, largest first, and the unowned bytes by folder.
+pub(crate) fn analyze(ctx: &Context) -> Packages {
+    let m = ctx.model;
+    let mut claimed = Claims(vec![NO_PACKAGE; m.tree.len()]);
+    let mut packages = Vec::new();
+    dpkg::find(ctx, &mut claimed, &mut packages);
+    apk::find(ctx, &mut claimed, &mut packages);
+    python::find(ctx, &mut claimed, &mut packages);
+    npm::find(ctx, &mut claimed, &mut packages);
+    let mut order: Vec<usize> = (0..packages.len()).collect();
+    order.sort_by(|&x, &y| {
+        let (a, b) = (&packages[x], &packages[y]);
+        b.bytes
+            .cmp(&a.bytes)
+            .then_with(|| a.name.cmp(&b.name))
+            .then_with(|| a.paths.cmp(&b.paths))
+    });
+    // Number the claims by the packages' sorted places.
+    let mut place = vec![0u32; packages.len()];
+    for (k, &i) in order.iter().enumerate() {
+        place[i] = k as u32;
+    }
+    for c in claimed.0.iter_mut().filter(|c| **c != NO_PACKAGE) {
+        *c = place[*c as usize];
+    }
+    let mut slots: Vec<Option<Package>> = packages.into_iter().map(Some).collect();
+    let packages: Vec<Package> = order
+        .iter()
+        .map(|&i| slots[i].take().expect("each once"))
+        .collect();
+    // Unowned: the files no package claimed, by their folder at UNOWNED_DEPTH.
+    let mut by_folder: HashMap<NodeId, u64> = HashMap::new();
+    let u = ctx.usage;
+    for &n in &u.order {
+        if m.tree.data(n).kind == NodeKind::Dir || claimed.is_claimed(n) || !u.owner[n as usize] {
+            continue;
+        }
+        let bytes = m.content_of(n).map_or(0, |(size, _)| size);
+        if bytes == 0 {
+            continue;
+        }
+        let mut top = n;
+        while u.depth[top as usize] > UNOWNED_DEPTH {
+            top = m.tree.parent(top).unwrap_or(top);
+        }
+        *by_folder.entry(top).or_default() += bytes;
+    }
+    let mut unowned: Vec<Unowned> = by_folder
+        .into_iter()
+        .map(|(n, bytes)| Unowned {
+            path: m.path_string(n),
+            bytes,
+        })
+        .collect();
+    unowned.sort_by(|a, b| b.bytes.cmp(&a.bytes).then_with(|| a.path.cmp(&b.path)));
+    Packages {
+        packages,
+        unowned,
+        node_package: claimed.0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn which_files_are_read() {
+        for p in [
+            "var/lib/dpkg/status",
+            "var/lib/dpkg/info/libc6:amd64.list",
+            "var/lib/dpkg/status.d/base-files",
+            "lib/apk/db/installed",
+            "usr/lib/python3/site-packages/six-1.16.0.dist-info/RECORD",
+        ] {
+            assert!(wants_content(p.as_bytes()), "{p}");
+        }
+        for p in [
+            "app/node_modules/express/package.json",
+            "etc/status",
+            "var/lib/dpkg/info/libc6.md5sums",
+        ] {
+            assert!(!wants_content(p.as_bytes()), "{p}");
+        }
+    }
+}

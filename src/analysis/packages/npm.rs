@@ -1,0 +1,116 @@
+//! npm packages: every folder with a `package.json` directly under a
+//! `node_modules` ([`crate::analysis::node_modules`]), scoped and nested: its own
+//! files without its nested `node_modules`, `name@version` from its manifest,
+//! dev from the package managers' records, and the same name installed twice.
+
+use std::collections::HashMap;
+
+use super::{Claims, Context, Package};
+use crate::analysis::node_modules::{folder_package_name, is_package_manifest};
+use crate::fs::tree::NodeId;
+use crate::fs::NodeKind;
+
+/// Claims every unclaimed file below `n`, except below a nested `node_modules`,
+/// for the package that will be pushed next onto `out`.
+fn claim_below(
+    ctx: &Context,
+    claimed: &mut Claims,
+    out: &[Package],
+    n: NodeId,
+    (files, bytes): (&mut u64, &mut u64),
+) {
+    let m = ctx.model;
+    for c in m.tree.children(n) {
+        if !m.tree.is_alive(c) || claimed.is_claimed(c) {
+            continue;
+        }
+        let node = m.tree.data(c);
+        if node.kind == NodeKind::Dir {
+            if m.names.name(m.tree.name(c)) != b"node_modules" {
+                claim_below(ctx, claimed, out, c, (&mut *files, &mut *bytes));
+            }
+            continue;
+        }
+        claimed.claim(c, out);
+        *files += 1;
+        if ctx.usage.owner[c as usize] {
+            *bytes += m.content_of(c).map_or(0, |(size, _)| size);
+        }
+    }
+}
+
+/// Every npm package in the image onto `out`, each claiming its files.
+pub(super) fn find(ctx: &Context, claimed: &mut Claims, out: &mut Vec<Package>) {
+    let m = ctx.model;
+    #[derive(serde::Deserialize)]
+    struct Manifest {
+        name: Option<String>,
+        version: Option<String>,
+    }
+    /// A package folder: its path, node, layer, manifest and whether it is dev.
+    type Found = (Vec<u8>, NodeId, usize, Option<Manifest>, bool);
+    let mut found: Vec<Found> = Vec::new();
+    let mut path = Vec::new();
+    ctx.usage.for_each_path(m, |n, abs| {
+        if m.tree.data(n).kind == NodeKind::Dir || !abs.ends_with(b"/package.json") {
+            return;
+        }
+        let rel = &abs[1..];
+        if !is_package_manifest(rel) {
+            return;
+        }
+        let dir = &rel[..rel.len() - b"/package.json".len()];
+        let Some(d) = m.tree.parent(n) else { return };
+        let layer = m.content_of(n).map_or(0, |(_, l)| l as usize);
+        let manifest = ctx
+            .visible(rel)
+            .and_then(|(c, _, _)| serde_json::from_slice::<Manifest>(&c.data).ok());
+        let dev = ctx.node_category.get(n as usize) == Some(&1);
+        path.clear();
+        path.extend_from_slice(dir);
+        found.push((path.clone(), d, layer, manifest, dev));
+    });
+    // Deepest first, so a nested package claims its own files before its parent.
+    found.sort_by_key(|(p, ..)| std::cmp::Reverse(p.iter().filter(|&&b| b == b'/').count()));
+    for (dir, d, layer, manifest, dev) in found {
+        let folder_name = folder_package_name(&dir);
+        let (mut files, mut bytes) = (0, 0);
+        claim_below(ctx, claimed, out, d, (&mut files, &mut bytes));
+        let (name, version) = match manifest {
+            Some(Manifest {
+                name: Some(n),
+                version,
+            }) if !n.is_empty() => (n, version),
+            Some(Manifest { version, .. }) => (folder_name, version),
+            None => (folder_name, None),
+        };
+        out.push(Package {
+            ecosystem: "npm",
+            name,
+            version,
+            bytes,
+            files,
+            dev: Some(dev),
+            layer,
+            paths: vec![format!("/{}", crate::text::path_str(&dir))],
+            duplicate_of: None,
+            installed_size: None,
+        });
+    }
+    // The same name at several paths: every copy but the largest names the largest.
+    let mut first: HashMap<String, (u64, String)> = HashMap::new();
+    for p in out.iter().filter(|p| p.ecosystem == "npm") {
+        let e = first
+            .entry(p.name.clone())
+            .or_insert((p.bytes, p.paths[0].clone()));
+        if p.bytes > e.0 || (p.bytes == e.0 && p.paths[0] < e.1) {
+            *e = (p.bytes, p.paths[0].clone());
+        }
+    }
+    for p in out.iter_mut().filter(|p| p.ecosystem == "npm") {
+        let (_, main) = &first[&p.name];
+        if *main != p.paths[0] {
+            p.duplicate_of = Some(main.clone());
+        }
+    }
+}
