@@ -38,6 +38,7 @@ fn wants_content(path: &[u8]) -> bool {
 pub fn scan_options(opts: &LoadOptions) -> ScanOptions {
     ScanOptions {
         capture: wants_content,
+        condense: analysis::node_modules::condense,
         capture_limit: 16 << 20,
         verify: opts.verify,
         content: opts.content,

@@ -191,23 +191,28 @@ pub(crate) fn model_and_findings(
         files.iter().map(|f| waste::LayerFacts::of(f)).collect();
     crate::timings::mark("  model");
     let usage = model.usage();
-    let waste = waste::analyze(&waste::Context {
-        model: &model,
-        usage: &usage,
-        instructions: &p.instructions,
-        captured: &p.captured,
-        user,
-        layer_facts: &layer_facts,
-        ignore,
-    });
-    crate::timings::mark("  findings");
-    let packages = packages::analyze(&packages::Context {
-        model: &model,
-        usage: &usage,
-        captured: &p.captured,
-        node_category: &waste.node_category,
-    });
-    crate::timings::mark("  packages");
+    // The findings walk and the package view read the same model: side by side.
+    let (waste, mut packages) = rayon::join(
+        || {
+            let w = waste::analyze(&waste::Context {
+                model: &model,
+                usage: &usage,
+                instructions: &p.instructions,
+                captured: &p.captured,
+                user,
+                layer_facts: &layer_facts,
+                ignore,
+            });
+            crate::timings::mark("  findings");
+            w
+        },
+        || {
+            let k = packages::analyze(&packages::Context::new(&model, &usage, &p.captured));
+            crate::timings::mark("  packages");
+            k
+        },
+    );
+    packages.mark_dev(&waste.node_category);
     let duplicates = duplicates::find(&model, &usage);
     Ok(Built {
         model,

@@ -81,6 +81,10 @@ fn looks_like_v7_header(h: &[u8; 512]) -> bool {
 #[derive(Clone, Copy)]
 pub struct ScanOptions {
     pub capture: fn(&[u8]) -> bool,
+    /// What to keep of a captured file (path, content): called on the scanning
+    /// thread, so a large file the analysis needs little of is cut down in
+    /// parallel and never held whole.
+    pub condense: fn(&[u8], Vec<u8>) -> Vec<u8>,
     pub capture_limit: u64,
     /// Hash the blob and the uncompressed tar (costs reading every byte).
     pub verify: bool,
@@ -92,6 +96,7 @@ impl Default for ScanOptions {
     fn default() -> Self {
         ScanOptions {
             capture: |_| false,
+            condense: |_, data| data,
             capture_limit: 0,
             verify: false,
             content: false,
@@ -481,7 +486,7 @@ fn walk<S: BlockSource>(
             }
             captured.push(Captured {
                 path: path.clone(),
-                data,
+                data: (opts.condense)(&path, data),
             });
         } else if opts.content && kind == EntryKind::File && size > 0 {
             let mut h = Xxh3::new();

@@ -50,6 +50,7 @@ pub(super) fn find(ctx: &Context, claimed: &mut Claims, out: &mut Vec<Package>) 
                 layer,
                 paths: vec!["/lib/apk/db/installed".into()],
                 duplicate_of: None,
+                manifest: None,
                 installed_size: size,
             });
         }

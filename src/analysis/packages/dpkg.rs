@@ -62,6 +62,7 @@ pub(super) fn find(ctx: &Context, claimed: &mut Claims, out: &mut Vec<Package>) 
             layer,
             paths: vec![record],
             duplicate_of: None,
+            manifest: None,
             installed_size: field(&stanza, "Installed-Size")
                 .and_then(|s| s.parse::<u64>().ok())
                 .map(|k| k * 1024),

@@ -43,6 +43,9 @@ pub struct Package {
     pub duplicate_of: Option<String>,
     /// dpkg's own estimate (`Installed-Size`, in bytes), for comparison.
     pub installed_size: Option<u64>,
+    /// npm: the node of its `package.json`, whose dev mark the findings set.
+    #[serde(skip)]
+    pub(crate) manifest: Option<NodeId>,
 }
 
 /// Bytes no package claims, by folder.
@@ -60,6 +63,19 @@ pub struct Packages {
     /// By node id: the index in `packages` of the package that claims the file,
     /// or [`NO_PACKAGE`].
     pub(crate) node_package: Vec<u32>,
+}
+
+impl Packages {
+    /// Marks npm packages dev by the findings' marks on their manifests
+    /// (`waste::Waste::node_category`, 1 = dev dependency): the package view runs
+    /// beside the findings walk, and takes this one fact from it at the end.
+    pub(crate) fn mark_dev(&mut self, node_category: &[u8]) {
+        for p in &mut self.packages {
+            if let Some(n) = p.manifest {
+                p.dev = Some(node_category.get(n as usize) == Some(&1));
+            }
+        }
+    }
 }
 
 /// A file no package claims.
@@ -97,23 +113,40 @@ pub(crate) fn wants_content(path: &[u8]) -> bool {
 
 /// What the package view needs of the image.
 pub(crate) struct Context<'a> {
-    pub model: &'a FsModel,
-    pub usage: &'a Usage,
-    pub captured: &'a [(usize, Captured)],
-    /// Waste categories by node (1 = dev dependency), from the findings walk.
-    pub node_category: &'a [u8],
+    model: &'a FsModel,
+    usage: &'a Usage,
+    captured: &'a [(usize, Captured)],
+    /// The captured files by (layer, path): a real node_modules tree has
+    /// thousands of manifests, looked up once each.
+    index: HashMap<(usize, &'a [u8]), usize>,
 }
 
-impl Context<'_> {
+impl<'a> Context<'a> {
+    pub(crate) fn new(
+        model: &'a FsModel,
+        usage: &'a Usage,
+        captured: &'a [(usize, Captured)],
+    ) -> Context<'a> {
+        let index = captured
+            .iter()
+            .enumerate()
+            .map(|(i, (l, c))| ((*l, c.path.as_slice()), i))
+            .collect();
+        Context {
+            model,
+            usage,
+            captured,
+            index,
+        }
+    }
+
     /// The captured copy of `path` the final filesystem shows, with its layer.
     pub(super) fn visible(&self, path: &[u8]) -> Option<(&Captured, usize, NodeId)> {
         let m = self.model;
         let n = m.tree.lookup(&m.names, path)?;
         let layer = m.content_of(n)?.1 as usize;
-        self.captured
-            .iter()
-            .find(|(l, c)| *l == layer && c.path == path)
-            .map(|(l, c)| (c, *l, n))
+        let &i = self.index.get(&(layer, path))?;
+        Some((&self.captured[i].1, layer, n))
     }
 
     pub(super) fn visible_all<'s>(

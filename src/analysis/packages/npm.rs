@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use super::{Claims, Context, Package};
-use crate::analysis::node_modules::{folder_package_name, is_package_manifest};
+use crate::analysis::node_modules::{folder_package_name, is_package_manifest, Manifest};
 use crate::fs::tree::NodeId;
 use crate::fs::NodeKind;
 
@@ -42,13 +42,8 @@ fn claim_below(
 /// Every npm package in the image onto `out`, each claiming its files.
 pub(super) fn find(ctx: &Context, claimed: &mut Claims, out: &mut Vec<Package>) {
     let m = ctx.model;
-    #[derive(serde::Deserialize)]
-    struct Manifest {
-        name: Option<String>,
-        version: Option<String>,
-    }
-    /// A package folder: its path, node, layer, manifest and whether it is dev.
-    type Found = (Vec<u8>, NodeId, usize, Option<Manifest>, bool);
+    /// A package folder: its path, node, layer, manifest and its manifest's node.
+    type Found = (Vec<u8>, NodeId, usize, Option<Manifest>, NodeId);
     let mut found: Vec<Found> = Vec::new();
     let mut path = Vec::new();
     ctx.usage.for_each_path(m, |n, abs| {
@@ -65,14 +60,13 @@ pub(super) fn find(ctx: &Context, claimed: &mut Claims, out: &mut Vec<Package>) 
         let manifest = ctx
             .visible(rel)
             .and_then(|(c, _, _)| serde_json::from_slice::<Manifest>(&c.data).ok());
-        let dev = ctx.node_category.get(n as usize) == Some(&1);
         path.clear();
         path.extend_from_slice(dir);
-        found.push((path.clone(), d, layer, manifest, dev));
+        found.push((path.clone(), d, layer, manifest, n));
     });
     // Deepest first, so a nested package claims its own files before its parent.
     found.sort_by_key(|(p, ..)| std::cmp::Reverse(p.iter().filter(|&&b| b == b'/').count()));
-    for (dir, d, layer, manifest, dev) in found {
+    for (dir, d, layer, manifest, manifest_node) in found {
         let folder_name = folder_package_name(&dir);
         let (mut files, mut bytes) = (0, 0);
         claim_below(ctx, claimed, out, d, (&mut files, &mut bytes));
@@ -90,11 +84,13 @@ pub(super) fn find(ctx: &Context, claimed: &mut Claims, out: &mut Vec<Package>) 
             version,
             bytes,
             files,
-            dev: Some(dev),
+            // Set from the findings' dev marks (`Packages::mark_dev`).
+            dev: Some(false),
             layer,
             paths: vec![format!("/{}", crate::text::path_str(&dir))],
             duplicate_of: None,
             installed_size: None,
+            manifest: Some(manifest_node),
         });
     }
     // The same name at several paths: every copy but the largest names the largest.

@@ -61,6 +61,7 @@ pub(super) fn find(ctx: &Context, claimed: &mut Claims, out: &mut Vec<Package>) 
             layer,
             paths: vec![format!("/{}", String::from_utf8_lossy(dist_info))],
             duplicate_of: None,
+            manifest: None,
             installed_size: None,
         });
     }
