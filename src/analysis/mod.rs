@@ -191,6 +191,7 @@ pub(crate) fn model_and_findings(
         files.iter().map(|f| waste::LayerFacts::of(f)).collect();
     crate::timings::mark("  model");
     let usage = model.usage();
+    let records = node_modules::Records::read(&model, &p.captured);
     // The findings walk and the package view read the same model: side by side.
     let (waste, mut packages) = rayon::join(
         || {
@@ -198,16 +199,21 @@ pub(crate) fn model_and_findings(
                 model: &model,
                 usage: &usage,
                 instructions: &p.instructions,
-                captured: &p.captured,
                 user,
                 layer_facts: &layer_facts,
                 ignore,
+                records: &records,
             });
             crate::timings::mark("  findings");
             w
         },
         || {
-            let k = packages::analyze(&packages::Context::new(&model, &usage, &p.captured));
+            let k = packages::analyze(&packages::Context::new(
+                &model,
+                &usage,
+                &p.captured,
+                &records,
+            ));
             crate::timings::mark("  packages");
             k
         },

@@ -72,8 +72,9 @@ pub fn render(
             unowned,
         }),
         PackagesFormat::Csv => {
-            let mut out =
-                String::from("ecosystem,name,version,bytes,files,dev,layer,path,duplicate_of\n");
+            let mut out = String::from(
+                "ecosystem,name,version,bytes,files,dev,optional,peer,layer,path,duplicate_of\n",
+            );
             for p in chosen {
                 let row = [
                     p.ecosystem.to_string(),
@@ -82,6 +83,8 @@ pub fn render(
                     p.bytes.to_string(),
                     p.files.to_string(),
                     p.dev.map(|d| d.to_string()).unwrap_or_default(),
+                    p.optional.map(|d| d.to_string()).unwrap_or_default(),
+                    p.peer.map(|d| d.to_string()).unwrap_or_default(),
                     p.layer.to_string(),
                     p.paths.first().cloned().unwrap_or_default(),
                     p.duplicate_of.clone().unwrap_or_default(),

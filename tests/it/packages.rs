@@ -14,8 +14,8 @@ fn image(dir: &std::path::Path) -> std::path::PathBuf {
         "node_modules/typescript":{"version":"5.6.3","dev":true},
         "node_modules/express":{"version":"4.21.0"},
         "node_modules/express/node_modules/ms":{"version":"2.0.0"},
-        "node_modules/@types/node":{"version":"22.0.0","dev":true},
-        "node_modules/ms":{"version":"2.1.3"}}}"#;
+        "node_modules/@types/node":{"version":"22.0.0","dev":true,"peer":true},
+        "node_modules/ms":{"version":"2.1.3","optional":true}}}"#;
     let status = "Package: libc6\nStatus: install ok installed\nArchitecture: amd64\nVersion: 2.36-9\nInstalled-Size: 12\n\n\
 Package: gone\nStatus: deinstall ok config-files\nVersion: 1\n\n\
 Package: tzdata\nStatus: install ok installed\nArchitecture: all\nVersion: 2024a\nInstalled-Size: 3\n";
@@ -112,9 +112,20 @@ fn bytes_by_package_from_each_record() {
     assert_eq!(top["version"], "2.1.3");
     assert_eq!(nested["duplicate_of"], "/app/node_modules/ms");
     assert!(top["duplicate_of"].is_null());
+    // optional and peer as the hidden lockfile says; null where it has no record.
+    assert_eq!(
+        (&top["optional"], &top["peer"]),
+        (&Value::Bool(true), &Value::Bool(false))
+    );
+    let types = find(&v, "npm", "@types/node", "/app/node_modules/@types/node");
+    assert_eq!(
+        (&types["optional"], &types["peer"]),
+        (&Value::Bool(false), &Value::Bool(true))
+    );
     // A package.json that is not JSON: the folder's name, version unknown, bytes right.
     let broken = find(&v, "npm", "broken", "/app/node_modules/broken");
     assert!(broken["version"].is_null());
+    assert!(broken["optional"].is_null() && broken["peer"].is_null());
     assert_eq!(broken["bytes"], 40 + len("{not json"));
     // dpkg: the listed regular files in the final filesystem; not-installed skipped;
     // a listed file that is not there adds nothing.
@@ -184,7 +195,7 @@ fn the_packages_command() {
     let rows: Vec<&str> = csv.lines().collect();
     assert_eq!(
         rows[0],
-        "ecosystem,name,version,bytes,files,dev,layer,path,duplicate_of"
+        "ecosystem,name,version,bytes,files,dev,optional,peer,layer,path,duplicate_of"
     );
     assert_eq!(rows.len(), 1 + 6, "{csv}");
     assert!(rows[1..].iter().all(|r| r.starts_with("npm,")));

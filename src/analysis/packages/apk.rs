@@ -47,6 +47,8 @@ pub(super) fn find(ctx: &Context, claimed: &mut Claims, out: &mut Vec<Package>) 
                 bytes,
                 files,
                 dev: None,
+                optional: None,
+                peer: None,
                 layer,
                 paths: vec!["/lib/apk/db/installed".into()],
                 duplicate_of: None,

@@ -59,6 +59,8 @@ pub(super) fn find(ctx: &Context, claimed: &mut Claims, out: &mut Vec<Package>) 
             bytes,
             files,
             dev: None,
+            optional: None,
+            peer: None,
             layer,
             paths: vec![record],
             duplicate_of: None,

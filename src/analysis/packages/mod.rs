@@ -35,6 +35,11 @@ pub struct Package {
     pub files: u64,
     /// npm: a dev dependency by the package manager's records.
     pub dev: Option<bool>,
+    /// npm: optional (`optional` or `devOptional` in the hidden lockfile); null
+    /// without a lockfile record.
+    pub optional: Option<bool>,
+    /// npm: a peer dependency by the hidden lockfile; null without a record.
+    pub peer: Option<bool>,
     /// The layer that installed it (its record's layer).
     pub layer: usize,
     /// npm: the package folders (`/app/node_modules/x`); others: the record.
@@ -116,6 +121,7 @@ pub(crate) struct Context<'a> {
     model: &'a FsModel,
     usage: &'a Usage,
     captured: &'a [(usize, Captured)],
+    records: &'a crate::analysis::node_modules::Records,
     /// The captured files by (layer, path): a real node_modules tree has
     /// thousands of manifests, looked up once each.
     index: HashMap<(usize, &'a [u8]), usize>,
@@ -126,6 +132,7 @@ impl<'a> Context<'a> {
         model: &'a FsModel,
         usage: &'a Usage,
         captured: &'a [(usize, Captured)],
+        records: &'a crate::analysis::node_modules::Records,
     ) -> Context<'a> {
         let index = captured
             .iter()
@@ -136,6 +143,7 @@ impl<'a> Context<'a> {
             model,
             usage,
             captured,
+            records,
             index,
         }
     }

@@ -68,6 +68,7 @@ pub(super) fn find(ctx: &Context, claimed: &mut Claims, out: &mut Vec<Package>) 
     found.sort_by_key(|(p, ..)| std::cmp::Reverse(p.iter().filter(|&&b| b == b'/').count()));
     for (dir, d, layer, manifest, manifest_node) in found {
         let folder_name = folder_package_name(&dir);
+        let flags = ctx.records.lock_flags.get(&d).copied();
         let (mut files, mut bytes) = (0, 0);
         claim_below(ctx, claimed, out, d, (&mut files, &mut bytes));
         let (name, version) = match manifest {
@@ -86,6 +87,8 @@ pub(super) fn find(ctx: &Context, claimed: &mut Claims, out: &mut Vec<Package>) 
             files,
             // Set from the findings' dev marks (`Packages::mark_dev`).
             dev: Some(false),
+            optional: flags.map(|f| f.optional),
+            peer: flags.map(|f| f.peer),
             layer,
             paths: vec![format!("/{}", crate::text::path_str(&dir))],
             duplicate_of: None,

@@ -58,6 +58,8 @@ pub(super) fn find(ctx: &Context, claimed: &mut Claims, out: &mut Vec<Package>) 
             bytes,
             files,
             dev: None,
+            optional: None,
+            peer: None,
             layer,
             paths: vec![format!("/{}", String::from_utf8_lossy(dist_info))],
             duplicate_of: None,

@@ -21,10 +21,8 @@ use serde::Serialize;
 
 use crate::fs::tree::NodeId;
 use crate::fs::{FsModel, NodeKind, Usage};
-use crate::layer::Captured;
 use crate::text::path_str;
 
-use crate::analysis::node_modules::dev_package_dirs;
 use hints::hints;
 pub(crate) use hints::LayerFacts;
 use matcher::{Matcher, RuleMask};
@@ -139,13 +137,14 @@ pub(crate) struct Context<'a> {
     pub usage: &'a Usage,
     /// The instruction of each layer.
     pub instructions: &'a [String],
-    pub captured: &'a [(usize, Captured)],
     /// `config.User`.
     pub user: Option<&'a str>,
     /// What each layer's tar brought.
     pub layer_facts: &'a [LayerFacts],
     /// Paths (with a leading `/`) matching any of these are left out.
     pub ignore: &'a GlobSet,
+    /// The package managers' records (dev dependencies).
+    pub records: &'a crate::analysis::node_modules::Records,
 }
 
 /// Builds a glob set from `--ignore` patterns.
@@ -170,7 +169,7 @@ pub(crate) fn analyze(ctx: &Context) -> Waste {
     let mut flagged_visible = 0u64;
 
     let mut dev_root = vec![false; m.tree.len()];
-    for d in dev_package_dirs(m, ctx.captured) {
+    for &d in &ctx.records.dev_dirs {
         dev_root[d as usize] = true;
     }
     let mut in_dev = vec![false; m.tree.len()];
