@@ -18,6 +18,7 @@ pub mod pipeline;
 pub mod report;
 pub mod size;
 pub mod source;
+#[cfg(feature = "synth")]
 pub mod synth;
 pub mod tar;
 pub mod text;
