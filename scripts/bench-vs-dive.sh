@@ -143,3 +143,13 @@ else
   echo
   echo "Skipping the registry and engine tables: they need root, podman, docker-registry and skopeo."
 fi
+
+# A real Node.js service (needs root, debootstrap, buildah, skopeo, node, npm and the
+# Debian and npm registries to build it once).
+if [ "$(id -u)" = 0 ] && command -v debootstrap >/dev/null && command -v buildah >/dev/null \
+  && [ "$have_dive" = 1 ]; then
+  scripts/bench-real.sh "$work"
+else
+  echo
+  echo "Skipping the real Node.js service: it needs root, debootstrap, buildah and dive."
+fi

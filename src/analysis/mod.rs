@@ -9,7 +9,7 @@ pub mod history;
 pub(crate) mod node_modules;
 pub mod packages;
 pub(crate) mod paths;
-pub(crate) mod waste;
+pub mod waste;
 
 use crate::error::{Error, Result};
 use crate::fs::{FsModel, Usage};

@@ -385,6 +385,71 @@ fn reshipped_fix(added_by: &str, rewritten_by: &str) -> String {
     }
 }
 
+/// For `examples/vs_crates.rs` only: the rule masks of `paths` (no leading `/`,
+/// folders before what is in them) as the findings walk computes them, each folder
+/// matched once and inherited: with imgsize's matcher (`hand`), or with every glob
+/// in one `globset::GlobSet` (the crate alone). Returns the sum of the masks.
+#[doc(hidden)]
+pub fn rule_masks(paths: &[String], hand: bool) -> u64 {
+    use std::collections::HashMap;
+    let matcher = Matcher::new();
+    let (mut below_set, mut file_set) = (GlobSetBuilder::new(), GlobSetBuilder::new());
+    let (mut below_rule, mut file_rule) = (Vec::new(), Vec::new());
+    for (i, r) in RULES.iter().enumerate() {
+        for g in r.globs {
+            let (set, rules, glob) = match g.strip_suffix("/**") {
+                Some(dir) => (&mut below_set, &mut below_rule, dir),
+                None => (&mut file_set, &mut file_rule, *g),
+            };
+            if let Ok(glob) = globset::GlobBuilder::new(glob)
+                .literal_separator(true)
+                .build()
+            {
+                set.add(glob);
+                rules.push(i);
+            }
+        }
+    }
+    let (below_set, file_set) = (
+        below_set.build().unwrap_or_else(|_| GlobSet::empty()),
+        file_set.build().unwrap_or_else(|_| GlobSet::empty()),
+    );
+    let mut hits = Vec::new();
+    let mut mask_of = |set: &GlobSet, rules: &[usize], path: &str| -> RuleMask {
+        set.matches_into(path, &mut hits);
+        hits.iter().fold(0, |m, &h| m | 1 << rules[h])
+    };
+    let mut folders: HashMap<&str, RuleMask> = HashMap::new();
+    let mut total = 0u64;
+    let mut scratch = Vec::new();
+    for path in paths {
+        let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
+        let inherited = match folders.get(dir) {
+            Some(&m) => m,
+            None => {
+                let parent = dir.rsplit_once('/').map_or("", |(d, _)| d);
+                let up = folders.get(parent).copied().unwrap_or(0);
+                let own = if dir.is_empty() {
+                    0
+                } else if hand {
+                    matcher.below(dir, &mut scratch)
+                } else {
+                    mask_of(&below_set, &below_rule, dir)
+                };
+                folders.insert(dir, up | own);
+                up | own
+            }
+        };
+        let file = if hand {
+            matcher.file(path, &mut scratch)
+        } else {
+            mask_of(&file_set, &file_rule, path)
+        };
+        total += u64::from(inherited | file);
+    }
+    total
+}
+
 /// The category a [`Waste::node_category`] code stands for.
 pub(crate) fn category_name(code: u8) -> Option<&'static str> {
     match code {
