@@ -17,7 +17,10 @@ fn main() -> ExitCode {
         f.read_exact(&mut head)?;
         let chained = io::Cursor::new(head).chain(f);
         let mut dec: Box<dyn Read> = if head.starts_with(&[0x1f, 0x8b]) {
-            Box::new(flate2::read::MultiGzDecoder::new(chained))
+            Box::new(imgsize::layer::gzip_reader(BufReader::with_capacity(
+                1 << 20,
+                chained,
+            )))
         } else {
             Box::new(zstd::stream::read::Decoder::new(chained)?)
         };

@@ -6,6 +6,8 @@
 //! about other layers or about the image around it.
 
 mod files;
+#[cfg(feature = "isal")]
+mod isal;
 
 use std::io::{self, Read, Seek};
 
@@ -259,6 +261,15 @@ fn detect_or_fail(head: &[u8], len: u64) -> Result<Compression, ScanError> {
         .ok_or_else(|| ScanError("layer is not a tar, gzip or zstd stream".into()))
 }
 
+/// The gzip decoder layers are read with: ISA-L (feature `isal`, the default),
+/// else zlib-rs. Concatenated members are read one after the other.
+pub fn gzip_reader<R: io::BufRead>(input: R) -> impl Read {
+    #[cfg(feature = "isal")]
+    return isal::GzipDecoder::new(input);
+    #[cfg(not(feature = "isal"))]
+    return flate2::bufread::MultiGzDecoder::new(input);
+}
+
 /// Scans a layer from a stream (stdin, or a compressed blob).
 pub fn scan_read<R: Read>(
     reader: R,
@@ -274,10 +285,7 @@ pub fn scan_read<R: Read>(
     let chained = io::Cursor::new(head).chain(Input(&mut raw));
     let (files, captured, tar_bytes, diff_id) = match compression {
         Compression::Gzip => {
-            let dec = flate2::read::MultiGzDecoder::new(io::BufReader::with_capacity(
-                READ_BUFFER,
-                chained,
-            ));
+            let dec = gzip_reader(io::BufReader::with_capacity(READ_BUFFER, chained));
             walk_decoded(
                 Decoded {
                     inner: dec,
