@@ -103,7 +103,15 @@ pub fn render(
                 owned.len(),
                 crate::size::human(total)
             );
-            out.push_str(&super::table::packages_table(&owned, owned.len(), layers));
+            if owned.is_empty() {
+                out.push_str(
+                    "No package records found. imgsize reads dpkg's status and .list files, \
+                     apk's installed\ndatabase, Python's dist-info RECORD files and each \
+                     package.json under a node_modules.\n",
+                );
+            } else {
+                out.push_str(&super::table::packages_table(&owned, owned.len(), layers));
+            }
             if ecosystem.is_none() && !unowned.is_empty() {
                 out.push_str("\nNot in any package, by folder\n");
                 let mut t = super::table(&["Folder", "Size"]);

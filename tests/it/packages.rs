@@ -504,3 +504,15 @@ fn bad_records_and_merged_usr() {
         .iter()
         .any(|u| u["path"] == "/etc/motd"));
 }
+
+/// An image without package records says so, rather than drawing an empty table.
+#[test]
+fn no_records_is_said_in_words() {
+    let o = run(&["packages", testdata("app.docker.tar").to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.starts_with("0 packages, 0 B"), "{text}");
+    assert!(text.contains("No package records found"), "{text}");
+    assert!(!text.contains("Ecosystem"), "{text}");
+    assert!(text.contains("Not in any package"), "{text}");
+}
