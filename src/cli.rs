@@ -34,6 +34,9 @@ pub enum Command {
     Files(FilesArgs),
     /// Bytes by package (npm, Debian, Alpine, Python), and what no package claims.
     Packages(PackagesArgs),
+    /// Many images at once: the layers they share, what each adds alone, and the
+    /// same files installed separately in each (what a shared base would save).
+    Overlap(OverlapArgs),
     /// Shell completions: imgsize completions bash > /etc/bash_completion.d/imgsize.
     Completions(CompletionsArgs),
     /// The manual page (roff): imgsize man > /usr/local/share/man/man1/imgsize.1.
@@ -67,6 +70,32 @@ pub struct PackagesArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = crate::report::packages::PackagesFormat::Table)]
     pub format: crate::report::packages::PackagesFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct OverlapArgs {
+    /// The images (any input `inspect` reads); a quoted glob ('images/*.tar') is
+    /// expanded.
+    pub inputs: Vec<String>,
+    /// Read more images from this file: one per line, `#` starts a comment; `-`
+    /// for stdin.
+    #[arg(long, value_name = "FILE")]
+    pub from: Option<String>,
+    #[command(flatten)]
+    pub image: ImageArgs,
+    /// Output format: table, json or markdown (a comment for the platform repo).
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Write the report to this file instead of stdout.
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<String>,
+    /// Rows of shared layers and near misses.
+    #[arg(long, default_value_t = 10)]
+    pub top: usize,
+    /// When some images cannot be read, report on the rest and list the failures
+    /// (the exit code is still 2).
+    #[arg(long)]
+    pub keep_going: bool,
 }
 
 #[derive(Debug, Args)]
@@ -377,6 +406,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Diff(args) => run_diff(args),
+        Command::Overlap(args) => run_overlap(args),
         Command::Check(args) => run_check(*args),
         Command::Files(args) => run_files(args),
         Command::Packages(args) => {
@@ -571,4 +601,86 @@ fn run_diff(args: DiffArgs) -> Result<ExitCode, Error> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The images `overlap` reads: the arguments (a glob that names no file as typed
+/// is expanded) then the lines of `--from`; each once, in order.
+fn overlap_inputs(args: &OverlapArgs) -> Result<Vec<String>, Error> {
+    let mut inputs: Vec<String> = Vec::new();
+    for a in &args.inputs {
+        let is_glob = a.contains(['*', '?', '[']) && !std::path::Path::new(a).exists();
+        if !is_glob {
+            inputs.push(a.clone());
+            continue;
+        }
+        let paths = glob::glob(a).map_err(|e| Error::usage(a, format!("not a glob: {e}")))?;
+        let mut matched: Vec<String> = paths
+            .filter_map(|p| p.ok())
+            .map(|p| p.to_string_lossy().into_owned())
+            .collect();
+        if matched.is_empty() {
+            return Err(Error::missing(a, "no file matches this glob"));
+        }
+        matched.sort();
+        inputs.extend(matched);
+    }
+    if let Some(from) = &args.from {
+        let text = if from == "-" {
+            let mut s = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
+                .map_err(|e| Error::io("stdin", e))?;
+            s
+        } else {
+            crate::config::read_text(from)?
+        };
+        for line in text.lines() {
+            let line = line.split_once('#').map_or(line, |(l, _)| l).trim();
+            if !line.is_empty() {
+                inputs.push(line.to_string());
+            }
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    inputs.retain(|i| seen.insert(i.clone()));
+    if inputs.len() < 2 {
+        return Err(Error::usage(
+            "overlap",
+            format!(
+                "needs two images or more (got {}): imgsize overlap a.tar b.tar, or --from FILE",
+                inputs.len()
+            ),
+        ));
+    }
+    Ok(inputs)
+}
+
+fn run_overlap(args: OverlapArgs) -> Result<ExitCode, Error> {
+    use crate::report::overlap::OverlapReport;
+    // The format is checked before any image is read.
+    if !matches!(args.format, Format::Table | Format::Json | Format::Markdown) {
+        return Err(Error::usage(
+            "--format",
+            format!("overlap does not write {}", args.format.name()),
+        ));
+    }
+    let inputs = overlap_inputs(&args)?;
+    let opts = args.image.load_options();
+    let mut fleet = crate::pipeline::load_fleet(&inputs, &opts, args.keep_going)?;
+    let overlap = crate::analysis::overlap::compute(&fleet.images, &mut fleet.layers);
+    crate::timings::mark("overlap");
+    let read: Vec<String> = fleet.images.iter().map(|i| i.input.clone()).collect();
+    let report = OverlapReport::build(overlap, &read, &fleet.about, &fleet.failures, args.top);
+    let text = rendered(
+        args.format,
+        "overlap",
+        args.format.renderer().overlap(&report),
+    )?;
+    write_out(args.output.as_deref(), &text)?;
+    if fleet.failures.is_empty() {
+        return Ok(ExitCode::SUCCESS);
+    }
+    for f in &fleet.failures {
+        eprintln!("imgsize: {}", f.error);
+    }
+    Ok(ExitCode::from(2))
 }

@@ -16,6 +16,18 @@ pub(crate) fn per_layer(history: &[History], layers: usize) -> Vec<Option<Histor
     with_layer.into_iter().map(|h| Some(h.clone())).collect()
 }
 
+/// Each layer's instruction, or `unknown` where the history does not say.
+pub(crate) fn instructions(hist: &[Option<History>]) -> Vec<String> {
+    hist.iter()
+        .map(|h| {
+            h.as_ref()
+                .and_then(|h| h.created_by.as_deref())
+                .map(instruction)
+                .unwrap_or_else(|| "unknown".to_string())
+        })
+        .collect()
+}
+
 /// A Dockerfile-like instruction from `created_by`, as the legacy builder, BuildKit
 /// and buildah write it:
 /// `/bin/sh -c #(nop)  COPY dir:… in /app` -> `COPY dir:… in /app`,

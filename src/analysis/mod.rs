@@ -7,6 +7,7 @@ pub mod dive;
 pub mod duplicates;
 pub mod history;
 pub(crate) mod node_modules;
+pub mod overlap;
 pub mod packages;
 pub(crate) mod paths;
 pub mod waste;
@@ -104,41 +105,49 @@ impl Prepared {
     }
 }
 
-/// Checks the scans against the image's descriptors (sizes; digests and diff_ids
-/// with `verify`) and sets apart what the analyses need.
-pub(crate) fn prepare(image: &Image, scans: Vec<LayerScan>, verify: bool) -> Result<Prepared> {
-    for (i, (r, s)) in image.layers.iter().zip(&scans).enumerate() {
-        let place = format!("{}: layer {i} ({})", image.container.label(), r.member);
-        if let Some(declared) = r.declared_size {
-            if declared != s.blob_bytes {
+/// Checks layer `i`'s scan against its descriptor: the blob's size, and with
+/// `verify` its digest and the config's diff_id.
+pub(crate) fn check_layer(image: &Image, i: usize, s: &LayerScan, verify: bool) -> Result<()> {
+    let r = &image.layers[i];
+    let place = format!("{}: layer {i} ({})", image.container.label(), r.member);
+    if let Some(declared) = r.declared_size {
+        if declared != s.blob_bytes {
+            return Err(Error::verify(
+                place,
+                format!(
+                    "blob has {} bytes, its descriptor says {declared} (truncated download?)",
+                    s.blob_bytes
+                ),
+            ));
+        }
+    }
+    if verify {
+        if let (Some(want), Some(got)) = (&r.digest, &s.blob_digest) {
+            if want != got {
                 return Err(Error::verify(
                     place,
-                    format!(
-                        "blob has {} bytes, its descriptor says {declared} (truncated download?)",
-                        s.blob_bytes
-                    ),
+                    format!("blob digest is {got}, expected {want}"),
                 ));
             }
         }
-        if verify {
-            if let (Some(want), Some(got)) = (&r.digest, &s.blob_digest) {
-                if want != got {
-                    return Err(Error::verify(
-                        place,
-                        format!("blob digest is {got}, expected {want}"),
-                    ));
-                }
+        match (&r.diff_id, &s.diff_id) {
+            (Some(want), Some(got)) if want != got => {
+                return Err(Error::verify(
+                    place,
+                    format!("uncompressed digest is {got}, config's diff_id is {want}"),
+                ));
             }
-            match (&r.diff_id, &s.diff_id) {
-                (Some(want), Some(got)) if want != got => {
-                    return Err(Error::verify(
-                        place,
-                        format!("uncompressed digest is {got}, config's diff_id is {want}"),
-                    ));
-                }
-                _ => {}
-            }
+            _ => {}
         }
+    }
+    Ok(())
+}
+
+/// Checks the scans against the image's descriptors (sizes; digests and diff_ids
+/// with `verify`) and sets apart what the analyses need.
+pub(crate) fn prepare(image: &Image, scans: Vec<LayerScan>, verify: bool) -> Result<Prepared> {
+    for (i, s) in scans.iter().enumerate() {
+        check_layer(image, i, s, verify)?;
     }
     // What the findings need besides the model: small files kept by the scans, what
     // each layer brought, and each layer's instruction.
@@ -153,15 +162,7 @@ pub(crate) fn prepare(image: &Image, scans: Vec<LayerScan>, verify: bool) -> Res
         })
         .collect();
     let hist = history::per_layer(&image.config.history, image.layers.len());
-    let instructions: Vec<String> = hist
-        .iter()
-        .map(|h| {
-            h.as_ref()
-                .and_then(|h| h.created_by.as_deref())
-                .map(history::instruction)
-                .unwrap_or_else(|| "unknown".to_string())
-        })
-        .collect();
+    let instructions = history::instructions(&hist);
     Ok(Prepared {
         scans,
         captured,

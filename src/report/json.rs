@@ -33,6 +33,10 @@ impl Renderer for Json {
         Some(to_json(r))
     }
 
+    fn overlap(&self, r: &super::overlap::OverlapReport) -> Option<String> {
+        Some(to_json(r))
+    }
+
     fn manifest(&self, r: &ManifestReport) -> Option<String> {
         Some(to_json(r))
     }

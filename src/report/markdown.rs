@@ -1,8 +1,10 @@
-//! The Markdown renderer, made for a pull-request comment: `diff` and `check`.
+//! The Markdown renderer, made for a pull-request comment: `diff`, `check` and
+//! `overlap`.
 
 use super::check::CheckReport;
 use super::check::RuleReport;
 use super::diff::DiffReport;
+use super::overlap::OverlapReport;
 use super::Renderer;
 use crate::analysis::budget::Status;
 use crate::size::{human, human_delta};
@@ -16,6 +18,10 @@ impl Renderer for Markdown {
     }
 
     fn check(&self, r: &CheckReport) -> Option<String> {
+        Some(r.markdown())
+    }
+
+    fn overlap(&self, r: &OverlapReport) -> Option<String> {
         Some(r.markdown())
     }
 }
@@ -138,6 +144,82 @@ impl CheckReport {
             out.push_str(&format!("\n`{}`:\n", esc(&r.rule)));
             for d in &r.details {
                 out.push_str(&format!("- `{}`\n", esc(d)));
+            }
+        }
+        out
+    }
+}
+
+impl OverlapReport {
+    /// A comment for the platform repository: totals, images, the largest near misses.
+    pub(crate) fn markdown(&self) -> String {
+        let esc = |s: &str| s.replace('|', "\\|").replace('`', "'");
+        let t = &self.totals;
+        let mut out = format!("### imgsize overlap: {} images\n\n", t.images);
+        if !self.complete {
+            out.push_str(&format!(
+                "⚠️ **Partial**: {} images could not be read; the figures are those of the others.\n\n",
+                self.failures.len()
+            ));
+        }
+        out.push_str(&format!(
+            "{} added up; one node stores **{}** (each layer once), so sharing saves {}. Near misses: **{}** more could be shared. Sizes in SI units (1 MB = 10^6 bytes).\n\n",
+            human(t.sum_of_sizes),
+            human(t.node_bytes),
+            human(t.saved_by_sharing),
+            human(t.near_miss_saving)
+        ));
+        if let (Some(sum), Some(reg)) = (t.sum_of_compressed_sizes, t.registry_bytes) {
+            out.push_str(&format!(
+                "Pull sizes: {} added up; one registry stores {}.\n\n",
+                human(sum),
+                human(reg)
+            ));
+        }
+        out.push_str("| # | Image | Size | Shared | Unique |\n|---|---|---:|---:|---:|\n");
+        for (i, img) in self.images.iter().enumerate() {
+            out.push_str(&format!(
+                "| {} | `{}` | {} | {} | {} |\n",
+                i + 1,
+                esc(self.name(i)),
+                human(img.share.size),
+                human(img.share.shared_bytes),
+                human(img.share.unique_bytes)
+            ));
+        }
+        if !self.near_misses.is_empty() {
+            out.push_str(&format!(
+                "\n**Near misses** ({} of {}): the same files in different layers of different images\n\n| Saving | Files | Layers | Fix |\n|---:|---:|---|---|\n",
+                self.near_misses.len(),
+                self.near_miss_count
+            ));
+            for m in &self.near_misses {
+                let copies: Vec<String> = m
+                    .miss
+                    .copies
+                    .iter()
+                    .map(|c| {
+                        format!(
+                            "{} layer {}: `{}`",
+                            self.image_list(&c.images),
+                            c.layer,
+                            esc(&crate::text::one_line(&c.instruction, 60))
+                        )
+                    })
+                    .collect();
+                out.push_str(&format!(
+                    "| {} | {} | {} | {} |\n",
+                    human(m.miss.saving),
+                    m.miss.files,
+                    copies.join("<br>"),
+                    esc(&m.fix)
+                ));
+            }
+        }
+        if !self.failures.is_empty() {
+            out.push_str("\n**Not read**\n\n");
+            for f in &self.failures {
+                out.push_str(&format!("- `{}`\n", esc(&f.error)));
             }
         }
         out

@@ -1,5 +1,5 @@
-//! Reports: one serialisable model per command (`inspect`, `diff`, `check`, the
-//! manifest-only view), and one renderer per format behind one trait
+//! Reports: one serialisable model per command (`inspect`, `diff`, `check`,
+//! `overlap`, the manifest-only view), and one renderer per format behind one trait
 //! ([`Renderer`]): a new format is one file and one [`Format`] variant. Renderers
 //! read the models only.
 
@@ -12,6 +12,7 @@ mod json;
 mod junit;
 pub mod manifest;
 mod markdown;
+pub mod overlap;
 pub mod packages;
 pub(crate) mod table;
 pub mod treemap;
@@ -52,6 +53,9 @@ pub trait Renderer {
         None
     }
     fn manifest(&self, _: &manifest::ManifestReport) -> Option<String> {
+        None
+    }
+    fn overlap(&self, _: &overlap::OverlapReport) -> Option<String> {
         None
     }
 }

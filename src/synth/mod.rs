@@ -8,9 +8,11 @@
 //! absent (as containerd exports them). File contents are zeros or a seeded
 //! pseudo-random stream, so the same description always gives the same bytes.
 
+mod fleet;
 mod formats;
 mod layer;
 
+pub use fleet::FleetSpec;
 pub use formats::write;
 pub use layer::{write_layer_tar, Blob, HashWriter};
 

@@ -16,6 +16,7 @@ mod html;
 mod inspect;
 mod layouts;
 mod node;
+mod overlap;
 mod packages;
 mod registry;
 mod regression;

@@ -28,7 +28,7 @@ fn tool(name: &str) -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
-fn images() -> &'static Path {
+pub fn images() -> &'static Path {
     static BUILT: OnceLock<Built> = OnceLock::new();
     let built = BUILT.get_or_init(|| {
         let root = Command::new("id")

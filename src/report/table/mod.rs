@@ -7,6 +7,8 @@ use super::inspect::InspectReport;
 use super::manifest::ManifestReport;
 use super::manifest::NEEDS_LAYERS;
 use super::Renderer;
+
+mod overlap;
 use super::{percent, right_align, table};
 use crate::analysis::budget::Status;
 use crate::size::{human, human_delta};
@@ -29,6 +31,10 @@ impl Renderer for Table {
     }
 
     fn manifest(&self, r: &ManifestReport) -> Option<String> {
+        Some(r.table())
+    }
+
+    fn overlap(&self, r: &super::overlap::OverlapReport) -> Option<String> {
         Some(r.table())
     }
 }

@@ -14,6 +14,9 @@ use crate::layer::ScanOptions;
 use crate::source::{self, Container, Image, OpenOptions};
 use crate::timings;
 
+mod fleet;
+pub use fleet::{load_fleet, About, Fleet, FleetFailure};
+
 /// Options for loading one image.
 #[derive(Debug, Clone, Default)]
 pub struct LoadOptions {
@@ -149,6 +152,24 @@ fn scan_largest_first<T: Send + Sync>(
         .collect()
 }
 
+/// The size of layer `i`'s blob as stored. A blob whose size disagrees with its
+/// descriptor is a truncated or replaced download: say so before reading it.
+fn blob_size(image: &Image, i: usize) -> Result<u64> {
+    let l = &image.layers[i];
+    let actual = image.container.size(&l.member)?;
+    if let (Some(declared), Some(actual)) = (l.declared_size, actual) {
+        if declared != actual {
+            return Err(Error::verify(
+                format!("{}: layer {i} ({})", image.container.label(), l.member),
+                format!(
+                    "blob has {actual} bytes, its descriptor says {declared} (truncated download?)"
+                ),
+            ));
+        }
+    }
+    Ok(actual.or(l.declared_size).unwrap_or(0))
+}
+
 /// How many layers to scan at once: one per core; for a registry, at least four
 /// connections, since a download also waits on the network.
 fn workers(image: &Image) -> usize {
@@ -168,21 +189,9 @@ fn scan_and_analyze(
     progress: &Progress,
 ) -> Result<Analysis> {
     let scan = scan_options(opts);
-    // A blob whose size disagrees with its descriptor is a truncated or replaced
-    // download: say so before reading it.
-    let mut sizes = Vec::with_capacity(image.layers.len());
-    for (i, l) in image.layers.iter().enumerate() {
-        let actual = image.container.size(&l.member)?;
-        if let (Some(declared), Some(actual)) = (l.declared_size, actual) {
-            if declared != actual {
-                return Err(Error::verify(
-                    format!("{}: layer {i} ({})", image.container.label(), l.member),
-                    format!("blob has {actual} bytes, its descriptor says {declared} (truncated download?)"),
-                ));
-            }
-        }
-        sizes.push(actual.or(l.declared_size).unwrap_or(0));
-    }
+    let sizes = (0..image.layers.len())
+        .map(|i| blob_size(image, i))
+        .collect::<Result<Vec<_>>>()?;
     if !matches!(image.container, Container::Stream(_)) {
         progress.start(Some(sizes.iter().sum()), Some(sizes.len()));
     }
