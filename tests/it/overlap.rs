@@ -455,3 +455,45 @@ fn the_real_node_builds_share_their_base() {
     assert!(ts > 10_000_000, "typescript: {ts}");
     assert_eq!(u(&top["folders"][0]["bytes"]), ts, "{top}");
 }
+
+#[test]
+#[ignore = "needs podman, docker-registry and skopeo (.ci/run installs them)"]
+fn files_engine_and_registry_in_one_fleet() {
+    use crate::services::{Podman, Registry, RegistryConfig};
+    let dir = tempfile::tempdir().unwrap();
+    let s = spec(4);
+    let paths = write_fleet(
+        dir.path(),
+        &s,
+        &[
+            (Format::OciDir, Compression::Gzip),
+            (Format::DockerClassic, Compression::None),
+            (Format::OciDir, Compression::Gzip),
+            (Format::OciArchive { dot_prefix: true }, Compression::Zstd),
+        ],
+    );
+    // Service 1 in the engine, service 2 in a registry.
+    let podman = Podman::start();
+    podman.load(&paths[1]);
+    let storage = tempfile::tempdir().unwrap();
+    let registry = Registry::start(storage.path(), &RegistryConfig::default());
+    registry.push(&paths[2], "svc2:latest");
+    let home = tempfile::tempdir().unwrap();
+    let mut c = crate::engine::isolated(home.path());
+    c.env("DOCKER_HOST", podman.host());
+    let from_registry = format!("{}/svc2:latest", registry.host());
+    c.args(["overlap", "--format", "json", "--no-progress"])
+        .arg(&paths[0])
+        .arg("docker-daemon:svc1:latest")
+        .arg(&from_registry)
+        .arg(&paths[3]);
+    let v = json_of(&crate::engine::output(c));
+    check_against_construction(&v, &s);
+    let sources: Vec<&str> = v["images"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["source"]["transport"].as_str().unwrap())
+        .collect();
+    assert_eq!(sources, ["file", "engine", "registry", "file"]);
+}

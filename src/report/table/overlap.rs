@@ -56,7 +56,6 @@ impl OverlapReport {
             "Compressed",
             "Shared",
             "Unique",
-            "Base image",
         ]);
         for (i, img) in self.images.iter().enumerate() {
             let s = &img.share;
@@ -65,7 +64,13 @@ impl OverlapReport {
             } else {
                 0.0
             };
-            let name = if img.reference.as_deref().is_some_and(|r| r != img.input) {
+            // A reference says more than the input when it names an image (not the
+            // bare tag of an OCI layout's ref.name).
+            let name = if img
+                .reference
+                .as_deref()
+                .is_some_and(|r| r != img.input && r.contains(['/', ':']))
+            {
                 format!("{} ({})", img.input, img.reference.as_deref().unwrap_or(""))
             } else {
                 img.input.clone()
@@ -78,11 +83,31 @@ impl OverlapReport {
                 or_dash(s.compressed_size),
                 format!("{} ({})", human(s.shared_bytes), percent(share)),
                 human(s.unique_bytes),
-                s.base_image.clone().unwrap_or_else(|| "-".into()),
             ]);
         }
         right_align(&mut it, &[2, 3, 4, 5, 6]);
         out.push_str(&format!("Images\n{it}\n"));
+        // Which base image each was built FROM, grouped.
+        let mut bases: Vec<(&str, Vec<usize>)> = Vec::new();
+        for (i, img) in self.images.iter().enumerate() {
+            let b = img
+                .share
+                .base_image
+                .as_deref()
+                .unwrap_or("not named by the history");
+            match bases.iter_mut().find(|(name, _)| *name == b) {
+                Some((_, members)) => members.push(i),
+                None => bases.push((b, vec![i])),
+            }
+        }
+        if self.images.iter().any(|i| i.share.base_image.is_some()) {
+            for (name, members) in bases {
+                out.push_str(&format!(
+                    "Base image of {}: {name}\n",
+                    self.image_list(&members)
+                ));
+            }
+        }
 
         if !self.base_chains.is_empty() {
             let mut ct = table(&[
