@@ -107,9 +107,17 @@ pub struct ImageLayer {
 pub struct FleetImage {
     pub input: String,
     pub layers: Vec<ImageLayer>,
-    /// The image it was built `FROM`, and how many of its layers that base holds,
-    /// where the history says so.
-    pub base: Option<(String, usize)>,
+    /// The image it was built `FROM`, where the history or the manifest says so.
+    pub base: Option<Base>,
+}
+
+/// The base image of an image.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Base {
+    pub name: String,
+    /// How many of the image's layers the base holds: known from the history's
+    /// `FROM` step only.
+    pub layers: Option<usize>,
 }
 
 /// One distinct layer (by diff_id) and what was read of it.
@@ -279,7 +287,7 @@ pub fn compute(images: &[FleetImage], layers: &mut [DistinctLayer]) -> Overlap {
                 compressed_size: img.layers.iter().map(|l| l.compressed_bytes).sum(),
                 shared_bytes,
                 unique_bytes: size - shared_bytes,
-                base_image: img.base.as_ref().map(|b| b.0.clone()),
+                base_image: img.base.as_ref().map(|b| b.name.clone()),
             }
         })
         .collect();
@@ -315,7 +323,7 @@ pub fn compute(images: &[FleetImage], layers: &mut [DistinctLayer]) -> Overlap {
                 diff_id: layers[d].diff_id.clone(),
                 digest: l.digest.clone(),
                 size: layers[d].summary.bytes,
-                compressed_size: l.compressed_bytes,
+                compressed_size: compressed(images, &holders[d]),
                 files: layers[d].summary.files,
                 instruction: l.instruction.clone(),
                 images: imgs,
@@ -356,6 +364,14 @@ pub fn compute(images: &[FleetImage], layers: &mut [DistinctLayer]) -> Overlap {
     }
 }
 
+/// A layer's compressed size: its blob's in the first image holding it compressed
+/// (an image read from a `docker save` tarball holds it uncompressed).
+fn compressed(images: &[FleetImage], holders: &[(usize, usize)]) -> Option<u64> {
+    holders
+        .iter()
+        .find_map(|&(i, pos)| images[i].layers[pos].compressed_bytes)
+}
+
 /// The base chains of `group` (images that agree on their first `depth` layers):
 /// split the group by the layer at `depth`; where no part holds the whole group,
 /// the group's chain ends here.
@@ -376,22 +392,33 @@ fn chains(
         }
     }
     let whole = parts.iter().any(|(_, m)| m.len() == group.len());
+    // A chain's compressed size: every layer's, from whichever image has it compressed.
+    let compressed_chain = |depth: usize| -> Option<u64> {
+        (0..depth)
+            .map(|k| {
+                group
+                    .iter()
+                    .find_map(|&i| images[i].layers[k].compressed_bytes)
+            })
+            .sum()
+    };
     if !whole && depth > 0 && group.len() >= 2 {
         let first = &images[group[0]];
         let chain = &first.layers[..depth];
-        let bases: Vec<Option<&(String, usize)>> =
-            group.iter().map(|&i| images[i].base.as_ref()).collect();
+        let bases: Vec<Option<&Base>> = group.iter().map(|&i| images[i].base.as_ref()).collect();
         let base = bases[0]
-            .filter(|b| b.1 <= depth && bases.iter().all(|o| *o == bases[0]))
+            .filter(|b| {
+                b.layers.is_some_and(|n| n <= depth) && bases.iter().all(|o| *o == bases[0])
+            })
             .cloned();
         out.push(BaseChain {
             images: group.to_vec(),
             layers: depth,
             size: chain.iter().map(|l| layers[l.distinct].summary.bytes).sum(),
-            compressed_size: chain.iter().map(|l| l.compressed_bytes).sum(),
+            compressed_size: compressed_chain(depth),
             instruction: chain[depth - 1].instruction.clone(),
-            layers_beyond_base: base.as_ref().map(|b| depth - b.1),
-            base_image: base.map(|b| b.0),
+            layers_beyond_base: base.as_ref().and_then(|b| b.layers).map(|n| depth - n),
+            base_image: base.map(|b| b.name),
         });
     }
     for (_, members) in parts {
@@ -503,9 +530,13 @@ fn near_miss(
         })
         .collect();
     let in_base = |d: u32| {
-        holders[d as usize]
-            .iter()
-            .all(|&(i, pos)| images[i].base.as_ref().is_some_and(|b| pos < b.1))
+        holders[d as usize].iter().all(|&(i, pos)| {
+            images[i]
+                .base
+                .as_ref()
+                .and_then(|b| b.layers)
+                .is_some_and(|n| pos < n)
+        })
     };
     let kind = if set.iter().all(|&d| in_base(d)) {
         MissKind::Bases
@@ -541,10 +572,30 @@ fn near_miss(
     }
 }
 
-/// The image an image was built `FROM`, and how many layers that base holds: from
-/// the history's `FROM name` comment (buildah writes it on the first step of a build;
-/// `FROM <12 hex>` names an intermediate step, not a base).
-pub fn base_of(history: &[crate::source::History]) -> Option<(String, usize)> {
+/// The image an image was built `FROM`: the manifest's annotation names it; the
+/// history's `FROM name` comment (buildah writes it on the first step of a build;
+/// `FROM <12 hex>` names an intermediate step, not a base) names it too and says
+/// how many layers it holds (when the history fits the layers: `fits`).
+pub fn base_of(
+    annotation: Option<&str>,
+    history: &[crate::source::History],
+    fits: bool,
+) -> Option<Base> {
+    let from_history = fits.then(|| from_history(history)).flatten();
+    match (annotation, from_history) {
+        (Some(name), h) => Some(Base {
+            name: name.to_string(),
+            layers: h.map(|h| h.1),
+        }),
+        (None, Some((name, n))) => Some(Base {
+            name,
+            layers: Some(n),
+        }),
+        (None, None) => None,
+    }
+}
+
+fn from_history(history: &[crate::source::History]) -> Option<(String, usize)> {
     let mut below = 0;
     for h in history {
         if let Some(name) = h.comment.as_deref().and_then(|c| c.strip_prefix("FROM ")) {
@@ -603,7 +654,24 @@ mod tests {
             h("WORKDIR /app", Some("FROM node:20"), true),
             h("COPY . .", Some("FROM 5b131cd1e320"), false),
         ];
-        assert_eq!(base_of(&history), Some(("node:20".into(), 2)));
-        assert_eq!(base_of(&history[..3]), None);
+        assert_eq!(from_history(&history), Some(("node:20".into(), 2)));
+        assert_eq!(from_history(&history[..3]), None);
+        let base = |name: &str, layers| {
+            Some(Base {
+                name: name.into(),
+                layers,
+            })
+        };
+        assert_eq!(base_of(None, &history, true), base("node:20", Some(2)));
+        // The annotation's name wins; the count needs a history that fits.
+        assert_eq!(
+            base_of(Some("docker.io/library/node:20"), &history, true),
+            base("docker.io/library/node:20", Some(2))
+        );
+        assert_eq!(
+            base_of(Some("docker.io/library/node:20"), &history, false),
+            base("docker.io/library/node:20", None)
+        );
+        assert_eq!(base_of(None, &history, false), None);
     }
 }

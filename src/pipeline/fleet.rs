@@ -223,9 +223,11 @@ pub fn load_fleet(inputs: &[String], opts: &LoadOptions, keep_going: bool) -> Re
         fleet_images.push(FleetImage {
             input: input.to_string(),
             layers,
-            base: fits
-                .then(|| crate::analysis::overlap::base_of(&image.config.history))
-                .flatten(),
+            base: crate::analysis::overlap::base_of(
+                image.base_name.as_deref(),
+                &image.config.history,
+                fits,
+            ),
         });
         about.push(About {
             kind: image.kind.clone(),

@@ -181,7 +181,7 @@ impl OverlapReport {
             out.push_str(&format!(
                 "| {} | `{}` | {} | {} | {} |\n",
                 i + 1,
-                esc(self.name(i)),
+                esc(&self.name(i)),
                 human(img.share.size),
                 human(img.share.shared_bytes),
                 human(img.share.unique_bytes)

@@ -127,10 +127,16 @@ impl OverlapReport {
             .join(" ")
     }
 
-    /// The image's reference when it has one, else its input.
-    pub(crate) fn name(&self, i: usize) -> &str {
+    /// The image's input, and its reference when that names an image (not the bare
+    /// tag of an OCI layout's `ref.name`): `chown.tar (docker.io/library/app:chown)`.
+    pub(crate) fn name(&self, i: usize) -> String {
         let img = &self.images[i];
-        img.reference.as_deref().unwrap_or(&img.input)
+        match img.reference.as_deref() {
+            Some(r) if r != img.input && r.contains(['/', ':']) => {
+                format!("{} ({r})", img.input)
+            }
+            _ => img.input.clone(),
+        }
     }
 }
 

@@ -119,5 +119,6 @@ pub(super) fn resolve_docker(c: Container, opts: &OpenOptions) -> Result<Image> 
         layers,
         container: c,
         source: Source::File,
+        base_name: None,
     })
 }

@@ -107,6 +107,9 @@ pub(crate) struct Image {
     pub layers: Vec<LayerRef>,
     pub container: Container,
     pub source: Source,
+    /// The base image the manifest's `org.opencontainers.image.base.name`
+    /// annotation names (buildah and BuildKit can write it).
+    pub base_name: Option<String>,
 }
 
 /// Opens what the user named, from a file, the engine or a registry.

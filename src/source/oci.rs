@@ -163,6 +163,12 @@ pub(super) fn resolve_oci(
         .ok_or_else(|| Error::missing(&mplace, "manifest blob is missing"))?;
     let manifest = ImageManifest::from_reader(mdata.as_slice())
         .map_err(|e| Error::format(&mplace, format!("manifest is not valid: {e}")))?;
+    let base_name = manifest
+        .annotations()
+        .as_ref()
+        .and_then(|a| a.get("org.opencontainers.image.base.name"))
+        .filter(|n| !n.is_empty())
+        .cloned();
     let cdesc = manifest.config();
     let cplace = format!("{label}: {}", cdesc.digest());
     let cdata = read_blob(&c, cdesc, "config")?
@@ -194,5 +200,6 @@ pub(super) fn resolve_oci(
         layers,
         container: c,
         source: Source::File,
+        base_name,
     })
 }

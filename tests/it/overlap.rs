@@ -234,6 +234,25 @@ fn mixed_sources_share_layers_by_diff_id() {
         .map(|i| i["input_kind"].as_str().unwrap())
         .collect();
     assert_eq!(&kinds[..3], ["oci-layout", "oci-archive", "docker-archive"]);
+
+    // A shared layer's compressed size comes from an image that holds it
+    // compressed, even when the first image holds it as a plain tar.
+    let w = overlap_json(&[paths[2].clone(), paths[0].clone()], &[]);
+    let blobs = layouts::read_json(&layouts::manifest_blob(&paths[0]))["layers"].clone();
+    let os = w["shared_layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["instruction"] == "ADD os-rootfs /")
+        .unwrap();
+    assert_eq!(os["compressed_size"], blobs[0]["size"]);
+    // Both run release 0: the chain is the OS and runtime layers.
+    let chain = &w["base_chains"][0];
+    assert_eq!(chain["layers"], 2);
+    assert_eq!(
+        u(&chain["compressed_size"]),
+        u(&blobs[0]["size"]) + u(&blobs[1]["size"])
+    );
 }
 
 #[test]

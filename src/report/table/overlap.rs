@@ -38,12 +38,18 @@ impl OverlapReport {
                 human(reg)
             ));
         }
-        out.push_str(&format!(
-            "Near      {} more if the near misses below were shared layers ({} files in {} near misses)\n",
-            human(t.near_miss_saving),
-            t.near_miss_files,
-            self.near_miss_count
-        ));
+        if self.near_miss_count == 0 {
+            out.push_str(
+                "Near      no near misses: no file sits in different layers of different images\n",
+            );
+        } else {
+            out.push_str(&format!(
+                "Near      {} more if the near misses below were shared layers ({} files in {} near misses)\n",
+                human(t.near_miss_saving),
+                t.near_miss_files,
+                self.near_miss_count
+            ));
+        }
         out.push_str(
             "Sizes in SI units (1 MB = 1,000,000 bytes); images are numbered #1.. below.\n\n",
         );
@@ -64,17 +70,7 @@ impl OverlapReport {
             } else {
                 0.0
             };
-            // A reference says more than the input when it names an image (not the
-            // bare tag of an OCI layout's ref.name).
-            let name = if img
-                .reference
-                .as_deref()
-                .is_some_and(|r| r != img.input && r.contains(['/', ':']))
-            {
-                format!("{} ({})", img.input, img.reference.as_deref().unwrap_or(""))
-            } else {
-                img.input.clone()
-            };
+            let name = self.name(i);
             it.add_row(vec![
                 format!("#{}", i + 1),
                 name,
@@ -121,7 +117,8 @@ impl OverlapReport {
             for c in &self.base_chains {
                 let base = match (&c.base_image, c.layers_beyond_base) {
                     (Some(b), Some(0)) => b.clone(),
-                    (Some(b), Some(n)) => format!("{b} + {n}"),
+                    (Some(b), Some(1)) => format!("{b} + 1 layer"),
+                    (Some(b), Some(n)) => format!("{b} + {n} layers"),
                     _ => "-".into(),
                 };
                 ct.add_row(vec![
