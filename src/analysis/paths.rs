@@ -9,6 +9,9 @@ pub struct PathBytes {
     pub path: String,
     pub bytes: u64,
     pub files: u64,
+    /// What the path costs to pull: the compressed bytes of its files' tar entries
+    /// (null unless every layer is compressed).
+    pub compressed_bytes: Option<u64>,
 }
 
 /// Every folder at `depth` (root = 0, `/usr` = 1, `/usr/lib` = 2) and every file
@@ -34,6 +37,7 @@ pub(crate) fn folders(model: &FsModel, usage: &Usage, depth: usize) -> Vec<PathB
                 path,
                 bytes: t.bytes,
                 files: t.files,
+                compressed_bytes: model.pulled().then_some(t.pull),
             });
         }
     }
@@ -57,6 +61,7 @@ pub(crate) fn largest_files(model: &FsModel, usage: &Usage, top: usize) -> Vec<P
             path: format!("/{}", path_text(&model.tree.path(&model.names, n))),
             bytes,
             files: 1,
+            compressed_bytes: model.pulled().then_some(usage.totals[n as usize].pull),
         })
         .collect()
 }

@@ -112,6 +112,9 @@ pub struct FsModel {
     pub(crate) rewrites: BTreeMap<(u16, u16), Churn>,
     /// Content hashes by content index (`--content`); empty when not hashed.
     hashes: Vec<u128>,
+    /// Pull costs by content index (the compressed bytes of its tar entry), when
+    /// every layer is compressed; else empty.
+    pulls: Vec<u64>,
 }
 
 /// Subtree totals of one node, each content counted once.
@@ -119,6 +122,8 @@ pub struct FsModel {
 pub(crate) struct Total {
     pub bytes: u64,
     pub files: u64,
+    /// Compressed bytes (when every layer is compressed).
+    pub pull: u64,
 }
 
 impl FsModel {
@@ -132,6 +137,7 @@ impl FsModel {
             churn: BTreeMap::new(),
             rewrites: BTreeMap::new(),
             hashes: Vec::new(),
+            pulls: Vec::new(),
         };
         m.tree.set_alive(ROOT, true);
         let layers: Vec<&LayerFiles> = layers.into_iter().collect();
@@ -146,13 +152,17 @@ impl FsModel {
         if hashed {
             m.hashes.reserve(m.contents.capacity());
         }
+        let pulled = !layers.is_empty() && layers.iter().all(|f| f.has_pulls());
+        if pulled {
+            m.pulls.reserve(m.contents.capacity());
+        }
         for (i, files) in layers.into_iter().enumerate() {
             let k = u16::try_from(i).map_err(|_| FsError {
                 layer: i,
                 msg: "more than 65535 layers".into(),
             })?;
             m.layers.push(LayerStats::default());
-            m.apply(k, files, hashed)
+            m.apply(k, files, hashed, pulled)
                 .map_err(|msg| FsError { layer: i, msg })?;
         }
         m.names.shrink_to_fit();
@@ -192,6 +202,11 @@ impl FsModel {
             (Some(&a), Some(&b)) => a != 0 && a == b,
             _ => self.hashes.is_empty(),
         }
+    }
+
+    /// Whether paths have pull costs (every layer is compressed).
+    pub(crate) fn pulled(&self) -> bool {
+        !self.pulls.is_empty() || (self.contents.is_empty() && !self.layers.is_empty())
     }
 
     /// Whether contents were hashed (`--content`): rewrites are then exact.
@@ -251,7 +266,13 @@ impl FsModel {
         node
     }
 
-    fn apply(&mut self, k: u16, files: &LayerFiles, hashed: bool) -> Result<(), String> {
+    fn apply(
+        &mut self,
+        k: u16,
+        files: &LayerFiles,
+        hashed: bool,
+        pulled: bool,
+    ) -> Result<(), String> {
         // Whiteouts and opaque markers only act on lower layers, wherever they sit in
         // the tar: apply them before any of this layer's own entries.
         for e in files.iter() {
@@ -319,6 +340,9 @@ impl FsModel {
                     });
                     if hashed {
                         self.hashes.push(e.hash.unwrap_or(0));
+                    }
+                    if pulled {
+                        self.pulls.push(e.pull.unwrap_or(0));
                     }
                     (self.contents.len() - 1) as u32
                 }
@@ -430,6 +454,7 @@ impl FsModel {
                 totals[n as usize] = Total {
                     bytes: self.contents[c as usize].size,
                     files: 1,
+                    pull: self.pulls.get(c as usize).copied().unwrap_or(0),
                 };
             }
         }
@@ -439,6 +464,7 @@ impl FsModel {
                 let pt = &mut totals[p as usize];
                 pt.bytes += t.bytes;
                 pt.files += t.files;
+                pt.pull += t.pull;
             }
         }
         Usage {

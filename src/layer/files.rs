@@ -46,6 +46,9 @@ pub struct LayerFiles {
     /// Content hashes (`--content`), by entry index: empty when not hashing, else
     /// as long as the entries read so far had hashes; 0 for no hash.
     hashes: Vec<u128>,
+    /// Each entry's pull cost, by entry index: the compressed bytes from its first
+    /// header to the next entry's (compressed layers only; else empty).
+    pulls: Vec<u64>,
 }
 
 /// One entry of a layer, borrowed from its `LayerFiles`.
@@ -64,6 +67,9 @@ pub(crate) struct Entry<'a> {
     /// XXH3-128 of the content, when the scan hashed it (`--content`, non-empty
     /// regular files).
     pub hash: Option<u128>,
+    /// The compressed bytes its header and content took in the blob, when the
+    /// layer is compressed.
+    pub pull: Option<u64>,
 }
 
 impl<'a> Entry<'a> {
@@ -142,6 +148,7 @@ impl LayerFiles {
             size: e.size,
             kind: e.kind,
             hash: self.hashes.get(i).copied().filter(|&h| h != 0),
+            pull: self.pulls.get(i).copied(),
         }
     }
 
@@ -201,6 +208,19 @@ impl LayerFiles {
         self.hashes.push(hash);
     }
 
+    /// Sets every entry's pull cost (one per entry, in order).
+    pub(crate) fn set_pulls(&mut self, pulls: Vec<u64>) {
+        debug_assert_eq!(pulls.len(), self.entries.len());
+        if pulls.len() == self.entries.len() {
+            self.pulls = pulls;
+        }
+    }
+
+    /// Whether the entries have pull costs (a compressed layer).
+    pub(crate) fn has_pulls(&self) -> bool {
+        !self.pulls.is_empty() || self.entries.is_empty()
+    }
+
     /// Whether the scan hashed contents.
     pub(crate) fn has_hashes(&self) -> bool {
         !self.hashes.is_empty()
@@ -221,6 +241,7 @@ impl LayerFiles {
         self.entries.shrink_to_fit();
         self.links.shrink_to_fit();
         self.hashes.shrink_to_fit();
+        self.pulls.shrink_to_fit();
     }
 }
 

@@ -9,7 +9,9 @@ mod files;
 #[cfg(feature = "isal")]
 mod isal;
 
-use std::io::{self, Read, Seek};
+use std::cell::{Cell, RefCell};
+use std::io::{self, BufRead, Read, Seek};
+use std::rc::Rc;
 
 use sha2::{Digest, Sha256};
 use xxhash_rust::xxh3::{xxh3_128, Xxh3};
@@ -237,7 +239,7 @@ pub fn scan_section<F: Read + Seek>(
     section.rewind();
     if compression == Compression::None && !opts.verify && !opts.content {
         let mut walker = TarWalker::new(section);
-        let (files, captured) = walk(&mut walker, opts, false)?;
+        let (files, captured) = walk(&mut walker, opts, false, None)?;
         let tar_bytes = walker.offset();
         progress(len);
         return Ok(LayerScan {
@@ -283,37 +285,49 @@ pub fn scan_read<R: Read>(
     head.truncate(got);
     let compression = detect_or_fail(&head, known_len.unwrap_or(got as u64))?;
     let chained = io::Cursor::new(head).chain(Input(&mut raw));
+    // What the decoder has consumed of the blob, for each path's pull cost.
+    let consumed = Rc::new(Cell::new(0u64));
+    let counted = |r| Counted {
+        inner: FullChunks::new(r),
+        consumed: consumed.clone(),
+    };
     let (files, captured, tar_bytes, diff_id) = match compression {
         Compression::Gzip => {
-            let dec = gzip_reader(io::BufReader::with_capacity(READ_BUFFER, chained));
+            let dec = gzip_reader(counted(chained));
             walk_decoded(
-                Decoded {
-                    inner: dec,
-                    codec: "gzip",
-                },
+                Metered::new(
+                    Decoded {
+                        inner: dec,
+                        codec: "gzip",
+                    },
+                    consumed.clone(),
+                ),
                 opts,
                 true,
                 true,
             )?
         }
         Compression::Zstd => {
-            let mut dec = zstd::stream::read::Decoder::new(chained)
+            let mut dec = zstd::stream::read::Decoder::with_buffer(counted(chained))
                 .map_err(|e| ScanError(format!("zstd: {e}")))?;
             // A 128 MiB window at most (zstd's default limit for decoding; `--long`
             // uses 2^27): a crafted frame cannot make the decoder take gigabytes.
             dec.window_log_max(27)
                 .map_err(|e| ScanError(format!("zstd: {e}")))?;
             walk_decoded(
-                Decoded {
-                    inner: dec,
-                    codec: "zstd",
-                },
+                Metered::new(
+                    Decoded {
+                        inner: dec,
+                        codec: "zstd",
+                    },
+                    consumed.clone(),
+                ),
                 opts,
                 false,
                 true,
             )?
         }
-        Compression::None => walk_decoded(chained, opts, false, false)?,
+        Compression::None => walk_decoded(Metered::off(chained), opts, false, false)?,
     };
     if opts.verify {
         // The blob digest covers every byte, including what follows the tar's end.
@@ -348,16 +362,18 @@ const DECODED_BUFFER: usize = 256 << 10;
 /// Walks a decoded layer; `gzip` for eStargz's metadata entries, `compressed` when
 /// `dec` is a [`Decoded`] whose checksum can tell corrupt data apart.
 fn walk_decoded<R: Read>(
-    dec: R,
+    dec: Metered<R>,
     opts: &ScanOptions,
     gzip: bool,
     compressed: bool,
 ) -> Result<Walked, ScanError> {
     let quiet = no_progress;
+    let map = dec.map.clone();
     let tap = Tap::new(dec, opts.verify, &quiet);
     let buffered = io::BufReader::with_capacity(DECODED_BUFFER, tap);
     let mut walker = TarWalker::new(StreamSource::new(buffered));
-    let (files, captured) = match walk(&mut walker, opts, gzip) {
+    let mut starts = map.as_ref().map(|_| Vec::new());
+    let (mut files, captured) = match walk(&mut walker, opts, gzip, starts.as_mut()) {
         Ok(w) => w,
         Err(e) if !compressed => return Err(e),
         Err(e) => {
@@ -375,12 +391,156 @@ fn walk_decoded<R: Read>(
     // Read to the end of the stream: what follows the tar's end-of-archive blocks is
     // little, and only there do gzip's CRC and zstd's checksum catch a corrupt blob.
     io::copy(&mut buffered, &mut io::sink())?;
+    if let (Some(map), Some(starts)) = (map, starts) {
+        files.set_pulls(pull_costs(&map.borrow(), &starts, tar_bytes));
+    }
     let diff_id = if opts.verify {
         buffered.into_inner().digest()
     } else {
         None
     };
     Ok((files, captured, tar_bytes, diff_id))
+}
+
+/// A `BufRead` that hands out whole chunks of `READ_BUFFER` bytes (but at the end),
+/// however the source delivers them (a file, a pipe, a network stream): the decoder
+/// then sees the same input pieces whatever the source, and so gives every path the
+/// same pull cost.
+struct FullChunks<R> {
+    inner: R,
+    buf: Vec<u8>,
+    pos: usize,
+    filled: usize,
+}
+
+impl<R: Read> FullChunks<R> {
+    fn new(inner: R) -> Self {
+        FullChunks {
+            inner,
+            buf: vec![0; READ_BUFFER],
+            pos: 0,
+            filled: 0,
+        }
+    }
+}
+
+impl<R: Read> Read for FullChunks<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        let avail = self.fill_buf()?;
+        let n = avail.len().min(out.len());
+        out[..n].copy_from_slice(&avail[..n]);
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+impl<R: Read> BufRead for FullChunks<R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        if self.pos == self.filled {
+            self.filled = tar::read_full(&mut self.inner, &mut self.buf)?;
+            self.pos = 0;
+        }
+        Ok(&self.buf[self.pos..self.filled])
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.pos = (self.pos + n).min(self.filled);
+    }
+}
+
+/// The compressed blob as the decoder reads it, counting what the decoder consumed
+/// (decoders over a `BufRead` consume exactly what they used).
+struct Counted<R> {
+    inner: R,
+    consumed: Rc<Cell<u64>>,
+}
+
+impl<R: BufRead> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.consumed.set(self.consumed.get() + n as u64);
+        Ok(n)
+    }
+}
+
+impl<R: BufRead> BufRead for Counted<R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        self.inner.fill_buf()
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.inner.consume(n);
+        self.consumed.set(self.consumed.get() + n as u64);
+    }
+}
+
+/// (decoded bytes so far, compressed bytes consumed then), one pair per decoder read.
+type PullMap = Rc<RefCell<Vec<(u64, u64)>>>;
+
+/// A decoder's output, with (decoded bytes so far, compressed bytes consumed then)
+/// after each read: the map from a tar offset to a place in the blob. `off` for an
+/// uncompressed layer, whose blob is the tar.
+struct Metered<R> {
+    inner: R,
+    out: u64,
+    consumed: Option<Rc<Cell<u64>>>,
+    map: Option<PullMap>,
+}
+
+impl<R: Read> Metered<R> {
+    fn new(inner: R, consumed: Rc<Cell<u64>>) -> Self {
+        Metered {
+            inner,
+            out: 0,
+            consumed: Some(consumed),
+            map: Some(Rc::new(RefCell::new(Vec::new()))),
+        }
+    }
+
+    fn off(inner: R) -> Self {
+        Metered {
+            inner,
+            out: 0,
+            consumed: None,
+            map: None,
+        }
+    }
+}
+
+impl<R: Read> Read for Metered<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if let (Some(c), Some(map)) = (&self.consumed, &self.map) {
+            self.out += n as u64;
+            map.borrow_mut().push((self.out, c.get()));
+        }
+        Ok(n)
+    }
+}
+
+/// Where tar offset `x` is in the blob: linear between the decoder's reads around it.
+fn compressed_at(map: &[(u64, u64)], x: u64) -> u64 {
+    let i = map.partition_point(|&(out, _)| out < x);
+    let Some(&(out1, in1)) = map.get(i) else {
+        return map.last().map_or(0, |l| l.1);
+    };
+    let (out0, in0) = if i == 0 { (0, 0) } else { map[i - 1] };
+    if out1 <= out0 || in1 <= in0 {
+        return in1.max(in0);
+    }
+    in0 + ((u128::from(x - out0) * u128::from(in1 - in0)) / u128::from(out1 - out0)) as u64
+}
+
+/// Each entry's pull cost: the compressed bytes from its start to the next entry's
+/// (the last one's to the tar's end), so that they add up to the blob's bytes that
+/// hold the tar.
+fn pull_costs(map: &[(u64, u64)], starts: &[u64], end: u64) -> Vec<u64> {
+    let at: Vec<u64> = starts
+        .iter()
+        .chain(std::iter::once(&end))
+        .map(|&x| compressed_at(map, x))
+        .collect();
+    at.windows(2).map(|w| w[1].saturating_sub(w[0])).collect()
 }
 
 /// An error of the compressed input itself (a short file, a dropped connection),
@@ -436,10 +596,13 @@ impl<R: Read> Read for Decoded<R> {
     }
 }
 
+/// Walks a layer's entries; with `starts`, records where each entry kept starts in
+/// the tar stream.
 fn walk<S: BlockSource>(
     walker: &mut TarWalker<S>,
     opts: &ScanOptions,
     gzip: bool,
+    mut starts: Option<&mut Vec<u64>>,
 ) -> Result<(LayerFiles, Vec<Captured>), ScanError> {
     let mut files = LayerFiles::default();
     let mut captured = Vec::new();
@@ -481,6 +644,9 @@ fn walk<S: BlockSource>(
         };
         let size = if kind == EntryKind::File { size } else { 0 };
         files.push(&path, &link, size, kind).map_err(ScanError)?;
+        if let Some(s) = starts.as_mut() {
+            s.push(walker.entry_start());
+        }
         if kind == EntryKind::File
             && size <= opts.capture_limit
             && captured_bytes + size <= MAX_CAPTURED_PER_LAYER
@@ -509,6 +675,22 @@ fn walk<S: BlockSource>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pull_costs_interpolate_between_reads() {
+        // Two decoder reads: 1000 decoded bytes from 100 compressed, then 1000
+        // more from 900.
+        let map = [(1000, 100), (2000, 1000)];
+        assert_eq!(compressed_at(&map, 0), 0);
+        assert_eq!(compressed_at(&map, 500), 50);
+        assert_eq!(compressed_at(&map, 1500), 550);
+        assert_eq!(compressed_at(&map, 5000), 1000);
+        // Entries at 0, 1000 and 1500, the tar ending at 2000: they add up to the
+        // whole blob.
+        let costs = pull_costs(&map, &[0, 1000, 1500], 2000);
+        assert_eq!(costs, vec![100, 450, 450]);
+        assert_eq!(costs.iter().sum::<u64>(), 1000);
+    }
 
     #[test]
     fn detects_compression() {

@@ -118,6 +118,8 @@ pub struct Remainder {
     pub count: usize,
     pub bytes: u64,
     pub files: u64,
+    /// Their pull cost (null unless every layer is compressed).
+    pub compressed_bytes: Option<u64>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -216,6 +218,10 @@ impl InspectReport {
             count: rest.len(),
             bytes: rest.iter().map(|p| p.bytes).sum(),
             files: rest.iter().map(|p| p.files).sum(),
+            compressed_bytes: a
+                .model
+                .pulled()
+                .then(|| rest.iter().filter_map(|p| p.compressed_bytes).sum()),
         };
         let layers = a
             .layers

@@ -179,7 +179,7 @@ impl DirContainer {
 
 enum StreamBlob {
     Json(Vec<u8>),
-    Layer(std::result::Result<LayerScan, String>),
+    Layer(Box<std::result::Result<LayerScan, String>>),
     TooBig,
 }
 
@@ -273,9 +273,9 @@ impl StreamContainer {
                         return Ok(StreamBlob::Json(head));
                     }
                     let chained = io::Cursor::new(head).chain(r);
-                    Ok(StreamBlob::Layer(
+                    Ok(StreamBlob::Layer(Box::new(
                         layer::scan_read(chained, Some(size), opts, progress).map_err(|e| e.0),
-                    ))
+                    )))
                 })
                 .map_err(|e| Error::format(label, e.to_string()))?
                 .map_err(|e| Error::io(&place, e))?;
@@ -285,7 +285,7 @@ impl StreamContainer {
                     small.insert(key, data);
                 }
                 StreamBlob::Layer(scan) => {
-                    scans.insert(key, scan);
+                    scans.insert(key, *scan);
                 }
                 StreamBlob::TooBig => {}
             }

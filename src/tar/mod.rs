@@ -87,6 +87,9 @@ pub(crate) struct TarWalker<S> {
     src: S,
     /// Offset of the next unread byte in the tar stream.
     offset: u64,
+    /// Offset of the first header (extension headers included) of the entry
+    /// returned last.
+    entry_at: u64,
     /// Content plus padding of the current entry not yet consumed.
     pending: u64,
     /// Content of the current entry not yet consumed (a prefix of `pending`).
@@ -111,6 +114,7 @@ impl<S: BlockSource> TarWalker<S> {
         TarWalker {
             src,
             offset: 0,
+            entry_at: 0,
             pending: 0,
             pending_content: 0,
             header: [0; 512],
@@ -125,6 +129,12 @@ impl<S: BlockSource> TarWalker<S> {
     /// Bytes of the tar stream consumed so far.
     pub(crate) fn offset(&self) -> u64 {
         self.offset
+    }
+
+    /// Where the entry returned last starts: its first header, extension headers
+    /// included.
+    pub(crate) fn entry_start(&self) -> u64 {
+        self.entry_at
     }
 
     pub(crate) fn into_source(self) -> S {
@@ -236,6 +246,7 @@ impl<S: BlockSource> TarWalker<S> {
             return Ok(None);
         }
         self.skip_pending()?;
+        self.entry_at = self.offset;
         let mut long_path: Option<Vec<u8>> = None;
         let mut long_link: Option<Vec<u8>> = None;
         let mut pax_size: Option<u64> = None;

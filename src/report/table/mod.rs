@@ -118,41 +118,67 @@ impl InspectReport {
             "Largest paths (folders at depth {})\n",
             self.paths_depth
         ));
-        let mut t = table(&["Path", "Size", "Files", "Share"]);
+        // The pull cost of each path, where the layers are compressed.
+        let pull = self.paths.iter().any(|p| p.compressed_bytes.is_some());
+        let with_pull = |mut row: Vec<String>, c: Option<u64>| {
+            if pull {
+                row.insert(2, c.map_or_else(|| "-".into(), human));
+            }
+            row
+        };
+        let mut t = table(if pull {
+            &["Path", "Size", "Pull", "Files", "Share"]
+        } else {
+            &["Path", "Size", "Files", "Share"]
+        });
         let total = img.final_bytes.max(1) as f64;
         for p in &self.paths {
-            t.add_row(vec![
-                p.path.clone(),
-                human(p.bytes),
-                p.files.to_string(),
-                percent(p.bytes as f64 / total),
-            ]);
+            t.add_row(with_pull(
+                vec![
+                    p.path.clone(),
+                    human(p.bytes),
+                    p.files.to_string(),
+                    percent(p.bytes as f64 / total),
+                ],
+                p.compressed_bytes,
+            ));
         }
         if self.paths_remainder.count > 0 {
-            t.add_row(vec![
-                format!(
-                    "… and {} smaller path{} (use --top N to show more)",
-                    self.paths_remainder.count,
-                    if self.paths_remainder.count == 1 {
-                        ""
-                    } else {
-                        "s"
-                    }
-                ),
-                human(self.paths_remainder.bytes),
-                self.paths_remainder.files.to_string(),
-                percent(self.paths_remainder.bytes as f64 / total),
-            ]);
+            t.add_row(with_pull(
+                vec![
+                    format!(
+                        "… and {} smaller path{} (use --top N to show more)",
+                        self.paths_remainder.count,
+                        if self.paths_remainder.count == 1 {
+                            ""
+                        } else {
+                            "s"
+                        }
+                    ),
+                    human(self.paths_remainder.bytes),
+                    self.paths_remainder.files.to_string(),
+                    percent(self.paths_remainder.bytes as f64 / total),
+                ],
+                self.paths_remainder.compressed_bytes,
+            ));
         }
-        right_align(&mut t, &[1, 2, 3]);
+        right_align(&mut t, if pull { &[1, 2, 3, 4] } else { &[1, 2, 3] });
         out.push_str(&format!("{t}\n\n"));
 
         out.push_str("Largest files\n");
-        let mut t = table(&["Path", "Size"]);
+        let mut t = table(if pull {
+            &["Path", "Size", "Pull"]
+        } else {
+            &["Path", "Size"]
+        });
         for p in &self.largest_files {
-            t.add_row(vec![p.path.clone(), human(p.bytes)]);
+            let mut row = vec![p.path.clone(), human(p.bytes)];
+            if pull {
+                row.push(p.compressed_bytes.map_or_else(|| "-".into(), human));
+            }
+            t.add_row(row);
         }
-        right_align(&mut t, &[1]);
+        right_align(&mut t, &[1, 2]);
         out.push_str(&format!("{t}\n"));
 
         if !self.packages.is_empty() {

@@ -1,0 +1,91 @@
+//! What each path costs to pull: the compressed bytes of its tar entries, on gzip
+//! and zstd layers. A file of random bytes costs about its size, a file of zeros
+//! almost nothing, and a layer's paths add up to its blob.
+
+use imgsize::synth::{self, Compression, Entry, Format, Image, Layer};
+use serde_json::Value;
+
+use crate::*;
+
+const BIG: u64 = 4_000_000;
+
+fn image(compression: Compression) -> Image {
+    let mut entries = vec![
+        Entry::random("big/random.bin", BIG, 7),
+        Entry::file("big/zeros.bin", BIG),
+    ];
+    for i in 0..200 {
+        entries.push(if i % 2 == 0 {
+            Entry::random(&format!("app/src/f{i}.js"), 2000 + i, i)
+        } else {
+            Entry::file(&format!("app/src/f{i}.js"), 2000 + i)
+        });
+    }
+    Image::new("pull:latest", vec![Layer::new("COPY . /", entries)]).compressed(compression)
+}
+
+fn file<'a>(v: &'a Value, path: &str) -> &'a Value {
+    v["largest_files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["path"] == path)
+        .unwrap_or_else(|| panic!("{path} not among the largest files"))
+}
+
+#[test]
+fn paths_cost_their_compressed_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    for (compression, name) in [(Compression::Gzip, "gzip"), (Compression::Zstd, "zstd")] {
+        let out = dir.path().join(name);
+        synth::write(&[image(compression)], Format::OciDir, &out).unwrap();
+        let v = inspect_json(&out, &["--depth", "1", "--top", "300"]);
+        let blob = v["layers"][0]["compressed_bytes"].as_u64().unwrap();
+        let random = file(&v, "/big/random.bin")["compressed_bytes"]
+            .as_u64()
+            .unwrap();
+        let zeros = file(&v, "/big/zeros.bin")["compressed_bytes"]
+            .as_u64()
+            .unwrap();
+        // Random bytes do not compress (the generator's fast gzip level even adds
+        // about 5% of Huffman-coded literals to them).
+        assert!(
+            random > BIG * 95 / 100 && random < BIG * 110 / 100,
+            "{name}: random bytes cost {random}"
+        );
+        assert!(zeros < BIG / 20, "{name}: zeros cost {zeros}");
+        // The files' costs add up to the blob, but for the folders' headers and
+        // the stream's own framing.
+        let paths: u64 = v["paths"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["compressed_bytes"].as_u64().unwrap())
+            .sum();
+        assert_eq!(v["paths_remainder"]["count"], 0);
+        assert!(
+            paths <= blob && blob - paths < 2048,
+            "{name}: {paths} of {blob}"
+        );
+    }
+    // The same blob read from a pipe (in whatever pieces it arrives) costs the same.
+    let archive = dir.path().join("gzip.tar");
+    synth::write(
+        &[image(Compression::Gzip)],
+        Format::OciArchive { dot_prefix: false },
+        &archive,
+    )
+    .unwrap();
+    let args = ["inspect", "--format", "json", "--depth", "3", "-"];
+    let piped = json_of(&run_stdin(&args, &archive));
+    let direct = inspect_json(&archive, &["--depth", "3"]);
+    assert_eq!(piped["paths"], direct["paths"]);
+    assert_eq!(piped["largest_files"], direct["largest_files"]);
+
+    // An uncompressed layer: no pull cost to give.
+    let tar = dir.path().join("plain.tar");
+    synth::write(&[image(Compression::None)], Format::DockerClassic, &tar).unwrap();
+    let v = inspect_json(&tar, &[]);
+    assert_eq!(v["paths"][0]["compressed_bytes"], Value::Null);
+    assert_eq!(file(&v, "/big/random.bin")["compressed_bytes"], Value::Null);
+}
