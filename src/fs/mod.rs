@@ -74,6 +74,8 @@ pub(crate) struct LayerStats {
 pub(crate) struct Churn {
     pub bytes: u64,
     pub files: u64,
+    /// Their pull cost (when every layer is compressed).
+    pub pull: u64,
     /// The largest hidden paths, largest first: (bytes, node).
     pub examples: Vec<(u64, NodeId)>,
 }
@@ -85,6 +87,7 @@ impl Churn {
     pub(crate) fn merge(&mut self, other: &Churn) {
         self.bytes += other.bytes;
         self.files += other.files;
+        self.pull += other.pull;
         self.examples.extend_from_slice(&other.examples);
         self.examples.sort_by_key(|e| std::cmp::Reverse(e.0));
         self.examples.truncate(CHURN_EXAMPLES);
@@ -175,6 +178,7 @@ impl FsModel {
         let c = self.tree.data(node).content;
         release(
             &mut self.contents,
+            &self.pulls,
             &mut self.layers,
             if rewrite {
                 &mut self.rewrites
@@ -231,9 +235,10 @@ impl FsModel {
 
     fn kill(&mut self, node: NodeId, include_self: bool, by: u16) {
         let (contents, layers, churn) = (&mut self.contents, &mut self.layers, &mut self.churn);
+        let pulls = &self.pulls;
         self.tree.kill_subtree(node, include_self, |tree, n| {
             let c = tree.data(n).content;
-            release(contents, layers, churn, c, n, by);
+            release(contents, pulls, layers, churn, c, n, by);
             tree.data_mut(n).content = NO_CONTENT;
         });
     }
@@ -478,6 +483,7 @@ impl FsModel {
 
 fn release(
     contents: &mut [Content],
+    pulls: &[u64],
     layers: &mut [LayerStats],
     churn: &mut BTreeMap<(u16, u16), Churn>,
     c: u32,
@@ -500,6 +506,7 @@ fn release(
     let cell = churn.entry((from, by)).or_default();
     cell.bytes += size;
     cell.files += 1;
+    cell.pull += pulls.get(c as usize).copied().unwrap_or(0);
     if cell.examples.len() < CHURN_EXAMPLES || cell.examples.last().is_some_and(|&(b, _)| b < size)
     {
         let at = cell.examples.partition_point(|&(b, _)| b >= size);

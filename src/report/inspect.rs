@@ -178,6 +178,8 @@ pub struct FindingReport {
     pub category: String,
     pub bytes: u64,
     pub files: u64,
+    /// What the bytes cost to pull (null unless every layer is compressed).
+    pub compressed_bytes: Option<u64>,
     /// The largest paths, largest first.
     pub paths: Vec<Example>,
     /// Layers that added the bytes, most first.
@@ -195,6 +197,7 @@ impl FindingReport {
             category: f.category.clone(),
             bytes: f.bytes,
             files: f.files,
+            compressed_bytes: f.compressed_bytes,
             paths: f.paths.clone(),
             layers: f.layers.clone(),
             instruction: f.instruction.clone(),

@@ -49,6 +49,8 @@ pub struct Finding {
     pub category: String,
     pub bytes: u64,
     pub files: u64,
+    /// What the bytes cost to pull (null unless every layer is compressed).
+    pub compressed_bytes: Option<u64>,
     /// The largest paths, largest first.
     pub paths: Vec<Example>,
     /// Layers that added the bytes, most first.
@@ -114,14 +116,16 @@ const EXAMPLES: usize = 5;
 struct Acc {
     bytes: u64,
     files: u64,
+    pull: u64,
     per_layer: BTreeMap<usize, u64>,
     examples: Vec<(u64, NodeId)>,
 }
 
 impl Acc {
-    fn add(&mut self, bytes: u64, layer: usize, node: NodeId) {
+    fn add(&mut self, bytes: u64, pull: u64, layer: usize, node: NodeId) {
         self.bytes += bytes;
         self.files += 1;
+        self.pull += pull;
         *self.per_layer.entry(layer).or_default() += bytes;
         if self.examples.len() < EXAMPLES || self.examples.last().is_some_and(|&(b, _)| b < bytes) {
             let at = self.examples.partition_point(|&(b, _)| b >= bytes);
@@ -200,6 +204,7 @@ pub(crate) fn analyze(ctx: &Context) -> Waste {
             return;
         }
         let mut flagged = false;
+        let pull = usage.totals[n as usize].pull;
         let rules = below[parent as usize] | matcher.file(text, &mut hits);
         for (r, rule) in RULES.iter().enumerate() {
             if rules & 1 << r == 0 {
@@ -210,14 +215,14 @@ pub(crate) fn analyze(ctx: &Context) -> Waste {
             if rule.category == "typescript" && is_package_typing(text) {
                 continue;
             }
-            accs[r].add(bytes, layer as usize, n);
+            accs[r].add(bytes, pull, layer as usize, n);
             flagged = true;
             if category[n as usize] == 0 {
                 category[n as usize] = r as u8 + 2;
             }
         }
         if in_dev[n as usize] {
-            dev.add(bytes, layer as usize, n);
+            dev.add(bytes, pull, layer as usize, n);
             flagged = true;
             category[n as usize] = 1;
         }
@@ -244,6 +249,7 @@ pub(crate) fn analyze(ctx: &Context) -> Waste {
             category: category.to_string(),
             bytes: acc.bytes,
             files: acc.files,
+            compressed_bytes: m.pulled().then_some(acc.pull),
             paths: acc
                 .examples
                 .iter()
@@ -331,6 +337,7 @@ fn hidden_finding(
         category: category.into(),
         bytes: c.bytes,
         files: c.files,
+        compressed_bytes: m.pulled().then_some(c.pull),
         paths: c
             .examples
             .iter()

@@ -231,7 +231,12 @@ impl InspectReport {
         }
         if !self.findings.is_empty() {
             out.push_str("\nFindings: likely waste, where it came from, and the fix\n");
-            let mut t = table(&["Category", "Size", "Files", "Added by", "Fix"]);
+            let pull = self.findings.iter().any(|f| f.compressed_bytes.is_some());
+            let mut t = table(if pull {
+                &["Category", "Size", "Pull", "Files", "Added by", "Fix"]
+            } else {
+                &["Category", "Size", "Files", "Added by", "Fix"]
+            });
             for f in &self.findings {
                 let added = match f.layers.first() {
                     Some(_)
@@ -242,15 +247,19 @@ impl InspectReport {
                     Some(l) => format!("#{} {}", l.index, one_line(&f.instruction, 36)),
                     None => String::new(),
                 };
-                t.add_row(vec![
+                let mut row = vec![
                     f.category.clone(),
                     human(f.bytes),
                     f.files.to_string(),
                     added,
                     f.fix.clone(),
-                ]);
+                ];
+                if pull {
+                    row.insert(2, f.compressed_bytes.map_or_else(|| "-".into(), human));
+                }
+                t.add_row(row);
             }
-            right_align(&mut t, &[1, 2]);
+            right_align(&mut t, if pull { &[1, 2, 3] } else { &[1, 2] });
             out.push_str(&format!("{t}\n"));
         }
         if !self.hints.is_empty() {
