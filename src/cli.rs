@@ -668,8 +668,13 @@ fn run_overlap(args: OverlapArgs) -> Result<ExitCode, Error> {
     let mut fleet = crate::pipeline::load_fleet(&inputs, &opts, args.keep_going)?;
     let overlap = crate::analysis::overlap::compute(&fleet.images, &mut fleet.layers);
     crate::timings::mark("overlap");
-    let read: Vec<String> = fleet.images.iter().map(|i| i.input.clone()).collect();
-    let report = OverlapReport::build(overlap, &read, &fleet.about, &fleet.failures, args.top);
+    let report = OverlapReport::build(
+        overlap,
+        &fleet.images,
+        &fleet.about,
+        &fleet.failures,
+        args.top,
+    );
     let text = rendered(
         args.format,
         "overlap",

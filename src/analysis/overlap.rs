@@ -258,14 +258,17 @@ pub fn compute(images: &[FleetImage], layers: &mut [DistinctLayer]) -> Overlap {
             holders[l.distinct].push((i, pos));
         }
     }
-    let image_count = |d: usize| {
-        let h = &holders[d];
-        h.iter()
-            .enumerate()
-            .filter(|(k, (i, _))| h[..*k].iter().all(|(j, _)| j != i))
-            .count()
-    };
-    let shared: Vec<bool> = (0..layers.len()).map(|d| image_count(d) >= 2).collect();
+    // The images holding each distinct layer, each once (an image's holdings are
+    // pushed together, so repeats are adjacent).
+    let holder_images: Vec<Vec<usize>> = holders
+        .iter()
+        .map(|h| {
+            let mut imgs: Vec<usize> = h.iter().map(|x| x.0).collect();
+            imgs.dedup();
+            imgs
+        })
+        .collect();
+    let shared: Vec<bool> = holder_images.iter().map(|h| h.len() >= 2).collect();
 
     let per_image: Vec<ImageShare> = images
         .iter()
@@ -317,8 +320,6 @@ pub fn compute(images: &[FleetImage], layers: &mut [DistinctLayer]) -> Overlap {
         .map(|&d| {
             let (i, pos) = holders[d][0];
             let l = &images[i].layers[pos];
-            let mut imgs: Vec<usize> = holders[d].iter().map(|h| h.0).collect();
-            imgs.dedup();
             SharedLayer {
                 diff_id: layers[d].diff_id.clone(),
                 digest: l.digest.clone(),
@@ -326,7 +327,7 @@ pub fn compute(images: &[FleetImage], layers: &mut [DistinctLayer]) -> Overlap {
                 compressed_size: compressed(images, &holders[d]),
                 files: layers[d].summary.files,
                 instruction: l.instruction.clone(),
-                images: imgs,
+                images: holder_images[d].clone(),
             }
         })
         .collect();
@@ -342,7 +343,7 @@ pub fn compute(images: &[FleetImage], layers: &mut [DistinctLayer]) -> Overlap {
             .then(a.images.cmp(&b.images))
     });
 
-    let near_misses = near_misses(images, layers, &holders);
+    let near_misses = near_misses(images, layers, &holders, &holder_images);
     let totals = Totals {
         images: images.len(),
         layers: images.iter().map(|i| i.layers.len()).sum(),
@@ -445,6 +446,7 @@ fn near_misses(
     images: &[FleetImage],
     layers: &mut [DistinctLayer],
     holders: &[Vec<(usize, usize)>],
+    holder_images: &[Vec<usize>],
 ) -> Vec<NearMiss> {
     // Every print of every referenced layer, sorted by key: runs of one key are
     // the copies of one file.
@@ -495,7 +497,7 @@ fn near_misses(
     drop(all);
     let mut out: Vec<NearMiss> = groups
         .into_iter()
-        .map(|(set, p)| near_miss(images, layers, holders, &set, p))
+        .map(|(set, p)| near_miss(images, layers, holders, holder_images, &set, p))
         .collect();
     out.sort_by(|a, b| {
         b.saving.cmp(&a.saving).then(
@@ -512,18 +514,16 @@ fn near_miss(
     images: &[FleetImage],
     layers: &[DistinctLayer],
     holders: &[Vec<(usize, usize)>],
+    holder_images: &[Vec<usize>],
     set: &[u32],
     p: Pending,
 ) -> NearMiss {
     let copies: Vec<Copy> = set
         .iter()
         .map(|&d| {
-            let h = &holders[d as usize];
-            let mut imgs: Vec<usize> = h.iter().map(|x| x.0).collect();
-            imgs.dedup();
-            let (i, pos) = h[0];
+            let (i, pos) = holders[d as usize][0];
             Copy {
-                images: imgs,
+                images: holder_images[d as usize].clone(),
                 layer: pos,
                 instruction: images[i].layers[pos].instruction.clone(),
             }

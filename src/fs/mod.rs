@@ -116,8 +116,9 @@ pub struct FsModel {
     /// Content hashes by content index (`--content`); empty when not hashed.
     hashes: Vec<u128>,
     /// Pull costs by content index (the compressed bytes of its tar entry), when
-    /// every layer is compressed; else empty.
+    /// every layer is compressed (`pulled`); else empty.
     pulls: Vec<u64>,
+    pulled: bool,
 }
 
 /// Subtree totals of one node, each content counted once.
@@ -141,6 +142,7 @@ impl FsModel {
             rewrites: BTreeMap::new(),
             hashes: Vec::new(),
             pulls: Vec::new(),
+            pulled: false,
         };
         m.tree.set_alive(ROOT, true);
         let layers: Vec<&LayerFiles> = layers.into_iter().collect();
@@ -156,6 +158,7 @@ impl FsModel {
             m.hashes.reserve(m.contents.capacity());
         }
         let pulled = !layers.is_empty() && layers.iter().all(|f| f.has_pulls());
+        m.pulled = pulled;
         if pulled {
             m.pulls.reserve(m.contents.capacity());
         }
@@ -210,7 +213,7 @@ impl FsModel {
 
     /// Whether paths have pull costs (every layer is compressed).
     pub(crate) fn pulled(&self) -> bool {
-        !self.pulls.is_empty() || (self.contents.is_empty() && !self.layers.is_empty())
+        self.pulled
     }
 
     /// Whether contents were hashed (`--content`): rewrites are then exact.

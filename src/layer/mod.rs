@@ -9,7 +9,7 @@ mod files;
 #[cfg(feature = "isal")]
 mod isal;
 
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 use std::io::{self, BufRead, Read, Seek};
 use std::rc::Rc;
 
@@ -368,11 +368,10 @@ fn walk_decoded<R: Read>(
     compressed: bool,
 ) -> Result<Walked, ScanError> {
     let quiet = no_progress;
-    let map = dec.map.clone();
+    let mut starts = dec.meter.is_some().then(Vec::new);
     let tap = Tap::new(dec, opts.verify, &quiet);
     let buffered = io::BufReader::with_capacity(DECODED_BUFFER, tap);
     let mut walker = TarWalker::new(StreamSource::new(buffered));
-    let mut starts = map.as_ref().map(|_| Vec::new());
     let (mut files, captured) = match walk(&mut walker, opts, gzip, starts.as_mut()) {
         Ok(w) => w,
         Err(e) if !compressed => return Err(e),
@@ -391,14 +390,11 @@ fn walk_decoded<R: Read>(
     // Read to the end of the stream: what follows the tar's end-of-archive blocks is
     // little, and only there do gzip's CRC and zstd's checksum catch a corrupt blob.
     io::copy(&mut buffered, &mut io::sink())?;
-    if let (Some(map), Some(starts)) = (map, starts) {
-        files.set_pulls(pull_costs(&map.borrow(), &starts, tar_bytes));
+    let mut tap = buffered.into_inner();
+    if let (Some(m), Some(starts)) = (&tap.inner.meter, starts) {
+        files.set_pulls(pull_costs(&m.map, &starts, tar_bytes));
     }
-    let diff_id = if opts.verify {
-        buffered.into_inner().digest()
-    } else {
-        None
-    };
+    let diff_id = if opts.verify { tap.digest() } else { None };
     Ok((files, captured, tar_bytes, diff_id))
 }
 
@@ -474,17 +470,20 @@ impl<R: BufRead> BufRead for Counted<R> {
     }
 }
 
-/// (decoded bytes so far, compressed bytes consumed then), one pair per decoder read.
-type PullMap = Rc<RefCell<Vec<(u64, u64)>>>;
-
 /// A decoder's output, with (decoded bytes so far, compressed bytes consumed then)
 /// after each read: the map from a tar offset to a place in the blob. `off` for an
 /// uncompressed layer, whose blob is the tar.
 struct Metered<R> {
     inner: R,
     out: u64,
-    consumed: Option<Rc<Cell<u64>>>,
-    map: Option<PullMap>,
+    meter: Option<Meter>,
+}
+
+/// What the decoder has consumed (shared with its [`Counted`] input), and the
+/// (decoded, consumed) pairs so far.
+struct Meter {
+    consumed: Rc<Cell<u64>>,
+    map: Vec<(u64, u64)>,
 }
 
 impl<R: Read> Metered<R> {
@@ -492,8 +491,10 @@ impl<R: Read> Metered<R> {
         Metered {
             inner,
             out: 0,
-            consumed: Some(consumed),
-            map: Some(Rc::new(RefCell::new(Vec::new()))),
+            meter: Some(Meter {
+                consumed,
+                map: Vec::new(),
+            }),
         }
     }
 
@@ -501,8 +502,7 @@ impl<R: Read> Metered<R> {
         Metered {
             inner,
             out: 0,
-            consumed: None,
-            map: None,
+            meter: None,
         }
     }
 }
@@ -510,9 +510,9 @@ impl<R: Read> Metered<R> {
 impl<R: Read> Read for Metered<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        if let (Some(c), Some(map)) = (&self.consumed, &self.map) {
+        if let Some(m) = &mut self.meter {
             self.out += n as u64;
-            map.borrow_mut().push((self.out, c.get()));
+            m.map.push((self.out, m.consumed.get()));
         }
         Ok(n)
     }

@@ -6,7 +6,7 @@ use serde::Serialize;
 use super::inspect::SourceReport;
 use super::{Tool, SCHEMA_VERSION, TOOL};
 use crate::analysis::overlap::{
-    BaseChain, ImageShare, MissKind, NearMiss, Overlap, SharedLayer, Totals,
+    BaseChain, FleetImage, ImageShare, MissKind, NearMiss, Overlap, SharedLayer, Totals,
 };
 use crate::pipeline::{About, FleetFailure};
 
@@ -63,7 +63,7 @@ pub struct OverlapReport {
 impl OverlapReport {
     pub(crate) fn build(
         overlap: Overlap,
-        inputs: &[String],
+        read: &[FleetImage],
         about: &[About],
         failures: &[FleetFailure],
         top: usize,
@@ -92,9 +92,9 @@ impl OverlapReport {
             complete: failures.is_empty(),
             images: images
                 .into_iter()
-                .zip(inputs.iter().zip(about))
-                .map(|(share, (input, a))| OverlapImage {
-                    input: input.clone(),
+                .zip(read.iter().zip(about))
+                .map(|(share, (image, a))| OverlapImage {
+                    input: image.input.clone(),
                     reference: a.reference.clone(),
                     input_kind: a.kind.clone(),
                     platform: a.platform.clone(),

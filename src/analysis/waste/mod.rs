@@ -250,14 +250,7 @@ pub(crate) fn analyze(ctx: &Context) -> Waste {
             bytes: acc.bytes,
             files: acc.files,
             compressed_bytes: m.pulled().then_some(acc.pull),
-            paths: acc
-                .examples
-                .iter()
-                .map(|&(b, n)| Example {
-                    path: m.path_string(n),
-                    bytes: b,
-                })
-                .collect(),
+            paths: examples(m, &acc.examples),
             layers,
             instruction,
             fix: fix.to_string(),
@@ -324,6 +317,17 @@ pub(crate) fn analyze(ctx: &Context) -> Waste {
     }
 }
 
+/// (bytes, node) examples as paths.
+fn examples(m: &FsModel, examples: &[(u64, NodeId)]) -> Vec<Example> {
+    examples
+        .iter()
+        .map(|&(bytes, n)| Example {
+            path: m.path_string(n),
+            bytes,
+        })
+        .collect()
+}
+
 /// A finding of hidden bytes: what layer `from` added and layer `by` hid.
 fn hidden_finding(
     m: &FsModel,
@@ -338,14 +342,7 @@ fn hidden_finding(
         bytes: c.bytes,
         files: c.files,
         compressed_bytes: m.pulled().then_some(c.pull),
-        paths: c
-            .examples
-            .iter()
-            .map(|&(b, n)| Example {
-                path: m.path_string(n),
-                bytes: b,
-            })
-            .collect(),
+        paths: examples(m, &c.examples),
         layers: vec![LayerShare {
             index: from as usize,
             bytes: c.bytes,
