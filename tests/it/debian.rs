@@ -8,54 +8,23 @@
 
 use std::collections::{HashMap, HashSet};
 use std::os::unix::fs::MetadataExt;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 use std::sync::OnceLock;
 
 use serde_json::Value;
 
 use crate::*;
 
-struct Built {
-    _dir: tempfile::TempDir,
-    out: PathBuf,
-}
-
 fn image() -> &'static Path {
     static BUILT: OnceLock<Built> = OnceLock::new();
     let built = BUILT.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap();
-        let out = dir.path().join("debian");
-        let o = Command::new(testdata("debian/build.sh"))
-            .arg(&out)
-            .output()
-            .expect("run build.sh");
-        assert!(
-            o.status.success(),
-            "testdata/debian/build.sh failed (needs root, buildah, skopeo, python3-pip): {}",
-            String::from_utf8_lossy(&o.stderr)
-        );
-        Built { _dir: dir, out }
+        build_testdata(
+            "debian/build.sh",
+            "debian",
+            " (needs root, buildah, skopeo, python3-pip)",
+        )
     });
     &built.out
-}
-
-fn unpack(layout: &Path, into: &Path) -> PathBuf {
-    let o = Command::new("umoci")
-        .args([
-            "unpack",
-            "--image",
-            &format!("{}:latest", layout.display()),
-            into.to_str().unwrap(),
-        ])
-        .output()
-        .expect("umoci");
-    assert!(
-        o.status.success(),
-        "umoci: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    into.join("rootfs")
 }
 
 /// Claims the regular file at `rel` (resolved by the filesystem, links in the

@@ -158,3 +158,47 @@ pub fn figures(v: &Value) -> Value {
         "dive": v["dive"],
     })
 }
+
+/// Images a build script in testdata/ wrote into a temporary folder, kept for the
+/// whole test run.
+pub struct Built {
+    _dir: tempfile::TempDir,
+    pub out: PathBuf,
+}
+
+/// Runs `testdata/<script> OUT` (OUT = a temporary folder's `name`), asserting it
+/// succeeds; `needs` says what the script needs when it does not.
+pub fn build_testdata(script: &str, name: &str, needs: &str) -> Built {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join(name);
+    let o = Command::new(testdata(script))
+        .arg(&out)
+        .output()
+        .expect("run the build script");
+    assert!(
+        o.status.success(),
+        "testdata/{script} failed{needs}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    Built { _dir: dir, out }
+}
+
+/// The final filesystem of the OCI layout's `latest` image as umoci extracts it
+/// into `into`; returns its root.
+pub fn unpack(layout: &Path, into: &Path) -> PathBuf {
+    let o = Command::new("umoci")
+        .args([
+            "unpack",
+            "--image",
+            &format!("{}:latest", layout.display()),
+            into.to_str().unwrap(),
+        ])
+        .output()
+        .expect("umoci");
+    assert!(
+        o.status.success(),
+        "umoci unpack: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    into.join("rootfs")
+}

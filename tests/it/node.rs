@@ -8,25 +8,13 @@
 
 use std::collections::{HashMap, HashSet};
 use std::os::unix::fs::MetadataExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::sync::OnceLock;
 
 use serde_json::Value;
 
 use crate::*;
-
-struct Built {
-    _dir: tempfile::TempDir,
-    out: PathBuf,
-}
-
-fn tool(name: &str) -> bool {
-    Command::new("sh")
-        .args(["-c", &format!("command -v {name}")])
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
 
 pub fn images() -> &'static Path {
     static BUILT: OnceLock<Built> = OnceLock::new();
@@ -35,48 +23,17 @@ pub fn images() -> &'static Path {
             .arg("-u")
             .output()
             .is_ok_and(|o| o.stdout == b"0\n");
-        let missing: Vec<&str> = ["buildah", "skopeo", "umoci", "node", "npm"]
-            .into_iter()
-            .filter(|t| !tool(t))
-            .collect();
+        let missing =
+            crate::services::missing_tools(&["buildah", "skopeo", "umoci", "node", "npm"]);
         assert!(
-            root && missing.is_empty() && Path::new("/bin/busybox").exists(),
+            root && missing.is_none() && Path::new("/bin/busybox").exists(),
             "the real Node.js images need root, buildah, skopeo, umoci, node, npm and \
-             busybox-static (root: {root}, missing: {missing:?}); .ci/run installs them"
+             busybox-static (root: {root}, {}); .ci/run installs them",
+            missing.as_deref().unwrap_or("no tool missing")
         );
-        let dir = tempfile::tempdir().unwrap();
-        let out = dir.path().join("node");
-        let o = Command::new(testdata("node/build.sh"))
-            .arg(&out)
-            .output()
-            .expect("run build.sh");
-        assert!(
-            o.status.success(),
-            "testdata/node/build.sh failed: {}",
-            String::from_utf8_lossy(&o.stderr)
-        );
-        Built { _dir: dir, out }
+        build_testdata("node/build.sh", "node", "")
     });
     &built.out
-}
-
-/// The final filesystem as umoci extracts it.
-fn unpack(layout: &Path, into: &Path) -> PathBuf {
-    let o = Command::new("umoci")
-        .args([
-            "unpack",
-            "--image",
-            &format!("{}:latest", layout.display()),
-            into.to_str().unwrap(),
-        ])
-        .output()
-        .expect("umoci");
-    assert!(
-        o.status.success(),
-        "umoci unpack: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    into.join("rootfs")
 }
 
 /// Every regular file under `root` once per inode: (path relative to root, size).

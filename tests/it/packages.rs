@@ -155,25 +155,28 @@ fn bytes_by_package_from_each_record() {
         345 + 55 + 5 + len(record),
         "sizes from the filesystem, not the RECORD"
     );
-    // Every visible byte is in one package or unowned, once.
-    let owned: u64 = v["packages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["bytes"].as_u64().unwrap())
-        .sum();
-    let unowned: u64 = v["unowned"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|u| u["bytes"].as_u64().unwrap())
-        .sum();
-    assert_eq!(owned + unowned, v["image"]["final_bytes"].as_u64().unwrap());
+    assert_every_byte_once(&v, "/app/server.js");
+}
+
+/// Every visible byte is in one package or unowned, once; `unowned` holds `path`.
+fn assert_every_byte_once(v: &Value, unowned_path: &str) {
+    let sum = |key: &str| -> u64 {
+        v[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["bytes"].as_u64().unwrap())
+            .sum()
+    };
+    assert_eq!(
+        sum("packages") + sum("unowned"),
+        v["image"]["final_bytes"].as_u64().unwrap()
+    );
     assert!(v["unowned"]
         .as_array()
         .unwrap()
         .iter()
-        .any(|u| u["path"] == "/app/server.js"));
+        .any(|u| u["path"] == unowned_path));
 }
 
 #[test]
@@ -485,24 +488,7 @@ fn bad_records_and_merged_usr() {
         find(&v, "npm", "real", "/app/node_modules/real")["dev"],
         false
     );
-    let owned: u64 = v["packages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["bytes"].as_u64().unwrap())
-        .sum();
-    let unowned: u64 = v["unowned"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|u| u["bytes"].as_u64().unwrap())
-        .sum();
-    assert_eq!(owned + unowned, v["image"]["final_bytes"].as_u64().unwrap());
-    assert!(v["unowned"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|u| u["path"] == "/etc/motd"));
+    assert_every_byte_once(&v, "/etc/motd");
 }
 
 /// An image without package records says so, rather than drawing an empty table.
