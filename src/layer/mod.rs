@@ -8,9 +8,13 @@
 mod files;
 #[cfg(feature = "isal")]
 mod isal;
+mod parallel;
+mod pull;
 
 use std::cell::Cell;
-use std::io::{self, BufRead, Read, Seek};
+use std::fs::File;
+use std::io::{self, Read, Seek};
+use std::os::unix::fs::FileExt;
 use std::rc::Rc;
 
 use sha2::{Digest, Sha256};
@@ -20,6 +24,7 @@ use crate::tar::{self, BlockSource, SectionSource, StreamSource, TarKind, TarWal
 pub use files::LayerFiles;
 use files::{is_estargz_metadata, whiteout_kind};
 pub(crate) use files::{normalize_path, EntryKind};
+use pull::{pull_costs, Counted, FullChunks, Metered};
 
 /// How a layer blob is compressed, as detected from its first bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -94,6 +99,10 @@ pub struct ScanOptions {
     pub verify: bool,
     /// Hash every regular file's content (XXH3-128), for duplicates and rewrites.
     pub content: bool,
+    /// Threads that may decode this one layer when it can be cut (eStargz,
+    /// zstd:chunked, in a file): more than 1 only for a layer that alone outweighs a
+    /// core's share of the image, which one core would otherwise finish last.
+    pub decoders: usize,
 }
 
 impl Default for ScanOptions {
@@ -104,6 +113,7 @@ impl Default for ScanOptions {
             capture_limit: 0,
             verify: false,
             content: false,
+            decoders: 1,
         }
     }
 }
@@ -222,6 +232,39 @@ fn no_progress(_: u64) {}
 
 /// Contents are hashed through a buffer of this size (`--content`).
 const HASH_CHUNK: usize = 256 << 10;
+
+/// Scans a layer stored in `[start, start + len)` of a file: as [`scan_section`],
+/// but a large eStargz or zstd:chunked layer is decoded on every core
+/// (`parallel`). When that fails, the layer is read again as one stream, whose
+/// error (if it has one) is the one told.
+pub fn scan_file(
+    file: File,
+    start: u64,
+    len: u64,
+    opts: &ScanOptions,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<LayerScan, ScanError> {
+    let workers = opts.decoders;
+    if workers > 1 && len >= parallel::MIN_BLOB && !opts.verify {
+        let mut head = [0u8; 4];
+        if file.read_exact_at(&mut head, start).is_ok() {
+            if let Some(c @ (Compression::Gzip | Compression::Zstd)) = Compression::detect(&head) {
+                if let Some(units) = parallel::units(&file, start, len, c) {
+                    let scanned = parallel::scan(&file, start, &units, c, workers, opts, progress);
+                    if let Ok(scan) = scanned {
+                        crate::timings::mark(&format!(
+                            "  a layer decoded in {} units on {workers} threads",
+                            units.len() - 1
+                        ));
+                        return Ok(scan);
+                    }
+                    crate::timings::mark("  a layer read again as one stream");
+                }
+            }
+        }
+    }
+    scan_section(file, start, len, opts, progress)
+}
 
 /// Scans a layer stored in `[start, start + len)` of a seekable file. An uncompressed
 /// layer is walked by header, seeking past contents (unless verifying).
@@ -357,7 +400,7 @@ type Walked = (LayerFiles, Vec<Captured>, u64, Option<String>);
 
 /// What a decoder writes into at a time: large writes make inflate faster (about
 /// 10% over 8 KiB ones), and headers and skipped contents are then served from memory.
-const DECODED_BUFFER: usize = 256 << 10;
+pub(super) const DECODED_BUFFER: usize = 256 << 10;
 
 /// Walks a decoded layer; `gzip` for eStargz's metadata entries, `compressed` when
 /// `dec` is a [`Decoded`] whose checksum can tell corrupt data apart.
@@ -398,151 +441,6 @@ fn walk_decoded<R: Read>(
     Ok((files, captured, tar_bytes, diff_id))
 }
 
-/// A `BufRead` that hands out whole chunks of `READ_BUFFER` bytes (but at the end),
-/// however the source delivers them (a file, a pipe, a network stream): the decoder
-/// then sees the same input pieces whatever the source, and so gives every path the
-/// same pull cost.
-struct FullChunks<R> {
-    inner: R,
-    buf: Vec<u8>,
-    pos: usize,
-    filled: usize,
-}
-
-impl<R: Read> FullChunks<R> {
-    fn new(inner: R) -> Self {
-        FullChunks {
-            inner,
-            buf: vec![0; READ_BUFFER],
-            pos: 0,
-            filled: 0,
-        }
-    }
-}
-
-impl<R: Read> Read for FullChunks<R> {
-    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        let avail = self.fill_buf()?;
-        let n = avail.len().min(out.len());
-        out[..n].copy_from_slice(&avail[..n]);
-        self.consume(n);
-        Ok(n)
-    }
-}
-
-impl<R: Read> BufRead for FullChunks<R> {
-    fn fill_buf(&mut self) -> io::Result<&[u8]> {
-        if self.pos == self.filled {
-            self.filled = tar::read_full(&mut self.inner, &mut self.buf)?;
-            self.pos = 0;
-        }
-        Ok(&self.buf[self.pos..self.filled])
-    }
-
-    fn consume(&mut self, n: usize) {
-        self.pos = (self.pos + n).min(self.filled);
-    }
-}
-
-/// The compressed blob as the decoder reads it, counting what the decoder consumed
-/// (decoders over a `BufRead` consume exactly what they used).
-struct Counted<R> {
-    inner: R,
-    consumed: Rc<Cell<u64>>,
-}
-
-impl<R: BufRead> Read for Counted<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.consumed.set(self.consumed.get() + n as u64);
-        Ok(n)
-    }
-}
-
-impl<R: BufRead> BufRead for Counted<R> {
-    fn fill_buf(&mut self) -> io::Result<&[u8]> {
-        self.inner.fill_buf()
-    }
-
-    fn consume(&mut self, n: usize) {
-        self.inner.consume(n);
-        self.consumed.set(self.consumed.get() + n as u64);
-    }
-}
-
-/// A decoder's output, with (decoded bytes so far, compressed bytes consumed then)
-/// after each read: the map from a tar offset to a place in the blob. `off` for an
-/// uncompressed layer, whose blob is the tar.
-struct Metered<R> {
-    inner: R,
-    out: u64,
-    meter: Option<Meter>,
-}
-
-/// What the decoder has consumed (shared with its [`Counted`] input), and the
-/// (decoded, consumed) pairs so far.
-struct Meter {
-    consumed: Rc<Cell<u64>>,
-    map: Vec<(u64, u64)>,
-}
-
-impl<R: Read> Metered<R> {
-    fn new(inner: R, consumed: Rc<Cell<u64>>) -> Self {
-        Metered {
-            inner,
-            out: 0,
-            meter: Some(Meter {
-                consumed,
-                map: Vec::new(),
-            }),
-        }
-    }
-
-    fn off(inner: R) -> Self {
-        Metered {
-            inner,
-            out: 0,
-            meter: None,
-        }
-    }
-}
-
-impl<R: Read> Read for Metered<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        if let Some(m) = &mut self.meter {
-            self.out += n as u64;
-            m.map.push((self.out, m.consumed.get()));
-        }
-        Ok(n)
-    }
-}
-
-/// Where tar offset `x` is in the blob: linear between the decoder's reads around it.
-fn compressed_at(map: &[(u64, u64)], x: u64) -> u64 {
-    let i = map.partition_point(|&(out, _)| out < x);
-    let Some(&(out1, in1)) = map.get(i) else {
-        return map.last().map_or(0, |l| l.1);
-    };
-    let (out0, in0) = if i == 0 { (0, 0) } else { map[i - 1] };
-    if out1 <= out0 || in1 <= in0 {
-        return in1.max(in0);
-    }
-    in0 + ((u128::from(x - out0) * u128::from(in1 - in0)) / u128::from(out1 - out0)) as u64
-}
-
-/// Each entry's pull cost: the compressed bytes from its start to the next entry's
-/// (the last one's to the tar's end), so that they add up to the blob's bytes that
-/// hold the tar.
-fn pull_costs(map: &[(u64, u64)], starts: &[u64], end: u64) -> Vec<u64> {
-    let at: Vec<u64> = starts
-        .iter()
-        .chain(std::iter::once(&end))
-        .map(|&x| compressed_at(map, x))
-        .collect();
-    at.windows(2).map(|w| w[1].saturating_sub(w[0])).collect()
-}
-
 /// An error of the compressed input itself (a short file, a dropped connection),
 /// carried through the decoder in a type of its own so it is not taken for
 /// corrupt data.
@@ -572,8 +470,8 @@ impl<R: Read> Read for Input<R> {
 /// were; an early end is a truncation; anything else the decoder found wrong in
 /// the data (a bad CRC, a corrupt block) is a corrupt stream.
 struct Decoded<R> {
-    inner: R,
-    codec: &'static str,
+    pub(super) inner: R,
+    pub(super) codec: &'static str,
 }
 
 impl<R: Read> Read for Decoded<R> {
@@ -675,22 +573,6 @@ fn walk<S: BlockSource>(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn pull_costs_interpolate_between_reads() {
-        // Two decoder reads: 1000 decoded bytes from 100 compressed, then 1000
-        // more from 900.
-        let map = [(1000, 100), (2000, 1000)];
-        assert_eq!(compressed_at(&map, 0), 0);
-        assert_eq!(compressed_at(&map, 500), 50);
-        assert_eq!(compressed_at(&map, 1500), 550);
-        assert_eq!(compressed_at(&map, 5000), 1000);
-        // Entries at 0, 1000 and 1500, the tar ending at 2000: they add up to the
-        // whole blob.
-        let costs = pull_costs(&map, &[0, 1000, 1500], 2000);
-        assert_eq!(costs, vec![100, 450, 450]);
-        assert_eq!(costs.iter().sum::<u64>(), 1000);
-    }
 
     #[test]
     fn detects_compression() {

@@ -45,6 +45,18 @@ pub fn scan_options(opts: &LoadOptions) -> ScanOptions {
         capture_limit: 16 << 20,
         verify: opts.verify,
         content: opts.content,
+        decoders: 1,
+    }
+}
+
+/// How many threads may decode a layer of `size` bytes among layers of `total`:
+/// all the cores when it outweighs a core's share (one core would finish it last
+/// while the others idle), else one.
+pub(crate) fn decoders(size: u64, total: u64, cores: usize) -> usize {
+    if cores > 1 && size.saturating_mul(cores as u64) > total {
+        cores
+    } else {
+        1
     }
 }
 
@@ -196,7 +208,13 @@ fn scan_and_analyze(
         progress.start(Some(sizes.iter().sum()), Some(sizes.len()));
     }
     let tick = |n: u64| progress.bytes(n);
+    let total: u64 = sizes.iter().sum();
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let scans = scan_largest_first(&sizes, workers(image), |i| {
+        let scan = ScanOptions {
+            decoders: decoders(sizes[i], total, cores),
+            ..scan
+        };
         let r = image.container.scan_layer(&image.layers[i], &scan, &tick);
         progress.layer_done();
         r

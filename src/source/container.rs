@@ -213,7 +213,10 @@ impl StreamContainer {
                 ))
             }
         };
-        let mut walker = TarWalker::new(StreamSource::new(reader));
+        let mut walker = TarWalker::new(StreamSource::new(io::BufReader::with_capacity(
+            256 << 10,
+            reader,
+        )));
         let mut small = HashMap::new();
         let mut sizes = HashMap::new();
         let mut scans = HashMap::new();
@@ -417,13 +420,13 @@ impl Container {
             Container::Tar(t) => {
                 let m = t.members.get(name).ok_or_else(missing)?;
                 let file = File::open(&t.path).map_err(|e| Error::io(&place, e))?;
-                layer::scan_section(file, m.offset, m.size, opts, progress)
+                layer::scan_file(file, m.offset, m.size, opts, progress)
             }
             Container::Dir(d) => {
                 let p = d.resolve(name)?.ok_or_else(missing)?;
                 let file = File::open(&p).map_err(|e| Error::io(&place, e))?;
                 let len = file.metadata().map_err(|e| Error::io(&place, e))?.len();
-                layer::scan_section(file, 0, len, opts, progress)
+                layer::scan_file(file, 0, len, opts, progress)
             }
             Container::Stream(s) => {
                 if let Some(scan) = s

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
+use super::estargz::EstargzWriter;
 use super::{Compression, Entry, Fill, Layer};
 
 /// Deterministic pseudo-random bytes (xorshift64*).
@@ -251,36 +252,40 @@ pub(super) fn write_layer(
     })
 }
 
-/// One gzip member per tar entry, then the landmark and table of contents, then the
-/// end-of-archive blocks, as eStargz lays a layer out.
+/// The layer as eStargz: a `.no.prefetch.landmark` first (no files are
+/// prioritized), then one member per file content.
 fn write_estargz<W: Write>(layer: &Layer, out: &mut W) -> io::Result<()> {
-    let member = |bytes: &[u8], out: &mut W| -> io::Result<()> {
-        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-        enc.write_all(bytes)?;
-        out.write_all(&enc.finish()?)
-    };
+    let mut w = EstargzWriter::new(out, flate2::Compression::fast());
     let mut b = tar::Builder::new(Vec::new());
-    for e in &layer.entries {
-        append(&mut b, e)?;
-        let chunk = std::mem::take(b.get_mut());
-        member(&chunk, out)?;
-    }
-    let toc = br#"{"version":1,"entries":[]}"#;
     b.append_data(
         &mut header(tar::EntryType::Regular, 1),
-        ".prefetch.landmark",
+        ".no.prefetch.landmark",
         &[0xf][..],
     )?;
-    b.append_data(
-        &mut header(tar::EntryType::Regular, toc.len() as u64),
-        "stargz.index.json",
-        &toc[..],
+    w.entry(
+        ".no.prefetch.landmark",
+        "reg",
+        &std::mem::take(b.get_mut()),
+        1,
     )?;
-    let chunk = std::mem::take(b.get_mut());
-    member(&chunk, out)?;
-    let end = b.into_inner()?;
-    member(&end, out)?;
-    out.flush()
+    for e in &layer.entries {
+        append(&mut b, e)?;
+        let raw = std::mem::take(b.get_mut());
+        let (name, kind, size) = match e {
+            Entry::Dir(p) => (p.clone(), "dir", 0),
+            Entry::File { path, size, .. } => (path.clone(), "reg", *size),
+            Entry::Hardlink { path, .. } => (path.clone(), "hardlink", 0),
+            Entry::Symlink { path, .. } => (path.clone(), "symlink", 0),
+            Entry::Whiteout(p) => (whiteout_name(p), "reg", 0),
+            Entry::Opaque(d) => (format!("{d}/.wh..wh..opq"), "reg", 0),
+            Entry::CharDevice(p) => (p.clone(), "char", 0),
+            Entry::RawName { path, size } => (String::from_utf8_lossy(path).into(), "reg", *size),
+            Entry::PaxPath { path, size } => (path.clone(), "reg", *size),
+        };
+        w.entry(&name, kind, &raw, size)?;
+    }
+    w.finish()?;
+    Ok(())
 }
 
 pub(super) fn hash_file(path: &Path) -> io::Result<Blob> {

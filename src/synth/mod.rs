@@ -8,10 +8,12 @@
 //! absent (as containerd exports them). File contents are zeros or a seeded
 //! pseudo-random stream, so the same description always gives the same bytes.
 
+mod estargz;
 mod fleet;
 mod formats;
 mod layer;
 
+pub use estargz::{footer as estargz_footer, EstargzWriter};
 pub use fleet::FleetSpec;
 pub use formats::write;
 pub use layer::{write_layer_tar, Blob, HashWriter};
@@ -111,7 +113,7 @@ pub enum Compression {
     None,
     Gzip,
     Zstd,
-    /// gzip with one member per tar entry, a table of contents and a landmark.
+    /// gzip with a member per file content, a table of contents and its footer.
     Estargz,
 }
 

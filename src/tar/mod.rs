@@ -10,7 +10,7 @@
 mod header; // pure: checksums, numbers, PAX records
 mod source; // where blocks come from: a stream, or a section of a file
 
-use std::io::{self, Read};
+use std::io::{self, BufRead, Read};
 
 use header::{check_checksum, cstr, parse_numeric, parse_pax};
 pub(crate) use source::{read_full, BlockSource, SectionSource, StreamSource};
@@ -30,7 +30,7 @@ pub(crate) enum TarKind {
     Other,
 }
 
-impl<R: Read> TarWalker<StreamSource<R>> {
+impl<R: BufRead> TarWalker<StreamSource<R>> {
     /// Lends `f` a reader over the current entry's content; whatever `f` leaves
     /// unread is skipped afterwards. A stream that ends inside the entry is an error.
     pub(crate) fn with_content<T>(

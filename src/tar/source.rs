@@ -1,7 +1,7 @@
 //! Where tar blocks come from: a plain stream (read and discard to skip), or a
 //! section of a seekable file (seek to skip, read through a window).
 
-use std::io::{self, Read, Seek, SeekFrom};
+use std::io::{self, BufRead, Read, Seek, SeekFrom};
 
 /// A source of tar blocks that can skip ahead.
 pub(crate) trait BlockSource {
@@ -21,7 +21,7 @@ pub(crate) struct StreamSource<R> {
     pub(super) inner: R,
 }
 
-impl<R: Read> StreamSource<R> {
+impl<R: BufRead> StreamSource<R> {
     pub(crate) fn new(inner: R) -> Self {
         StreamSource { inner }
     }
@@ -31,18 +31,24 @@ impl<R: Read> StreamSource<R> {
     }
 }
 
-impl<R: Read> BlockSource for StreamSource<R> {
+impl<R: BufRead> BlockSource for StreamSource<R> {
     fn read_full(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         read_full(&mut self.inner, buf)
     }
 
-    fn skip(&mut self, n: u64) -> io::Result<()> {
-        let copied = io::copy(&mut (&mut self.inner).take(n), &mut io::sink())?;
-        if copied < n {
-            return Err(io::Error::new(
-                io::ErrorKind::UnexpectedEof,
-                "tar entry runs past the end of the stream",
-            ));
+    /// Skips by consuming the reader's buffer: contents skipped are never copied.
+    fn skip(&mut self, mut n: u64) -> io::Result<()> {
+        while n > 0 {
+            let avail = self.inner.fill_buf()?.len();
+            if avail == 0 {
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "tar entry runs past the end of the stream",
+                ));
+            }
+            let k = (avail as u64).min(n) as usize;
+            self.inner.consume(k);
+            n -= k as u64;
         }
         Ok(())
     }

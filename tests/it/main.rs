@@ -18,6 +18,7 @@ mod layouts;
 mod node;
 mod overlap;
 mod packages;
+mod parallel;
 mod pull;
 mod registry;
 mod regression;
