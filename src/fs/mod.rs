@@ -427,6 +427,12 @@ impl FsModel {
         })
     }
 
+    /// The pull cost of the content `node` shows, when every layer is compressed.
+    pub(crate) fn pull_of(&self, node: NodeId) -> Option<u64> {
+        let c = self.tree.data(node).content;
+        (self.pulled && c != NO_CONTENT).then(|| self.pulls.get(c as usize).copied().unwrap_or(0))
+    }
+
     pub(crate) fn path_string(&self, node: NodeId) -> String {
         let p = self.tree.path(&self.names, node);
         if p.is_empty() {

@@ -73,7 +73,7 @@ pub fn render(
         }),
         PackagesFormat::Csv => {
             let mut out = String::from(
-                "ecosystem,name,version,bytes,files,dev,optional,peer,layer,path,duplicate_of\n",
+                "ecosystem,name,version,bytes,compressed_bytes,files,dev,optional,peer,layer,path,duplicate_of\n",
             );
             for p in chosen {
                 let row = [
@@ -81,6 +81,9 @@ pub fn render(
                     p.name.clone(),
                     p.version.clone().unwrap_or_default(),
                     p.bytes.to_string(),
+                    p.compressed_bytes
+                        .map(|c| c.to_string())
+                        .unwrap_or_default(),
                     p.files.to_string(),
                     p.dev.map(|d| d.to_string()).unwrap_or_default(),
                     p.optional.map(|d| d.to_string()).unwrap_or_default(),
@@ -114,11 +117,20 @@ pub fn render(
             }
             if ecosystem.is_none() && !unowned.is_empty() {
                 out.push_str("\nNot in any package, by folder\n");
-                let mut t = super::table(&["Folder", "Size"]);
+                let pull = unowned.iter().any(|u| u.compressed_bytes.is_some());
+                let mut t = super::table(if pull {
+                    &["Folder", "Size", "Pull"]
+                } else {
+                    &["Folder", "Size"]
+                });
                 for u in unowned.iter().take(10) {
-                    t.add_row(vec![u.path.clone(), crate::size::human(u.bytes)]);
+                    let mut row = vec![u.path.clone(), crate::size::human(u.bytes)];
+                    if let Some(c) = u.compressed_bytes {
+                        row.push(crate::size::human(c));
+                    }
+                    t.add_row(row);
                 }
-                super::right_align(&mut t, &[1]);
+                super::right_align(&mut t, if pull { &[1, 2] } else { &[1] });
                 out.push_str(&format!("{t}\n"));
             }
             out

@@ -198,7 +198,7 @@ fn the_packages_command() {
     let rows: Vec<&str> = csv.lines().collect();
     assert_eq!(
         rows[0],
-        "ecosystem,name,version,bytes,files,dev,optional,peer,layer,path,duplicate_of"
+        "ecosystem,name,version,bytes,compressed_bytes,files,dev,optional,peer,layer,path,duplicate_of"
     );
     assert_eq!(rows.len(), 1 + 6, "{csv}");
     assert!(rows[1..].iter().all(|r| r.starts_with("npm,")));

@@ -119,3 +119,80 @@ fn paths_cost_their_compressed_bytes() {
     assert_eq!(v["paths"][0]["compressed_bytes"], Value::Null);
     assert_eq!(file(&v, "/big/random.bin")["compressed_bytes"], Value::Null);
 }
+
+/// Packages cost what their files' entries took: a package of random bytes about
+/// its size, one of zeros almost nothing; packages and unowned folders add up to
+/// the paths' costs. Uncompressed layers: null.
+#[test]
+fn packages_cost_their_files_compressed_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut entries = vec![Entry::dir("app/node_modules")];
+    for (name, random) in [("dense", true), ("sparse", false)] {
+        entries.push(Entry::text(
+            &format!("app/node_modules/{name}/package.json"),
+            &format!(r#"{{"name":"{name}","version":"1.0.0"}}"#),
+        ));
+        let path = format!("app/node_modules/{name}/index.js");
+        entries.push(if random {
+            Entry::random(&path, BIG, 3)
+        } else {
+            Entry::file(&path, BIG)
+        });
+    }
+    entries.push(Entry::random("app/server.js", 100_000, 5));
+    let image =
+        |c| Image::new("pkg:1", vec![Layer::new("RUN npm ci", entries.clone())]).compressed(c);
+    for (c, name) in [(Compression::Gzip, "gzip"), (Compression::Zstd, "zstd")] {
+        let out = dir.path().join(name);
+        synth::write(&[image(c)], Format::OciDir, &out).unwrap();
+        let p = out.to_str().unwrap();
+        let v = json_of(&run(&["packages", "--format", "json", p]));
+        let cost = |name: &str| {
+            v["packages"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|x| x["name"] == name)
+                .unwrap()["compressed_bytes"]
+                .as_u64()
+                .unwrap()
+        };
+        let (dense, sparse) = (cost("dense"), cost("sparse"));
+        assert!(
+            dense > BIG * 95 / 100 && dense < BIG * 110 / 100,
+            "{name}: {dense}"
+        );
+        assert!(sparse < BIG / 20, "{name}: {sparse}");
+        let unowned: u64 = v["unowned"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["compressed_bytes"].as_u64().unwrap())
+            .sum();
+        let i = inspect_json(&out, &["--depth", "1"]);
+        let paths: u64 = i["paths"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["compressed_bytes"].as_u64().unwrap())
+            .sum();
+        // The package.json files are in the packages too; only folders' own
+        // entries (a few headers) are in no package.
+        assert!(
+            dense + sparse + unowned <= paths && paths - (dense + sparse + unowned) < 1024,
+            "{name}: {dense} + {sparse} + {unowned} of {paths}"
+        );
+        let table = stdout(&run(&["packages", p]));
+        assert!(table.contains("Pull"), "{table}");
+    }
+    let plain = dir.path().join("plain");
+    synth::write(&[image(Compression::None)], Format::OciDir, &plain).unwrap();
+    let v = json_of(&run(&[
+        "packages",
+        "--format",
+        "json",
+        plain.to_str().unwrap(),
+    ]));
+    assert_eq!(v["packages"][0]["compressed_bytes"], Value::Null);
+    assert_eq!(v["unowned"][0]["compressed_bytes"], Value::Null);
+}

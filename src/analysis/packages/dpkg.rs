@@ -57,6 +57,7 @@ pub(super) fn find(ctx: &Context, claimed: &mut Claims, out: &mut Vec<Package>) 
             name: name.to_string(),
             version: field(&stanza, "Version").map(str::to_string),
             bytes,
+            compressed_bytes: None,
             files,
             dev: None,
             optional: None,

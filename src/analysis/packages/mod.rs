@@ -32,6 +32,9 @@ pub struct Package {
     pub version: Option<String>,
     /// Bytes of its files in the final filesystem, each content counted once.
     pub bytes: u64,
+    /// What those files cost to pull (their tar entries' compressed bytes), when
+    /// every layer is compressed.
+    pub compressed_bytes: Option<u64>,
     pub files: u64,
     /// npm: a dev dependency by the package manager's records.
     pub dev: Option<bool>,
@@ -58,6 +61,8 @@ pub struct Package {
 pub struct Unowned {
     pub path: String,
     pub bytes: u64,
+    /// Their pull cost, when every layer is compressed.
+    pub compressed_bytes: Option<u64>,
 }
 
 /// Every package, largest first, and what no package claims.
@@ -253,13 +258,26 @@ pub(crate) fn analyze(ctx: &Context) -> Packages {
         *c = place[*c as usize];
     }
     let mut slots: Vec<Option<Package>> = packages.into_iter().map(Some).collect();
-    let packages: Vec<Package> = order
+    let mut packages: Vec<Package> = order
         .iter()
         .map(|&i| slots[i].take().expect("each once"))
         .collect();
-    // Unowned: the files no package claimed, by their folder at UNOWNED_DEPTH.
-    let mut by_folder: HashMap<NodeId, u64> = HashMap::new();
+    // Pull costs, from the claims: each content once, where its bytes are counted.
     let u = ctx.usage;
+    let pull = |n: NodeId| m.pull_of(n).filter(|_| u.owner[n as usize]);
+    if m.pulled() {
+        for p in &mut packages {
+            p.compressed_bytes = Some(0);
+        }
+        for &n in &u.order {
+            let k = claimed.0[n as usize];
+            if let (Some(p), Some(c)) = (packages.get_mut(k as usize), pull(n)) {
+                *p.compressed_bytes.get_or_insert(0) += c;
+            }
+        }
+    }
+    // Unowned: the files no package claimed, by their folder at UNOWNED_DEPTH.
+    let mut by_folder: HashMap<NodeId, (u64, Option<u64>)> = HashMap::new();
     for &n in &u.order {
         if m.tree.data(n).kind == NodeKind::Dir || claimed.is_claimed(n) || !u.owner[n as usize] {
             continue;
@@ -272,13 +290,18 @@ pub(crate) fn analyze(ctx: &Context) -> Packages {
         while u.depth[top as usize] > UNOWNED_DEPTH {
             top = m.tree.parent(top).unwrap_or(top);
         }
-        *by_folder.entry(top).or_default() += bytes;
+        let folder = by_folder.entry(top).or_insert((0, m.pulled().then_some(0)));
+        folder.0 += bytes;
+        if let (Some(sum), Some(c)) = (folder.1.as_mut(), pull(n)) {
+            *sum += c;
+        }
     }
     let mut unowned: Vec<Unowned> = by_folder
         .into_iter()
-        .map(|(n, bytes)| Unowned {
+        .map(|(n, (bytes, compressed_bytes))| Unowned {
             path: m.path_string(n),
             bytes,
+            compressed_bytes,
         })
         .collect();
     unowned.sort_by(|a, b| b.bytes.cmp(&a.bytes).then_with(|| a.path.cmp(&b.path)));

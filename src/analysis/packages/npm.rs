@@ -84,6 +84,7 @@ pub(super) fn find(ctx: &Context, claimed: &mut Claims, out: &mut Vec<Package>) 
             name,
             version,
             bytes,
+            compressed_bytes: None,
             files,
             // Set from the findings' dev marks (`Packages::mark_dev`).
             dev: Some(false),

@@ -56,6 +56,7 @@ pub(super) fn find(ctx: &Context, claimed: &mut Claims, out: &mut Vec<Package>) 
             name,
             version,
             bytes,
+            compressed_bytes: None,
             files,
             dev: None,
             optional: None,

@@ -488,7 +488,21 @@ pub(crate) fn packages_table(
     top: usize,
     layers: &[super::inspect::LayerReport],
 ) -> String {
-    let mut t = table(&["Ecosystem", "Package", "Size", "Files", "Dev", "Layer"]);
+    // The pull cost of each package, where the layers are compressed.
+    let pull = packages.iter().any(|p| p.compressed_bytes.is_some());
+    let mut t = table(if pull {
+        &[
+            "Ecosystem",
+            "Package",
+            "Size",
+            "Pull",
+            "Files",
+            "Dev",
+            "Layer",
+        ]
+    } else {
+        &["Ecosystem", "Package", "Size", "Files", "Dev", "Layer"]
+    });
     for p in packages.iter().take(top) {
         let name = match &p.version {
             Some(v) => format!("{}@{v}", p.name),
@@ -502,7 +516,7 @@ pub(crate) fn packages_table(
             .get(p.layer)
             .map(|l| one_line(&l.instruction, 36))
             .unwrap_or_default();
-        t.add_row(vec![
+        let mut row = vec![
             p.ecosystem.to_string(),
             name,
             human(p.bytes),
@@ -513,8 +527,12 @@ pub(crate) fn packages_table(
                 None => "-".into(),
             },
             format!("#{} {instr}", p.layer),
-        ]);
+        ];
+        if pull {
+            row.insert(3, p.compressed_bytes.map_or_else(|| "-".into(), human));
+        }
+        t.add_row(row);
     }
-    right_align(&mut t, &[2, 3]);
+    right_align(&mut t, if pull { &[2, 3, 4] } else { &[2, 3] });
     format!("{t}\n")
 }
