@@ -162,12 +162,16 @@ impl OverlapReport {
                 self.failures.len()
             ));
         }
+        let near = if t.near_miss_saving == 0 {
+            "no file is installed separately by several images".to_string()
+        } else {
+            format!("**{}** more could be shared", human(t.near_miss_saving))
+        };
         out.push_str(&format!(
-            "{} added up; one node stores **{}** (each layer once), so sharing saves {}. Near misses: **{}** more could be shared. Sizes in SI units (1 MB = 10^6 bytes).\n\n",
+            "{} added up; one node stores **{}** (each layer once), so sharing saves {}. Near misses: {near}. Sizes in SI units (1 MB = 10^6 bytes).\n\n",
             human(t.sum_of_sizes),
             human(t.node_bytes),
             human(t.saved_by_sharing),
-            human(t.near_miss_saving)
         ));
         if let (Some(sum), Some(reg)) = (t.sum_of_compressed_sizes, t.registry_bytes) {
             out.push_str(&format!(

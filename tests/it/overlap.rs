@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use imgsize::synth::{self, Compression, FleetSpec, Format};
+use imgsize::synth::{self, Compression, Entry, FleetSpec, Format, Image, Layer};
 use serde_json::Value;
 
 use crate::*;
@@ -312,6 +312,7 @@ fn globs_from_file_and_the_other_formats() {
     let md = stdout(&run(&["overlap", "--format", "markdown", p[0], p[1], p[2]]));
     assert!(md.starts_with("### imgsize overlap: 3 images"), "{md}");
     assert!(md.contains("| Saving | Files | Layers | Fix |"), "{md}");
+    assert!(md.contains("more could be shared"), "{md}");
     // --top bounds the lists, not the totals.
     let top = json_of(&run(&[
         "overlap", "--format", "json", "--top", "1", p[0], p[1], p[2],
@@ -515,4 +516,31 @@ fn files_engine_and_registry_in_one_fleet() {
         .map(|i| i["source"]["transport"].as_str().unwrap())
         .collect();
     assert_eq!(sources, ["file", "engine", "registry", "file"]);
+}
+
+/// Two images that share nothing and install nothing twice: the Markdown says so in
+/// words, not as "0 B more could be shared".
+#[test]
+fn no_near_misses_is_said_in_words() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut paths = Vec::new();
+    for (name, file) in [("a", "a.bin"), ("b", "b.bin")] {
+        let out = dir.path().join(name);
+        let layer = Layer::new("COPY . /", vec![Entry::file(file, 1000)]);
+        synth::write(
+            &[Image::new(&format!("{name}:1"), vec![layer])],
+            Format::OciDir,
+            &out,
+        )
+        .unwrap();
+        paths.push(out.to_str().unwrap().to_string());
+    }
+    let md = stdout(&run(&[
+        "overlap", "--format", "markdown", &paths[0], &paths[1],
+    ]));
+    assert!(
+        md.contains("Near misses: no file is installed separately by several images."),
+        "{md}"
+    );
+    assert!(!md.contains("more could be shared"), "{md}");
 }
