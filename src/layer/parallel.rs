@@ -1,6 +1,6 @@
 //! One large layer decoded on every core. An eStargz layer is a run of gzip members
 //! and a zstd:chunked layer a run of zstd frames, each decodable on its own: the
-//! blob is cut at member (frame) starts into units of a few MiB, worker threads
+//! blob is cut at member (frame) starts into units of about 1 MiB, worker threads
 //! decode units ahead, and the tar walker reads their output in order.
 //!
 //! Where the starts come from: eStargz's table of contents (its footer says where
@@ -43,7 +43,8 @@ const PIECES_AHEAD: usize = 8;
 /// eStargz's footer: an empty gzip member whose extra field holds the TOC's offset.
 const ESTARGZ_FOOTER: u64 = 51;
 
-/// The TOC member is read whole; a larger one is not believed.
+/// The TOC member is read whole, and its JSON at most this long (a real one holds
+/// a few hundred bytes per file); a larger one is not believed.
 const MAX_TOC: u64 = 256 << 20;
 
 /// Where the blob `[start, start + len)` of `file` can be cut: unit starts
@@ -96,9 +97,9 @@ fn estargz_member_starts(file: &File, start: u64, len: u64) -> Option<Vec<u64>> 
     let mut archive = ::tar::Archive::new(gzip_reader(member.as_slice()));
     let mut json = Vec::new();
     for entry in archive.entries().ok()? {
-        let mut entry = entry.ok()?;
+        let entry = entry.ok()?;
         if entry.path_bytes().as_ref() == b"stargz.index.json" {
-            entry.read_to_end(&mut json).ok()?;
+            entry.take(MAX_TOC + 1).read_to_end(&mut json).ok()?;
             break;
         }
     }
@@ -110,6 +111,9 @@ fn estargz_member_starts(file: &File, start: u64, len: u64) -> Option<Vec<u64>> 
     struct TocEntry {
         #[serde(default)]
         offset: u64,
+    }
+    if json.len() as u64 > MAX_TOC {
+        return None;
     }
     let toc: Toc = serde_json::from_slice(&json).ok()?;
     let mut starts: Vec<u64> = toc
