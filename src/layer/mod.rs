@@ -14,7 +14,6 @@ mod pull;
 use std::cell::Cell;
 use std::fs::File;
 use std::io::{self, Read, Seek};
-use std::os::unix::fs::FileExt;
 use std::rc::Rc;
 
 use sha2::{Digest, Sha256};
@@ -244,26 +243,10 @@ pub fn scan_file(
     opts: &ScanOptions,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<LayerScan, ScanError> {
-    let workers = opts.decoders;
-    if workers > 1 && len >= parallel::MIN_BLOB && !opts.verify {
-        let mut head = [0u8; 4];
-        if file.read_exact_at(&mut head, start).is_ok() {
-            if let Some(c @ (Compression::Gzip | Compression::Zstd)) = Compression::detect(&head) {
-                if let Some(units) = parallel::units(&file, start, len, c) {
-                    let scanned = parallel::scan(&file, start, &units, c, workers, opts, progress);
-                    if let Ok(scan) = scanned {
-                        crate::timings::mark(&format!(
-                            "  a layer decoded in {} units on {workers} threads",
-                            units.len() - 1
-                        ));
-                        return Ok(scan);
-                    }
-                    crate::timings::mark("  a layer read again as one stream");
-                }
-            }
-        }
+    match parallel::scan_cut(&file, start, len, opts, progress) {
+        Some(scan) => Ok(scan),
+        None => scan_section(file, start, len, opts, progress),
     }
-    scan_section(file, start, len, opts, progress)
 }
 
 /// Scans a layer stored in `[start, start + len)` of a seekable file. An uncompressed
@@ -353,9 +336,7 @@ pub fn scan_read<R: Read>(
         Compression::Zstd => {
             let mut dec = zstd::stream::read::Decoder::with_buffer(counted(chained))
                 .map_err(|e| ScanError(format!("zstd: {e}")))?;
-            // A 128 MiB window at most (zstd's default limit for decoding; `--long`
-            // uses 2^27): a crafted frame cannot make the decoder take gigabytes.
-            dec.window_log_max(27)
+            dec.window_log_max(ZSTD_WINDOW_LOG_MAX)
                 .map_err(|e| ScanError(format!("zstd: {e}")))?;
             walk_decoded(
                 Metered::new(
@@ -397,6 +378,10 @@ pub fn scan_read<R: Read>(
 }
 
 type Walked = (LayerFiles, Vec<Captured>, u64, Option<String>);
+
+/// zstd windows of 128 MiB at most (zstd's default limit for decoding; `--long`
+/// uses 2^27): a crafted frame cannot make the decoder take gigabytes.
+pub(super) const ZSTD_WINDOW_LOG_MAX: u32 = 27;
 
 /// What a decoder writes into at a time: large writes make inflate faster (about
 /// 10% over 8 KiB ones), and headers and skipped contents are then served from memory.

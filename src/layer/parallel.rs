@@ -21,8 +21,9 @@ use std::sync::Mutex;
 use super::pull::{pull_costs, Counted};
 use super::{
     gzip_reader, walk, Compression, Decoded, LayerScan, ScanError, ScanOptions, DECODED_BUFFER,
+    ZSTD_WINDOW_LOG_MAX,
 };
-use crate::tar::{self, StreamSource, TarWalker};
+use crate::tar::{self, BlockSource, SectionSource, StreamSource, TarWalker};
 
 /// Units are at least this much of the blob (the last may be less): large enough that
 /// a unit's setup is nothing beside decoding it, small enough that the unit after
@@ -33,7 +34,7 @@ const UNIT: u64 = 1 << 20;
 
 /// A layer smaller than this is decoded on one core: it takes tens of
 /// milliseconds, and other layers keep the other cores busy.
-pub(super) const MIN_BLOB: u64 = 16 << 20;
+const MIN_BLOB: u64 = 16 << 20;
 
 /// Workers hand over decoded bytes in pieces of this size (the larger, the fewer
 /// thread wake-ups), and each unit may have this many waiting.
@@ -49,12 +50,7 @@ const MAX_TOC: u64 = 256 << 20;
 
 /// Where the blob `[start, start + len)` of `file` can be cut: unit starts
 /// (relative to `start`), first 0, then `len`. `None` when there is one unit.
-pub(super) fn units(
-    file: &File,
-    start: u64,
-    len: u64,
-    compression: Compression,
-) -> Option<Vec<u64>> {
+fn units(file: &File, start: u64, len: u64, compression: Compression) -> Option<Vec<u64>> {
     let starts = match compression {
         Compression::Gzip => estargz_member_starts(file, start, len)?,
         Compression::Zstd => zstd_frame_starts(file, start, len)?,
@@ -155,21 +151,21 @@ fn estargz_toc_offset(file: &File, start: u64, len: u64) -> Option<u64> {
 /// Where each frame (and skippable frame) starts, walked by frame and block
 /// headers; `None` for a single frame or a blob that is not a run of frames.
 fn zstd_frame_starts(file: &File, start: u64, len: u64) -> Option<Vec<u64>> {
-    let mut at = Window::new(file, start, len);
+    let mut src = SectionSource::new(file, start, len, 16 << 10);
     let mut starts = Vec::new();
     let mut p = 0u64;
     while p < len {
         starts.push(p);
-        let magic = u32::from_le_bytes(at.get(p, 4)?.try_into().ok()?);
+        let magic = u32::from_le_bytes(bytes_at(&mut src, len, p)?);
         if magic & 0xFFFF_FFF0 == 0x184D_2A50 {
-            let size = u32::from_le_bytes(at.get(p + 4, 4)?.try_into().ok()?);
+            let size = u32::from_le_bytes(bytes_at(&mut src, len, p + 4)?);
             p += 8 + u64::from(size);
             continue;
         }
         if magic != 0xFD2F_B528 {
             return None;
         }
-        let fhd = at.get(p + 4, 1)?[0];
+        let [fhd] = bytes_at(&mut src, len, p + 4)?;
         let single_segment = fhd & 0x20 != 0;
         let fcs = match fhd >> 6 {
             0 => u64::from(single_segment),
@@ -180,8 +176,8 @@ fn zstd_frame_starts(file: &File, start: u64, len: u64) -> Option<Vec<u64>> {
         let dict = [0, 1, 2, 4][usize::from(fhd & 3)];
         let mut q = p + 5 + u64::from(!single_segment) + dict + fcs;
         loop {
-            let h = at.get(q, 3)?;
-            let h = u32::from(h[0]) | u32::from(h[1]) << 8 | u32::from(h[2]) << 16;
+            let [b0, b1, b2] = bytes_at(&mut src, len, q)?;
+            let h = u32::from_le_bytes([b0, b1, b2, 0]);
             let size = u64::from(h >> 3);
             q += 3 + match (h >> 1) & 3 {
                 1 => 1,
@@ -200,44 +196,14 @@ fn zstd_frame_starts(file: &File, start: u64, len: u64) -> Option<Vec<u64>> {
     (p == len && starts.len() > 1).then_some(starts)
 }
 
-/// Small reads at scattered offsets of a section of a file, through a window.
-struct Window<'f> {
-    file: &'f File,
-    start: u64,
-    len: u64,
-    buf: Vec<u8>,
-    at: u64,
-    filled: usize,
-}
-
-impl<'f> Window<'f> {
-    fn new(file: &'f File, start: u64, len: u64) -> Self {
-        Window {
-            file,
-            start,
-            len,
-            buf: vec![0; 16 << 10],
-            at: 0,
-            filled: 0,
-        }
-    }
-
-    /// `n` bytes at `pos`, `None` past the end.
-    fn get(&mut self, pos: u64, n: usize) -> Option<&[u8]> {
-        if pos + n as u64 > self.len {
-            return None;
-        }
-        if pos < self.at || pos + n as u64 > self.at + self.filled as u64 {
-            let want = (self.len - pos).min(self.buf.len() as u64) as usize;
-            self.file
-                .read_exact_at(&mut self.buf[..want], self.start + pos)
-                .ok()?;
-            self.at = pos;
-            self.filled = want;
-        }
-        let i = (pos - self.at) as usize;
-        Some(&self.buf[i..i + n])
-    }
+/// `N` bytes at `pos` of the section, which must not be before where the last read
+/// ended: frames are walked forward, through the section's buffer (a jump beyond
+/// it is one seek). `None` past the end.
+fn bytes_at<const N: usize>(src: &mut SectionSource<&File>, len: u64, pos: u64) -> Option<[u8; N]> {
+    let here = len - src.remaining()?;
+    src.skip(pos.checked_sub(here)?).ok()?;
+    let mut b = [0u8; N];
+    (src.read_full(&mut b).ok()? == N).then_some(b)
 }
 
 /// Decoded bytes of a unit, and where in the blob the decoder was after them.
@@ -250,8 +216,42 @@ struct Piece {
 
 type Job = (usize, SyncSender<io::Result<Piece>>);
 
+/// Scans the layer `[start, start + len)` of `file` cut into units decoded on
+/// `opts.decoders` threads, when it may be (more than one decoder, not verifying,
+/// at least [`MIN_BLOB`]) and can be (eStargz, zstd frames). `None` when not, or
+/// when decoding it so failed: the caller then reads it as one stream.
+pub(super) fn scan_cut(
+    file: &File,
+    start: u64,
+    len: u64,
+    opts: &ScanOptions,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Option<LayerScan> {
+    let workers = opts.decoders;
+    if workers < 2 || len < MIN_BLOB || opts.verify {
+        return None;
+    }
+    let mut head = [0u8; 4];
+    file.read_exact_at(&mut head, start).ok()?;
+    let compression = Compression::detect(&head)?;
+    let units = units(file, start, len, compression)?;
+    match scan(file, start, &units, compression, workers, opts, progress) {
+        Ok(scan) => {
+            crate::timings::mark(&format!(
+                "  a layer decoded in {} units on {workers} threads",
+                units.len() - 1
+            ));
+            Some(scan)
+        }
+        Err(_) => {
+            crate::timings::mark("  a layer read again as one stream");
+            None
+        }
+    }
+}
+
 /// Scans a layer cut into `units`, decoded by `workers` threads.
-pub(super) fn scan(
+fn scan(
     file: &File,
     start: u64,
     units: &[u64],
@@ -292,7 +292,7 @@ pub(super) fn scan(
 }
 
 /// Runs `walk` over the decoded layer, its units decoded by `workers` threads.
-pub(super) fn decode<T>(
+fn decode<T>(
     file: &File,
     start: u64,
     units: &[u64],
@@ -314,10 +314,6 @@ pub(super) fn decode<T>(
                 // window again for each (hundreds of MB of page faults per layer).
                 let mut blob = Vec::new();
                 let mut zstd = zstd::zstd_safe::DCtx::create();
-                let window = zstd::zstd_safe::DParameter::WindowLogMax(27);
-                if zstd.set_parameter(window).is_err() {
-                    return;
-                }
                 loop {
                     let job = match jobs_rx.lock() {
                         Ok(rx) => rx.recv(),
@@ -332,7 +328,9 @@ pub(super) fn decode<T>(
                         to,
                         compression,
                     };
-                    unit.decode(&mut blob, &mut zstd, &free, &tx);
+                    if let Err(e) = unit.decode(&mut blob, &mut zstd, &free, &tx) {
+                        let _ = tx.send(Err(e));
+                    }
                 }
             });
         }
@@ -368,21 +366,9 @@ struct Unit<'f> {
 }
 
 impl Unit<'_> {
-    /// Decodes the unit into pieces sent on `tx` (or the error), reading the blob
-    /// into `blob` and the output into buffers from `free` when there are some.
+    /// Decodes the unit into pieces sent on `tx`, reading the blob into `blob` and
+    /// the output into buffers from `free` when there are some.
     fn decode(
-        &self,
-        blob: &mut Vec<u8>,
-        zstd: &mut zstd::zstd_safe::DCtx<'static>,
-        free: &Mutex<Receiver<Vec<u8>>>,
-        tx: &SyncSender<io::Result<Piece>>,
-    ) {
-        if let Err(e) = self.try_decode(blob, zstd, free, tx) {
-            let _ = tx.send(Err(e));
-        }
-    }
-
-    fn try_decode(
         &self,
         blob: &mut Vec<u8>,
         zstd: &mut zstd::zstd_safe::DCtx<'static>,
@@ -401,10 +387,17 @@ impl Unit<'_> {
                 inner: gzip_reader(input),
                 codec: "gzip",
             }),
-            _ => Box::new(Decoded {
-                inner: zstd::stream::read::Decoder::with_context(input, zstd),
-                codec: "zstd",
-            }),
+            _ => {
+                // Parameters may only be set between sessions: the last unit's ended.
+                let window = zstd::zstd_safe::DParameter::WindowLogMax(ZSTD_WINDOW_LOG_MAX);
+                zstd.reset(zstd::zstd_safe::ResetDirective::SessionOnly)
+                    .and_then(|_| zstd.set_parameter(window))
+                    .map_err(|code| io::Error::other(zstd::zstd_safe::get_error_name(code)))?;
+                Box::new(Decoded {
+                    inner: zstd::stream::read::Decoder::with_context(input, zstd),
+                    codec: "zstd",
+                })
+            }
         };
         loop {
             let recycled = free.lock().ok().and_then(|f| f.try_recv().ok());
@@ -436,7 +429,7 @@ impl Unit<'_> {
 /// The decoded layer in order, as the walker reads it: a `BufRead` over the
 /// workers' pieces (nothing is copied again), which notes after each piece the
 /// (decoded, consumed) pair that places tar offsets in the blob.
-pub(super) struct Ordered<'p> {
+struct Ordered<'p> {
     jobs: Sender<Job>,
     free: Sender<Vec<u8>>,
     /// Dispatched units, first the one being read.
@@ -514,11 +507,7 @@ impl BufRead for Ordered<'_> {
 
 impl Read for Ordered<'_> {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        let avail = self.fill_buf()?;
-        let n = avail.len().min(out.len());
-        out[..n].copy_from_slice(&avail[..n]);
-        self.consume(n);
-        Ok(n)
+        tar::read_buffered(self, out)
     }
 }
 

@@ -33,11 +33,7 @@ impl<R: Read> FullChunks<R> {
 
 impl<R: Read> Read for FullChunks<R> {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        let avail = self.fill_buf()?;
-        let n = avail.len().min(out.len());
-        out[..n].copy_from_slice(&avail[..n]);
-        self.consume(n);
-        Ok(n)
+        tar::read_buffered(self, out)
     }
 }
 

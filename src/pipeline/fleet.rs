@@ -137,15 +137,10 @@ pub fn load_fleet(inputs: &[String], opts: &LoadOptions, keep_going: bool) -> Re
         .map(|(_, image, _)| workers(image))
         .max()
         .unwrap_or(1);
-    let total: u64 = sizes.iter().sum();
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let scans = scan_largest_first(&sizes, threads, |d| {
+    let scans = scan_largest_first(&sizes, threads, |d, decoders| {
         let (k, i) = first[d];
         let image = &images[k].1;
-        let scan = ScanOptions {
-            decoders: super::decoders(sizes[d], total, cores),
-            ..scan
-        };
+        let scan = ScanOptions { decoders, ..scan };
         let r = image
             .container
             .scan_layer(&image.layers[i], &scan, &tick)

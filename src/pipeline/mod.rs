@@ -52,7 +52,7 @@ pub fn scan_options(opts: &LoadOptions) -> ScanOptions {
 /// How many threads may decode a layer of `size` bytes among layers of `total`:
 /// all the cores when it outweighs a core's share (one core would finish it last
 /// while the others idle), else one.
-pub(crate) fn decoders(size: u64, total: u64, cores: usize) -> usize {
+fn decoders(size: u64, total: u64, cores: usize) -> usize {
     if cores > 1 && size.saturating_mul(cores as u64) > total {
         cores
     } else {
@@ -134,15 +134,18 @@ impl Progress {
     }
 }
 
-/// Runs `scan(i)` for every layer on `workers` threads, the largest blobs first:
-/// each worker takes the largest layer left when it is free, so one big layer
-/// started last cannot leave the others idle at the end. Results come back in
+/// Runs `scan(i, decoders)` for every layer on `workers` threads, the largest
+/// blobs first: each worker takes the largest layer left when it is free, so one
+/// big layer started last cannot leave the others idle at the end. `decoders` is
+/// how many threads may decode layer `i` ([`decoders`]). Results come back in
 /// layer order.
 fn scan_largest_first<T: Send + Sync>(
     sizes: &[u64],
     workers: usize,
-    scan: impl Fn(usize) -> T + Sync,
+    scan: impl Fn(usize, usize) -> T + Sync,
 ) -> Vec<T> {
+    let total: u64 = sizes.iter().sum();
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut order: Vec<usize> = (0..sizes.len()).collect();
     order.sort_by(|&a, &b| sizes[b].cmp(&sizes[a]).then(a.cmp(&b)));
     let next = AtomicUsize::new(0);
@@ -152,7 +155,7 @@ fn scan_largest_first<T: Send + Sync>(
             s.spawn(|| loop {
                 let k = next.fetch_add(1, Ordering::Relaxed);
                 let Some(&i) = order.get(k) else { break };
-                let _ = done[i].set(scan(i));
+                let _ = done[i].set(scan(i, decoders(sizes[i], total, cores)));
             });
         }
     });
@@ -208,13 +211,8 @@ fn scan_and_analyze(
         progress.start(Some(sizes.iter().sum()), Some(sizes.len()));
     }
     let tick = |n: u64| progress.bytes(n);
-    let total: u64 = sizes.iter().sum();
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let scans = scan_largest_first(&sizes, workers(image), |i| {
-        let scan = ScanOptions {
-            decoders: decoders(sizes[i], total, cores),
-            ..scan
-        };
+    let scans = scan_largest_first(&sizes, workers(image), |i, decoders| {
+        let scan = ScanOptions { decoders, ..scan };
         let r = image.container.scan_layer(&image.layers[i], &scan, &tick);
         progress.layer_done();
         r

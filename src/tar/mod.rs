@@ -13,7 +13,7 @@ mod source; // where blocks come from: a stream, or a section of a file
 use std::io::{self, BufRead, Read};
 
 use header::{check_checksum, cstr, parse_numeric, parse_pax};
-pub(crate) use source::{read_full, BlockSource, SectionSource, StreamSource};
+pub(crate) use source::{read_buffered, read_full, BlockSource, SectionSource, StreamSource};
 
 const BLOCK: u64 = 512;
 /// Long names (GNU `L`/`K`) and PAX headers larger than this are refused.

@@ -54,6 +54,16 @@ impl<R: BufRead> BlockSource for StreamSource<R> {
     }
 }
 
+/// `Read::read` for a `BufRead`: copies what its buffer holds (filling it when
+/// empty) into `out`.
+pub(crate) fn read_buffered<B: BufRead + ?Sized>(b: &mut B, out: &mut [u8]) -> io::Result<usize> {
+    let avail = b.fill_buf()?;
+    let n = avail.len().min(out.len());
+    out[..n].copy_from_slice(&avail[..n]);
+    b.consume(n);
+    Ok(n)
+}
+
 /// Reads until `buf` is full or EOF.
 pub(crate) fn read_full<R: Read + ?Sized>(r: &mut R, buf: &mut [u8]) -> io::Result<usize> {
     let mut filled = 0;
