@@ -262,24 +262,24 @@ pub(crate) fn analyze(ctx: &Context) -> Packages {
         .iter()
         .map(|&i| slots[i].take().expect("each once"))
         .collect();
-    // Pull costs, from the claims: each content once, where its bytes are counted.
+    // One walk over the files: a claimed file's pull cost goes to its package (each
+    // content once, where its bytes are counted), the rest is unowned, by its
+    // folder at UNOWNED_DEPTH.
     let u = ctx.usage;
-    let pull = |n: NodeId| m.pull_of(n).filter(|_| u.owner[n as usize]);
-    if m.pulled() {
-        for p in &mut packages {
-            p.compressed_bytes = Some(0);
-        }
-        for &n in &u.order {
-            let k = claimed.0[n as usize];
-            if let (Some(p), Some(c)) = (packages.get_mut(k as usize), pull(n)) {
-                *p.compressed_bytes.get_or_insert(0) += c;
-            }
-        }
+    for p in &mut packages {
+        p.compressed_bytes = m.pulled().then_some(0);
     }
-    // Unowned: the files no package claimed, by their folder at UNOWNED_DEPTH.
     let mut by_folder: HashMap<NodeId, (u64, Option<u64>)> = HashMap::new();
     for &n in &u.order {
-        if m.tree.data(n).kind == NodeKind::Dir || claimed.is_claimed(n) || !u.owner[n as usize] {
+        if m.tree.data(n).kind == NodeKind::Dir || !u.owner[n as usize] {
+            continue;
+        }
+        let pull = m.pull_of(n);
+        if claimed.is_claimed(n) {
+            let p = &mut packages[claimed.0[n as usize] as usize];
+            if let (Some(sum), Some(c)) = (p.compressed_bytes.as_mut(), pull) {
+                *sum += c;
+            }
             continue;
         }
         let bytes = m.content_of(n).map_or(0, |(size, _)| size);
@@ -292,7 +292,7 @@ pub(crate) fn analyze(ctx: &Context) -> Packages {
         }
         let folder = by_folder.entry(top).or_insert((0, m.pulled().then_some(0)));
         folder.0 += bytes;
-        if let (Some(sum), Some(c)) = (folder.1.as_mut(), pull(n)) {
+        if let (Some(sum), Some(c)) = (folder.1.as_mut(), pull) {
             *sum += c;
         }
     }
