@@ -44,15 +44,6 @@ fn image(second: &str) -> Image {
     )
 }
 
-fn finding(v: &Value, category: &str) -> Option<Value> {
-    v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["category"] == category)
-        .cloned()
-}
-
 fn bytes(v: &Value, category: &str) -> u64 {
     finding(v, category).map_or(0, |f| f["bytes"].as_u64().unwrap())
 }

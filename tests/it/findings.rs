@@ -6,14 +6,6 @@ use serde_json::Value;
 
 use crate::*;
 
-fn finding<'a>(v: &'a Value, category: &str) -> Option<&'a Value> {
-    v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["category"] == category)
-}
-
 fn bytes(v: &Value, category: &str) -> u64 {
     finding(v, category)
         .map(|f| f["bytes"].as_u64().unwrap())

@@ -128,6 +128,34 @@ pub fn assert_error(o: &Output, needles: &[&str]) -> String {
     lines[0].to_string()
 }
 
+/// The finding of `category` in an inspect report, if there is one.
+pub fn finding<'a>(v: &'a Value, category: &str) -> Option<&'a Value> {
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["category"] == category)
+}
+
+/// `path` among an inspect report's largest files, if it is there.
+pub fn largest_file<'a>(v: &'a Value, path: &str) -> Option<&'a Value> {
+    v["largest_files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["path"] == path)
+}
+
+/// The pull costs of an inspect report's largest paths, added up.
+pub fn paths_pull(v: &Value) -> u64 {
+    v["paths"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["compressed_bytes"].as_u64().unwrap())
+        .sum()
+}
+
 /// The figures that must agree whatever the input format (pull costs depend on the
 /// compression, so they are left out).
 pub fn figures(v: &Value) -> Value {

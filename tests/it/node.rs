@@ -135,12 +135,7 @@ fn findings_match_the_extracted_filesystem() {
     assert_eq!(v["image"]["final_bytes"].as_u64().unwrap(), total);
     // `npm install` then `COPY . .` with the local node_modules: the install's
     // packages are shipped twice, once hidden.
-    let churn = v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["category"] == "layer-churn")
-        .unwrap();
+    let churn = finding(&v, "layer-churn").unwrap();
     let s = churn["summary"].as_str().unwrap();
     assert!(s.contains("RUN npm install") && s.contains("COPY"), "{s}");
     let kinds: Vec<&str> = v["hints"]
@@ -385,11 +380,7 @@ fn chown_after_copy_ships_the_app_twice() {
     assert!(want > 1_000_000, "{want}");
     for extra in [&[][..], &["--content"][..]] {
         let v = inspect_json(&out.join("chown.tar"), extra);
-        let f = v["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|f| f["category"] == "reshipped-unchanged")
+        let f = finding(&v, "reshipped-unchanged")
             .unwrap_or_else(|| panic!("no reshipped-unchanged finding with {extra:?}"));
         assert_eq!(f["bytes"], want, "{extra:?}");
         assert_eq!(f["files"], app.len(), "{extra:?}");

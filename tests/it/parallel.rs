@@ -39,6 +39,13 @@ fn image(compression: Compression) -> Image {
     Image::new("par:latest", layers).compressed(compression)
 }
 
+/// `image(compression)` written as the OCI layout `dir/name`.
+fn layout(dir: &Path, name: &str, compression: Compression) -> PathBuf {
+    let out = dir.join(name);
+    synth::write(&[image(compression)], Format::OciDir, &out).unwrap();
+    out
+}
+
 fn cores() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
@@ -90,19 +97,10 @@ fn agrees_with_one_stream(input: &Path, what: &str) {
     // Pull costs: random files cost about their size, and the first layer's paths
     // and hidden bytes add up to its blob, but for framing.
     let blob = v["layers"][0]["compressed_bytes"].as_u64().unwrap();
-    let paths: u64 = v["paths"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["compressed_bytes"].as_u64().unwrap())
-        .sum();
+    let paths = paths_pull(&v);
     let second = v["layers"][1]["compressed_bytes"].as_u64().unwrap();
-    let hidden = v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["category"] == "layer-churn")
-        .map(|f| f["compressed_bytes"].as_u64().unwrap())
+    let hidden = finding(&v, "layer-churn").unwrap()["compressed_bytes"]
+        .as_u64()
         .unwrap();
     assert_eq!(v["paths_remainder"]["count"], 0);
     let shipped = paths + hidden;
@@ -110,12 +108,7 @@ fn agrees_with_one_stream(input: &Path, what: &str) {
         shipped <= blob + second && blob + second - shipped < 64 << 10,
         "{what}: {paths} + {hidden} of {blob} + {second}"
     );
-    let map = v["largest_files"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["path"] == "/app/dist/main.js.map")
-        .unwrap()["compressed_bytes"]
+    let map = largest_file(&v, "/app/dist/main.js.map").unwrap()["compressed_bytes"]
         .as_u64()
         .unwrap();
     assert!(
@@ -127,8 +120,7 @@ fn agrees_with_one_stream(input: &Path, what: &str) {
 #[test]
 fn one_large_estargz_layer_is_decoded_on_every_core() {
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("estargz");
-    synth::write(&[image(Compression::Estargz)], Format::OciDir, &out).unwrap();
+    let out = layout(dir.path(), "estargz", Compression::Estargz);
     agrees_with_one_stream(&out, "eStargz");
     // The same layers in an OCI archive (a section of a larger file).
     let archive = dir.path().join("estargz.tar");
@@ -141,8 +133,7 @@ fn one_large_estargz_layer_is_decoded_on_every_core() {
     agrees_with_one_stream(&archive, "eStargz in an OCI archive");
     // And the same files as plain gzip: the same figures (but eStargz's diff_ids,
     // whose tars hold the TOC).
-    let gzip = dir.path().join("gzip");
-    synth::write(&[image(Compression::Gzip)], Format::OciDir, &gzip).unwrap();
+    let gzip = layout(dir.path(), "gzip", Compression::Gzip);
     let mut a = figures(&inspect_json(&out, &[]));
     let b = figures(&inspect_json(&gzip, &[]));
     for (i, l) in a["layers"].as_array_mut().unwrap().iter_mut().enumerate() {
@@ -156,8 +147,7 @@ fn one_large_estargz_layer_is_decoded_on_every_core() {
 fn one_large_zstd_chunked_layer_is_decoded_on_every_core() {
     require(&["skopeo"]);
     let dir = tempfile::tempdir().unwrap();
-    let gzip = dir.path().join("gzip");
-    synth::write(&[image(Compression::Gzip)], Format::OciDir, &gzip).unwrap();
+    let gzip = layout(dir.path(), "gzip", Compression::Gzip);
     let chunked = dir.path().join("zstd-chunked");
     let o = Command::new("skopeo")
         .args(["copy", "-q", "--dest-compress-format", "zstd:chunked"])
@@ -169,7 +159,7 @@ fn one_large_zstd_chunked_layer_is_decoded_on_every_core() {
     agrees_with_one_stream(&chunked, "zstd:chunked");
 }
 
-/// The one layer blob of an OCI layout written by synth for `image`, largest first.
+/// The largest blob of an OCI layout written for `image`: its large layer.
 fn largest_blob(layout: &Path) -> PathBuf {
     let mut blobs: Vec<PathBuf> = std::fs::read_dir(layout.join("blobs/sha256"))
         .unwrap()
@@ -182,8 +172,7 @@ fn largest_blob(layout: &Path) -> PathBuf {
 #[test]
 fn a_corrupt_member_is_told_as_one_stream_tells_it() {
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("estargz");
-    synth::write(&[image(Compression::Estargz)], Format::OciDir, &out).unwrap();
+    let out = layout(dir.path(), "estargz", Compression::Estargz);
     let blob = largest_blob(&out);
     let mut bytes = std::fs::read(&blob).unwrap();
     let mid = bytes.len() / 2;
@@ -194,15 +183,13 @@ fn a_corrupt_member_is_told_as_one_stream_tells_it() {
     let p = out.to_str().unwrap();
     let o = run(&["inspect", p]);
     let line = assert_error(&o, &["corrupt gzip stream"]);
-    let (_, timings) = {
-        let o = bin()
-            .args(["inspect", p])
-            .env("IMGSIZE_TIMINGS", "1")
-            .output()
-            .unwrap();
-        assert_eq!(o.status.code(), Some(2));
-        ((), stderr(&o))
-    };
+    let o = bin()
+        .args(["inspect", p])
+        .env("IMGSIZE_TIMINGS", "1")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let timings = stderr(&o);
     if cores() > 1 {
         assert!(timings.contains("read again as one stream"), "{timings}");
     }
@@ -215,8 +202,7 @@ fn a_corrupt_member_is_told_as_one_stream_tells_it() {
 #[test]
 fn a_footer_that_points_elsewhere_is_not_believed() {
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("estargz");
-    synth::write(&[image(Compression::Estargz)], Format::OciDir, &out).unwrap();
+    let out = layout(dir.path(), "estargz", Compression::Estargz);
     let honest = inspect_json(&out, &["--top", "50"]);
     let blob = largest_blob(&out);
     let mut bytes = std::fs::read(&blob).unwrap();

@@ -33,22 +33,12 @@ fn image(compression: Compression) -> Image {
     Image::new("pull:latest", layers).compressed(compression)
 }
 
-fn finding<'a>(v: &'a Value, category: &str) -> &'a Value {
-    v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["category"] == category)
-        .unwrap_or_else(|| panic!("no {category} finding"))
+fn must_find<'a>(v: &'a Value, category: &str) -> &'a Value {
+    finding(v, category).unwrap_or_else(|| panic!("no {category} finding"))
 }
 
 fn file<'a>(v: &'a Value, path: &str) -> &'a Value {
-    v["largest_files"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["path"] == path)
-        .unwrap_or_else(|| panic!("{path} not among the largest files"))
+    largest_file(v, path).unwrap_or_else(|| panic!("{path} not among the largest files"))
 }
 
 #[test]
@@ -59,17 +49,17 @@ fn paths_cost_their_compressed_bytes() {
         synth::write(&[image(compression)], Format::OciDir, &out).unwrap();
         let v = inspect_json(&out, &["--depth", "1", "--top", "300"]);
         let blob = v["layers"][0]["compressed_bytes"].as_u64().unwrap();
-        let hidden = finding(&v, "layer-churn")["compressed_bytes"]
+        let hidden = must_find(&v, "layer-churn")["compressed_bytes"]
             .as_u64()
             .unwrap();
         let random = file(&v, "/big/random.bin")["compressed_bytes"]
             .as_u64()
             .unwrap();
         // The zeros are deleted by the second layer: hidden bytes, a churn finding.
-        let zeros = finding(&v, "layer-churn")["compressed_bytes"]
+        let zeros = must_find(&v, "layer-churn")["compressed_bytes"]
             .as_u64()
             .unwrap();
-        let map = finding(&v, "source-maps")["compressed_bytes"]
+        let map = must_find(&v, "source-maps")["compressed_bytes"]
             .as_u64()
             .unwrap();
         assert!(
@@ -85,12 +75,7 @@ fn paths_cost_their_compressed_bytes() {
         assert!(zeros < BIG / 20, "{name}: zeros cost {zeros}");
         // The files' costs add up to the blob, but for the folders' headers and
         // the stream's own framing.
-        let paths: u64 = v["paths"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|p| p["compressed_bytes"].as_u64().unwrap())
-            .sum();
+        let paths = paths_pull(&v);
         assert_eq!(v["paths_remainder"]["count"], 0);
         let shipped = paths + hidden;
         assert!(
@@ -170,12 +155,7 @@ fn packages_cost_their_files_compressed_bytes() {
             .map(|u| u["compressed_bytes"].as_u64().unwrap())
             .sum();
         let i = inspect_json(&out, &["--depth", "1"]);
-        let paths: u64 = i["paths"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|p| p["compressed_bytes"].as_u64().unwrap())
-            .sum();
+        let paths = paths_pull(&i);
         // The package.json files are in the packages too; only folders' own
         // entries (a few headers) are in no package.
         assert!(

@@ -80,12 +80,7 @@ fn the_typescript_category_counts_the_whole_compiler_package() {
         )],
     );
     let v = inspect_synth(img, Format::OciDir);
-    let ts = v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["category"] == "typescript")
-        .unwrap();
+    let ts = finding(&v, "typescript").unwrap();
     assert_eq!(ts["bytes"], 1500);
 }
 
