@@ -12,11 +12,14 @@ out=$(mkdir -p "$1" && cd "$1" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
 tag="imgsize-debian-$$"
+# shellcheck source=testdata/storage.sh
+. "$here/../storage.sh"
 cleanup() {
-  buildah rmi -f "$tag-base" "$tag-python" >/dev/null 2>&1 || true
+  drop_private_storage
   rm -rf "$work"
 }
 trap cleanup EXIT
+private_storage "$work/containers"
 export BUILDAH_ISOLATION=chroot
 
 # The installed dependency closure of the roots (first alternative of each).

@@ -12,11 +12,14 @@ out=$(mkdir -p "$1" && cd "$1" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
 tag="imgsize-node-$$"
+# shellcheck source=testdata/storage.sh
+. "$here/../storage.sh"
 cleanup() {
-  buildah rmi -f "$tag-base" "$tag-single" "$tag-multi" "$tag-chown" >/dev/null 2>&1 || true
+  drop_private_storage
   rm -rf "$work"
 }
 trap cleanup EXIT
+private_storage "$work/containers"
 export BUILDAH_ISOLATION=chroot
 
 # Base: busybox, node with its shared libraries, npm.
