@@ -15,6 +15,7 @@ use std::cell::Cell;
 use std::fs::File;
 use std::io::{self, Read, Seek};
 use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use sha2::{Digest, Sha256};
 use xxhash_rust::xxh3::{xxh3_128, Xxh3};
@@ -243,9 +244,28 @@ pub fn scan_file(
     opts: &ScanOptions,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<LayerScan, ScanError> {
-    match parallel::scan_cut(&file, start, len, opts, progress) {
-        Some(scan) => Ok(scan),
-        None => scan_section(file, start, len, opts, progress),
+    let cut = AtomicU64::new(0);
+    let counted = |n: u64| {
+        cut.fetch_add(n, Ordering::Relaxed);
+        progress(n)
+    };
+    if let Some(scan) = parallel::scan_cut(&file, start, len, opts, &counted) {
+        return Ok(scan);
+    }
+    scan_section(file, start, len, opts, &after(cut.into_inner(), progress))
+}
+
+/// `progress`, once `owed` bytes have passed unreported: a layer read again as one
+/// stream after its cut failed reports only the bytes the cut did not, so that a
+/// progress bar counts each blob byte once.
+fn after(owed: u64, progress: &(dyn Fn(u64) + Sync)) -> impl Fn(u64) + Sync + '_ {
+    let owed = AtomicU64::new(owed);
+    move |n: u64| {
+        let left = owed.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |o| Some(o - n.min(o)));
+        let skip = n.min(left.unwrap_or(0));
+        if n > skip {
+            progress(n - skip)
+        }
     }
 }
 
@@ -571,5 +591,22 @@ mod tests {
         );
         assert_eq!(Compression::detect(&[0u8; 512]), Some(Compression::None));
         assert_eq!(Compression::detect(b"{\"json\": true}"), None);
+    }
+
+    #[test]
+    fn a_layer_read_again_reports_only_what_its_cut_did_not() {
+        let reported = AtomicU64::new(0);
+        let progress = |n: u64| {
+            reported.fetch_add(n, Ordering::Relaxed);
+        };
+        // The cut reported 5 of 10 bytes before failing; one stream then reads all 10.
+        let again = after(5, &progress);
+        for n in [3, 1, 2, 4] {
+            again(n);
+        }
+        assert_eq!(reported.load(Ordering::Relaxed), 5);
+        let none_owed = after(0, &progress);
+        none_owed(7);
+        assert_eq!(reported.load(Ordering::Relaxed), 12);
     }
 }
