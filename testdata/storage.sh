@@ -3,8 +3,9 @@
 # containers storage of their own under DIR, so that nothing a build makes stays in
 # the machine's storage: not its tagged images, nor the untagged images that
 # `buildah bud --layers` commits for each step of a stage it does not tag (a
-# multi-stage build's builder). `drop_private_storage` removes it; call it from the
-# script's exit trap.
+# multi-stage build's builder). Two builds running at once do not meet, so image
+# names need not be unique. `drop_private_storage` removes it (after removing any
+# container left mounted); call it from the script's exit trap.
 private_storage() {
   storage_dir=$1
   mkdir -p "$storage_dir/graph" "$storage_dir/run"
@@ -16,6 +17,5 @@ private_storage() {
 drop_private_storage() {
   [[ -n ${storage_dir:-} && -d $storage_dir ]] || return 0
   buildah rm --all >/dev/null 2>&1 || true
-  buildah rmi --all --force >/dev/null 2>&1 || true
   rm -rf "$storage_dir"
 }

@@ -10,7 +10,7 @@ set -euo pipefail
 out=$(mkdir -p "$1" && cd "$1" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
-tag="imgsize-real-$$"
+tag="imgsize-real"
 # shellcheck source=testdata/storage.sh
 . "$here/../../testdata/storage.sh"
 cleanup() {
@@ -42,11 +42,10 @@ cp -r "$here/app" "$ctx"
 ca="${NODE_EXTRA_CA_CERTS:-/etc/ssl/certs/ca-certificates.crt}"
 printf 'cafile=/tmp/ca.crt\nfund=false\naudit=false\nupdate-notifier=false\n' > "$work/npmrc"
 (cd "$ctx" && npm install --no-audit --no-fund --cafile "$ca" >/dev/null 2>&1)
-sed "s/FROM imgsize-real-base/FROM $tag-base/" "$here/Containerfile" > "$work/Containerfile"
 buildah bud --isolation chroot --layers -q \
   -v "$ca:/tmp/ca.crt:ro" -v "$work/npmrc:/tmp/npmrc:ro" \
   --build-arg NPM_CONFIG_USERCONFIG=/tmp/npmrc \
-  -f "$work/Containerfile" -t "$tag" "$ctx" >/dev/null
+  -f "$here/Containerfile" -t "$tag" "$ctx" >/dev/null
 rm -rf "${out:?}/real.tar" "$out/real-gzip" "$out/real-zstd"
 skopeo copy -q "containers-storage:localhost/$tag" "docker-archive:$out/real.tar:real:latest"
 skopeo copy -q "containers-storage:localhost/$tag" "oci:$out/real-gzip:latest"

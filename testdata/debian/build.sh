@@ -11,7 +11,7 @@ set -euo pipefail
 out=$(mkdir -p "$1" && cd "$1" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
-tag="imgsize-debian-$$"
+tag="imgsize-debian"
 # shellcheck source=testdata/storage.sh
 . "$here/../storage.sh"
 cleanup() {
@@ -78,9 +78,8 @@ buildah config --created-by "ADD debian-rootfs /" --env PATH=/usr/local/bin:/usr
 buildah commit --rm "$base" "$tag-base" >/dev/null
 
 ca="${NODE_EXTRA_CA_CERTS:-/etc/ssl/certs/ca-certificates.crt}"
-sed "s/FROM imgsize-debian-base/FROM $tag-base/" "$here/Containerfile" > "$work/Containerfile"
 buildah bud --isolation chroot --layers -q -v "$ca:/tmp/ca.crt:ro" --build-arg PIP_CERT=/tmp/ca.crt \
-  -f "$work/Containerfile" -t "$tag-python" "$work" >/dev/null
+  -f "$here/Containerfile" -t "$tag-python" "$work" >/dev/null
 rm -rf "${out:?}/python" "$out/python.tar"
 skopeo copy -q "containers-storage:localhost/$tag-python" "oci:$out/python:latest"
 skopeo copy -q "containers-storage:localhost/$tag-python" "docker-archive:$out/python.tar:python:latest"

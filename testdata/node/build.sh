@@ -11,7 +11,7 @@ set -euo pipefail
 out=$(mkdir -p "$1" && cd "$1" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
-tag="imgsize-node-$$"
+tag="imgsize-node"
 # shellcheck source=testdata/storage.sh
 . "$here/../storage.sh"
 cleanup() {
@@ -51,11 +51,10 @@ ca="${NODE_EXTRA_CA_CERTS:-/etc/ssl/certs/ca-certificates.crt}"
 printf 'cafile=/tmp/ca.crt\nfund=false\naudit=false\nupdate-notifier=false\n' > "$work/npmrc"
 (cd "$ctx" && npm ci --no-audit --no-fund --cafile "$ca" >/dev/null 2>&1)
 for kind in single multi chown; do
-  sed "s/FROM imgsize-node-base/FROM $tag-base/" "$here/Containerfile.$kind" > "$work/Containerfile.$kind"
   buildah bud --isolation chroot --layers -q \
     -v "$ca:/tmp/ca.crt:ro" -v "$work/npmrc:/tmp/npmrc:ro" \
     --build-arg NPM_CONFIG_USERCONFIG=/tmp/npmrc \
-    -f "$work/Containerfile.$kind" -t "$tag-$kind" "$ctx" >/dev/null
+    -f "$here/Containerfile.$kind" -t "$tag-$kind" "$ctx" >/dev/null
   rm -rf "${out:?}/$kind" "$out/$kind.tar"
   skopeo copy -q "containers-storage:localhost/$tag-$kind" "oci:$out/$kind:latest"
   skopeo copy -q "containers-storage:localhost/$tag-$kind" "docker-archive:$out/$kind.tar:app:$kind"
