@@ -25,6 +25,8 @@ fn main() -> ExitCode {
     match imgsize::cli::run(cli) {
         Ok(code) => code,
         Err(e) => {
+            // With IMGSIZE_TIMINGS, the peak memory of a run that failed, too.
+            imgsize::timings::mark("failed");
             eprintln!("imgsize: {e}");
             ExitCode::from(2)
         }

@@ -36,6 +36,19 @@ pub(crate) fn path_str(bytes: &[u8]) -> Cow<'_, str> {
     }
 }
 
+/// `s` if it has at most `max` characters; else its start and end with
+/// `…(N chars)…` between, `max` characters or so in all.
+pub(crate) fn elide(s: &str, max: usize) -> String {
+    let count = s.chars().count();
+    if count <= max {
+        return s.to_string();
+    }
+    let keep = max.saturating_sub(20) / 2;
+    let head: String = s.chars().take(keep).collect();
+    let tail: String = s.chars().skip(count - keep).collect();
+    format!("{head}…({} chars)…{tail}", count - 2 * keep)
+}
+
 /// Collapses runs of white space (instructions span lines) and cuts to `max` chars.
 pub(crate) fn one_line(s: &str, max: usize) -> String {
     let collapsed = s.split_whitespace().collect::<Vec<_>>().join(" ");

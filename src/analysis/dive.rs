@@ -186,7 +186,8 @@ pub fn figures(layers: &[&LayerFiles], top: usize) -> DiveFigures {
     let mut names = Interner::default();
     let mut stacked: PathTree<StackNode> = PathTree::new();
     stacked.set_alive(ROOT, true);
-    let entries = layers.iter().map(|f| f.len()).sum();
+    // Room for the distinct layers' entries: a layer listed twice adds no paths.
+    let entries = crate::layer::distinct(layers).iter().map(|f| f.len()).sum();
     stacked.reserve(entries);
     names.reserve(entries);
     let mut layer_sizes = Vec::with_capacity(layers.len());

@@ -12,6 +12,8 @@ pub mod packages;
 pub(crate) mod paths;
 pub mod waste;
 
+use std::sync::Arc;
+
 use crate::error::{Error, Result};
 use crate::fs::{FsModel, Usage};
 use crate::layer::{Captured, Compression, LayerScan};
@@ -90,7 +92,8 @@ pub(crate) const DIVE_TOP: usize = 20;
 /// The scans, checked against the image's descriptors, and what the analyses take
 /// from them and from the history.
 pub(crate) struct Prepared {
-    scans: Vec<LayerScan>,
+    /// By layer; a blob listed twice is one scan, shared.
+    scans: Vec<Arc<LayerScan>>,
     /// Small files kept by the scans, by layer.
     captured: Vec<(usize, Captured)>,
     hist: Vec<Option<History>>,
@@ -145,21 +148,31 @@ pub(crate) fn check_layer(image: &Image, i: usize, s: &LayerScan, verify: bool) 
 
 /// Checks the scans against the image's descriptors (sizes; digests and diff_ids
 /// with `verify`) and sets apart what the analyses need.
-pub(crate) fn prepare(image: &Image, scans: Vec<LayerScan>, verify: bool) -> Result<Prepared> {
+pub(crate) fn prepare(image: &Image, scans: Vec<Arc<LayerScan>>, verify: bool) -> Result<Prepared> {
     for (i, s) in scans.iter().enumerate() {
         check_layer(image, i, s, verify)?;
     }
-    // What the findings need besides the model: small files kept by the scans, what
-    // each layer brought, and each layer's instruction.
+    // What the findings need besides the model: the small files kept by the
+    // scans (a blob listed twice is the later layer's: that is the one whose files
+    // show), what each layer brought, and each layer's instruction.
     let mut scans = scans;
-    let captured: Vec<(usize, Captured)> = scans
-        .iter_mut()
-        .enumerate()
-        .flat_map(|(i, s)| {
-            std::mem::take(&mut s.captured)
-                .into_iter()
-                .map(move |c| (i, c))
-        })
+    let mut kept_by_layer: Vec<(usize, Vec<Captured>)> = Vec::new();
+    let mut taken = std::collections::HashSet::new();
+    for i in (0..scans.len()).rev() {
+        if !taken.insert(Arc::as_ptr(&scans[i])) {
+            continue;
+        }
+        // Moved out where this is the scan's only holder, else copied.
+        let kept = match Arc::get_mut(&mut scans[i]) {
+            Some(s) => std::mem::take(&mut s.captured),
+            None => scans[i].captured.clone(),
+        };
+        kept_by_layer.push((i, kept));
+    }
+    let captured: Vec<(usize, Captured)> = kept_by_layer
+        .into_iter()
+        .rev()
+        .flat_map(|(i, kept)| kept.into_iter().map(move |c| (i, c)))
         .collect();
     let hist = history::per_layer(&image.config.history, image.layers.len());
     let instructions = history::instructions(&hist);

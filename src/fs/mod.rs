@@ -16,6 +16,10 @@ use tree::{Interner, NodeId, PathTree, ROOT};
 
 const NO_CONTENT: u32 = u32::MAX;
 
+/// Entries applied over all layers, at most: a real image has a few million; a
+/// crafted manifest can list one layer of many entries thousands of times.
+const MAX_APPLIED: usize = 16 << 20;
+
 /// What a path is in the model.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum NodeKind {
@@ -106,6 +110,9 @@ pub struct FsModel {
     pub(crate) names: Interner,
     pub(crate) tree: PathTree<FsNode>,
     contents: Vec<Content>,
+    /// Contents hidden for good (no path refers to them): their slots are used
+    /// again, so a layer applied many times does not grow the model each time.
+    free: Vec<u32>,
     pub(crate) layers: Vec<LayerStats>,
     /// Keyed by (added_by, hidden_by) layer index: hidden bytes, except rewrites.
     pub(crate) churn: BTreeMap<(u16, u16), Churn>,
@@ -137,6 +144,7 @@ impl FsModel {
             names: Interner::default(),
             tree: PathTree::new(),
             contents: Vec::new(),
+            free: Vec::new(),
             layers: Vec::new(),
             churn: BTreeMap::new(),
             rewrites: BTreeMap::new(),
@@ -146,13 +154,24 @@ impl FsModel {
         };
         m.tree.set_alive(ROOT, true);
         let layers: Vec<&LayerFiles> = layers.into_iter().collect();
+        let applied: usize = layers.iter().map(|f| f.len()).sum();
+        if applied > MAX_APPLIED {
+            return Err(FsError {
+                layer: layers.len().saturating_sub(1),
+                msg: format!(
+                    "the layers hold {applied} entries in all, more than the {MAX_APPLIED} imgsize applies (is one layer listed many times?)"
+                ),
+            });
+        }
         // Most entries are new paths: growing by doubling would leave up to half the
-        // space unused, a lot with millions of files.
-        let entries = layers.iter().map(|f| f.len()).sum();
+        // space unused, a lot with millions of files. A layer listed twice brings
+        // its paths once.
+        let distinct = crate::layer::distinct(&layers);
+        let entries = distinct.iter().map(|f| f.len()).sum();
         m.tree.reserve(entries);
         // Most names are file names, and most file names differ.
         m.names.reserve(entries);
-        m.contents.reserve(layers.iter().map(|f| f.files()).sum());
+        m.contents.reserve(distinct.iter().map(|f| f.files()).sum());
         let hashed = layers.iter().any(|f| f.has_hashes());
         if hashed {
             m.hashes.reserve(m.contents.capacity());
@@ -179,7 +198,7 @@ impl FsModel {
     /// content back to the same path.
     fn release(&mut self, node: NodeId, by: u16, rewrite: bool) {
         let c = self.tree.data(node).content;
-        release(
+        let hidden = release(
             &mut self.contents,
             &self.pulls,
             &mut self.layers,
@@ -192,6 +211,9 @@ impl FsModel {
             node,
             by,
         );
+        if hidden {
+            self.free.push(c);
+        }
         self.tree.data_mut(node).content = NO_CONTENT;
     }
 
@@ -238,10 +260,12 @@ impl FsModel {
 
     fn kill(&mut self, node: NodeId, include_self: bool, by: u16) {
         let (contents, layers, churn) = (&mut self.contents, &mut self.layers, &mut self.churn);
-        let pulls = &self.pulls;
+        let (pulls, free) = (&self.pulls, &mut self.free);
         self.tree.kill_subtree(node, include_self, |tree, n| {
             let c = tree.data(n).content;
-            release(contents, pulls, layers, churn, c, n, by);
+            if release(contents, pulls, layers, churn, c, n, by) {
+                free.push(c);
+            }
             tree.data_mut(n).content = NO_CONTENT;
         });
     }
@@ -341,18 +365,34 @@ impl FsModel {
                     let layer = &mut self.layers[k as usize];
                     layer.bytes += e.size;
                     layer.files += 1;
-                    self.contents.push(Content {
+                    let content = Content {
                         size: e.size,
                         layer: k,
                         refs: 1,
-                    });
-                    if hashed {
-                        self.hashes.push(e.hash.unwrap_or(0));
+                    };
+                    let (hash, pull) = (e.hash.unwrap_or(0), e.pull.unwrap_or(0));
+                    match self.free.pop() {
+                        Some(c) => {
+                            self.contents[c as usize] = content;
+                            if hashed {
+                                self.hashes[c as usize] = hash;
+                            }
+                            if pulled {
+                                self.pulls[c as usize] = pull;
+                            }
+                            c
+                        }
+                        None => {
+                            self.contents.push(content);
+                            if hashed {
+                                self.hashes.push(hash);
+                            }
+                            if pulled {
+                                self.pulls.push(pull);
+                            }
+                            (self.contents.len() - 1) as u32
+                        }
                     }
-                    if pulled {
-                        self.pulls.push(e.pull.unwrap_or(0));
-                    }
-                    (self.contents.len() - 1) as u32
                 }
                 NodeKind::Hardlink => {
                     let target = self.tree.lookup(&self.names, e.link).ok_or_else(|| {
@@ -490,6 +530,9 @@ impl FsModel {
     }
 }
 
+/// Drops one reference to content `c`; when it was the last, the content's bytes
+/// become hidden, counted against layer `by`, and `true` is returned (the slot
+/// may be used again).
 fn release(
     contents: &mut [Content],
     pulls: &[u64],
@@ -498,14 +541,14 @@ fn release(
     c: u32,
     node: NodeId,
     by: u16,
-) {
+) -> bool {
     if c == NO_CONTENT {
-        return;
+        return false;
     }
     let content = &mut contents[c as usize];
     content.refs -= 1;
     if content.refs > 0 {
-        return;
+        return false;
     }
     let (size, from) = (content.size, content.layer);
     let l = &mut layers[from as usize];
@@ -522,6 +565,7 @@ fn release(
         cell.examples.insert(at, (size, node));
         cell.examples.truncate(CHURN_EXAMPLES);
     }
+    true
 }
 
 /// The final filesystem, walked once (see [`FsModel::usage`]).

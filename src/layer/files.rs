@@ -117,6 +117,17 @@ pub(crate) fn split_last(path: &[u8]) -> (&[u8], &[u8]) {
     }
 }
 
+/// The layers as distinct scans: a blob listed several times is one scan, shared.
+/// What to reserve room for is the distinct ones' entries, not every listing's.
+pub(crate) fn distinct<'a>(layers: &[&'a LayerFiles]) -> Vec<&'a LayerFiles> {
+    let mut seen = std::collections::HashSet::new();
+    layers
+        .iter()
+        .copied()
+        .filter(|f| seen.insert(*f as *const LayerFiles))
+        .collect()
+}
+
 impl LayerFiles {
     pub fn len(&self) -> usize {
         self.entries.len()

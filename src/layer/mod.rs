@@ -22,8 +22,8 @@ use xxhash_rust::xxh3::{xxh3_128, Xxh3};
 
 use crate::tar::{self, BlockSource, SectionSource, StreamSource, TarKind, TarWalker};
 pub use files::LayerFiles;
+pub(crate) use files::{distinct, normalize_path, EntryKind};
 use files::{is_estargz_metadata, whiteout_kind};
-pub(crate) use files::{normalize_path, EntryKind};
 use pull::{pull_costs, Counted, FullChunks, Metered};
 
 /// How a layer blob is compressed, as detected from its first bytes.
@@ -518,7 +518,8 @@ fn walk<S: BlockSource>(
         Vec::new()
     };
     loop {
-        let (kind, size) = match walker.next_entry()? {
+        // `sparse`: a sparse file's regions.
+        let (kind, size, sparse) = match walker.next_entry()? {
             None => break,
             Some(e) => {
                 normalize_path(e.path, &mut path);
@@ -526,7 +527,7 @@ fn walk<S: BlockSource>(
                 if e.kind == TarKind::Hardlink {
                     normalize_path(e.link, &mut link);
                 }
-                (e.kind, e.size)
+                (e.kind, e.size, e.sparse.map(<[_]>::to_vec))
             }
         };
         if path.is_empty()
@@ -557,6 +558,9 @@ fn walk<S: BlockSource>(
         {
             let mut data = Vec::new();
             walker.read_content(&mut data)?;
+            if let Some(regions) = &sparse {
+                data = expand_sparse(&data, regions, size);
+            }
             captured_bytes += size;
             if opts.content && size > 0 {
                 files.set_last_hash(xxh3_128(&data));
@@ -567,6 +571,15 @@ fn walk<S: BlockSource>(
             });
         } else if opts.content && kind == EntryKind::File && size > 0 {
             let mut h = Xxh3::new();
+            if let Some(regions) = &sparse {
+                // A sparse file is known by its map and its data: its holes are not
+                // hashed (a crafted map can claim petabytes of them).
+                h.update(b"sparse");
+                for (offset, len) in regions {
+                    h.update(&offset.to_le_bytes());
+                    h.update(&len.to_le_bytes());
+                }
+            }
             walker.stream_content(&mut chunk, |b| h.update(b))?;
             files.set_last_hash(h.digest128());
         }
@@ -575,9 +588,29 @@ fn walk<S: BlockSource>(
     Ok((files, captured))
 }
 
+/// A sparse file's content as extracted: its stored `data` put at the map's
+/// `regions`, zeros between. The walker has checked the map against the data and
+/// `size` (the caller expands only files it captures, of a few MB at most).
+fn expand_sparse(data: &[u8], regions: &[(u64, u64)], size: u64) -> Vec<u8> {
+    let mut out = vec![0u8; size as usize];
+    let mut at = 0usize;
+    for &(offset, len) in regions {
+        let (offset, len) = (offset as usize, len as usize);
+        out[offset..offset + len].copy_from_slice(&data[at..at + len]);
+        at += len;
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn expands_a_sparse_file() {
+        let out = expand_sparse(b"abcde", &[(2, 2), (6, 3), (10, 0)], 10);
+        assert_eq!(out, b"\0\0ab\0\0cde\0");
+    }
 
     #[test]
     fn detects_compression() {

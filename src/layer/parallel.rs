@@ -356,6 +356,41 @@ fn decode<T>(
     })
 }
 
+/// A unit's blob is read in pieces of this size.
+const UNIT_READ: usize = 256 << 10;
+
+/// `[pos, end)` of a file as a `BufRead`, read at its offsets through `buf`.
+struct UnitInput<'a> {
+    file: &'a File,
+    pos: u64,
+    end: u64,
+    buf: &'a mut Vec<u8>,
+    lo: usize,
+    hi: usize,
+}
+
+impl Read for UnitInput<'_> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        tar::read_buffered(self, out)
+    }
+}
+
+impl BufRead for UnitInput<'_> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        if self.lo == self.hi && self.pos < self.end {
+            let want = (self.end - self.pos).min(self.buf.len() as u64) as usize;
+            self.file.read_exact_at(&mut self.buf[..want], self.pos)?;
+            self.pos += want as u64;
+            (self.lo, self.hi) = (0, want);
+        }
+        Ok(&self.buf[self.lo..self.hi])
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.lo = (self.lo + n).min(self.hi);
+    }
+}
+
 /// One unit of a layer: `[from, to)` of the blob at `start` in `file`.
 struct Unit<'f> {
     file: &'f File,
@@ -375,11 +410,20 @@ impl Unit<'_> {
         free: &Mutex<Receiver<Vec<u8>>>,
         tx: &SyncSender<io::Result<Piece>>,
     ) -> io::Result<()> {
-        blob.resize((self.to - self.from) as usize, 0);
-        self.file.read_exact_at(blob, self.start + self.from)?;
+        // The unit's blob is read through a buffer of its own, not whole: a unit
+        // is as long as a member or frame, which a crafted layer makes hundreds
+        // of MB.
+        blob.resize(UNIT_READ, 0);
         let used = Rc::new(Cell::new(0u64));
         let input = Counted {
-            inner: blob.as_slice(),
+            inner: UnitInput {
+                file: self.file,
+                pos: self.start + self.from,
+                end: self.start + self.to,
+                buf: blob,
+                lo: 0,
+                hi: 0,
+            },
             consumed: used.clone(),
         };
         let mut dec: Box<dyn Read> = match self.compression {

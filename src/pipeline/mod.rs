@@ -6,7 +6,7 @@
 
 use std::io::IsTerminal;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use crate::analysis::{self, Analysis};
 use crate::error::{Error, Result};
@@ -196,7 +196,9 @@ fn workers(image: &Image) -> usize {
 }
 
 /// Scans every layer of an opened image (those a stream already scanned are
-/// handed back as they are) and analyzes it.
+/// handed back as they are) and analyzes it. A blob the image lists several
+/// times is scanned once and its scan shared: a crafted manifest can list one
+/// layer thousands of times.
 fn scan_and_analyze(
     label: &str,
     image: &Image,
@@ -207,18 +209,36 @@ fn scan_and_analyze(
     let sizes = (0..image.layers.len())
         .map(|i| blob_size(image, i))
         .collect::<Result<Vec<_>>>()?;
+    // The first layer index of each distinct blob, and each layer's distinct blob.
+    let mut first: Vec<usize> = Vec::new();
+    let mut seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    let distinct: Vec<usize> = image
+        .layers
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            *seen.entry(l.member.as_str()).or_insert_with(|| {
+                first.push(i);
+                first.len() - 1
+            })
+        })
+        .collect();
+    let distinct_sizes: Vec<u64> = first.iter().map(|&i| sizes[i]).collect();
     if !matches!(image.container, Container::Stream(_)) {
-        progress.start(Some(sizes.iter().sum()), Some(sizes.len()));
+        progress.start(Some(distinct_sizes.iter().sum()), Some(first.len()));
     }
     let tick = |n: u64| progress.bytes(n);
-    let scans = scan_largest_first(&sizes, workers(image), |i, decoders| {
+    let scans = scan_largest_first(&distinct_sizes, workers(image), |d, decoders| {
         let scan = ScanOptions { decoders, ..scan };
-        let r = image.container.scan_layer(&image.layers[i], &scan, &tick);
+        let r = image
+            .container
+            .scan_layer(&image.layers[first[d]], &scan, &tick);
         progress.layer_done();
         r
     });
     progress.finish();
     let scans = scans.into_iter().collect::<Result<Vec<_>>>()?;
+    let scans = distinct.iter().map(|&d| Arc::clone(&scans[d])).collect();
     timings::mark("layers scanned");
     analyze(label, image, scans, opts)
 }
@@ -229,7 +249,7 @@ fn scan_and_analyze(
 fn analyze(
     label: &str,
     image: &Image,
-    scans: Vec<crate::layer::LayerScan>,
+    scans: Vec<Arc<crate::layer::LayerScan>>,
     opts: &LoadOptions,
 ) -> Result<Analysis> {
     let prepared = analysis::prepare(image, scans, opts.verify)?;

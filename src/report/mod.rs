@@ -118,6 +118,26 @@ pub(crate) fn table(header: &[&str]) -> comfy_table::Table {
     t
 }
 
+/// A table row whose long cells are cut in the middle: a path thousands of
+/// characters long (a crafted image can hold one) would wrap into pages, and
+/// laying it out takes time that grows faster than its length. JSON keeps it whole.
+pub(crate) fn row<S: Into<String>>(cells: Vec<S>) -> Vec<String> {
+    cells
+        .into_iter()
+        .map(|c| {
+            let c: String = c.into();
+            c.split('\n')
+                .map(|line| crate::text::elide(line, MAX_CELL))
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+        .collect()
+}
+
+/// The characters a line of a table cell shows at most (four lines of a wrapped
+/// column).
+const MAX_CELL: usize = 240;
+
 /// Aligns the given columns to the right (numbers).
 pub(crate) fn right_align(t: &mut comfy_table::Table, cols: &[usize]) {
     for &c in cols {

@@ -128,7 +128,7 @@ pub fn render(
                     if let Some(c) = u.compressed_bytes {
                         row.push(crate::size::human(c));
                     }
-                    t.add_row(row);
+                    t.add_row(crate::report::row(row));
                 }
                 super::right_align(&mut t, if pull { &[1, 2] } else { &[1] });
                 out.push_str(&format!("{t}\n"));

@@ -168,17 +168,60 @@ fn marks_of(a: &Analysis, n: crate::fs::tree::NodeId) -> Marks {
     }
 }
 
-/// The final filesystem below `n` as items. What is under `min` bytes is counted
-/// into one merged box without building an item (most files of a node_modules
-/// tree are), and small folders are not walked.
-fn items(a: &Analysis, n: crate::fs::tree::NodeId, path: &str, min: u64) -> Vec<Item> {
+/// Folders nested deeper than this are drawn as one box each: nobody zooms a
+/// picture further, and a crafted image can nest folders thousands deep.
+const MAX_DEPTH: usize = 48;
+
+/// A folder being walked by [`items`]: its children left to visit, the items
+/// made of those visited, and its own item, which takes them when it is done.
+struct Frame {
+    children: std::vec::IntoIter<crate::fs::tree::NodeId>,
+    path: String,
+    depth: usize,
+    out: Vec<Item>,
+    small: Small,
+    item: Option<Item>,
+}
+
+/// The final filesystem below `root` as items. What is under `min` bytes is
+/// counted into one merged box without building an item (most files of a
+/// node_modules tree are), and small folders are not walked. The walk keeps its
+/// own stack: an image chooses how deep its folders go.
+fn items(a: &Analysis, root: crate::fs::tree::NodeId, min: u64) -> Vec<Item> {
     let (m, u) = (&a.model, &a.usage);
-    let mut out = Vec::new();
-    let mut small = Small::default();
     let name_of = |c: crate::fs::tree::NodeId| m.names.name(m.tree.name(c));
-    let mut children: Vec<_> = m.tree.children(n).filter(|&c| m.tree.is_alive(c)).collect();
-    children.sort_by(|&x, &y| name_of(x).cmp(name_of(y)));
-    for c in children {
+    let open = |n, path: String, depth: usize, item: Option<Item>| {
+        let mut children: Vec<_> = m.tree.children(n).filter(|&c| m.tree.is_alive(c)).collect();
+        children.sort_by(|&x, &y| name_of(x).cmp(name_of(y)));
+        Frame {
+            children: children.into_iter(),
+            path,
+            depth,
+            out: Vec::new(),
+            small: Small::default(),
+            item,
+        }
+    };
+    let mut stack = vec![open(root, "/".to_string(), 0, None)];
+    loop {
+        let Some(top) = stack.last_mut() else {
+            return Vec::new();
+        };
+        let Some(c) = top.children.next() else {
+            let done = stack.pop().expect("a frame is on the stack");
+            let kids = finish(done.out, done.small);
+            match (done.item, stack.last_mut()) {
+                (Some(mut item), Some(parent)) => {
+                    item.layer = dominant(kids.iter().map(|i| (i.layer, i.bytes))).unwrap_or(0);
+                    item.category = dominant(kids.iter().map(|i| (i.category, i.bytes))).flatten();
+                    item.package = dominant(kids.iter().map(|i| (i.package, i.bytes))).flatten();
+                    item.children = kids;
+                    parent.out.push(item);
+                    continue;
+                }
+                _ => return kids,
+            }
+        };
         let total = u.totals[c as usize];
         if total.bytes == 0 {
             continue;
@@ -192,40 +235,51 @@ fn items(a: &Analysis, n: crate::fs::tree::NodeId, path: &str, min: u64) -> Vec<
                 NodeKind::Dir => m.tree.data(c).layer as usize,
                 _ => m.content_of(c).map_or(0, |(_, l)| l as usize),
             };
-            small.add(total.bytes, total.files, layer, marks_of(a, c));
+            top.small
+                .add(total.bytes, total.files, layer, marks_of(a, c));
             continue;
         }
         let name = crate::text::path_str(name_of(c)).into_owned();
-        let child_path = format!("{}/{name}", path.trim_end_matches('/'));
+        let child_path = format!("{}/{name}", top.path.trim_end_matches('/'));
+        let mut item = Item {
+            name,
+            path: Some(child_path.clone()),
+            bytes: total.bytes,
+            files: total.files,
+            kind: "file",
+            layer: 0,
+            category: None,
+            package: None,
+            children: Vec::new(),
+        };
         if kind == NodeKind::Dir {
-            let kids = items(a, c, &child_path, min);
-            out.push(Item {
-                name,
-                path: Some(child_path),
-                bytes: total.bytes,
-                files: total.files,
-                kind: "dir",
-                layer: dominant(kids.iter().map(|i| (i.layer, i.bytes))).unwrap_or(0),
-                category: dominant(kids.iter().map(|i| (i.category, i.bytes))).flatten(),
-                package: dominant(kids.iter().map(|i| (i.package, i.bytes))).flatten(),
-                children: kids,
-            });
+            item.kind = "dir";
+            if top.depth + 1 < MAX_DEPTH {
+                let depth = top.depth + 1;
+                stack.push(open(c, child_path, depth, Some(item)));
+                continue;
+            }
+            // Too deep to draw: one box, marked as its largest part.
+            let marks = marks_of(a, c);
+            item.layer = m.tree.data(c).layer as usize;
+            item.category = marks.category;
+            item.package = marks.package;
         } else {
             let (bytes, layer) = m.content_of(c).unwrap_or((0, 0));
             let marks = marks_of(a, c);
-            out.push(Item {
-                name,
-                path: Some(child_path),
-                bytes,
-                files: 1,
-                kind: "file",
-                layer: layer as usize,
-                category: marks.category,
-                package: marks.package,
-                children: Vec::new(),
-            });
+            item.bytes = bytes;
+            item.files = 1;
+            item.layer = layer as usize;
+            item.category = marks.category;
+            item.package = marks.package;
         }
+        top.out.push(item);
     }
+}
+
+/// A folder's items, with what was too small to draw merged into one box,
+/// largest first.
+fn finish(mut out: Vec<Item>, small: Small) -> Vec<Item> {
     if small.count > 0 {
         out.push(Item {
             name: if small.count == 1 {
@@ -293,7 +347,7 @@ pub fn build(a: &Analysis) -> Treemap {
 fn nodes(a: &Analysis) -> Vec<TreemapNode> {
     let total = a.layer_bytes().max(1);
     let min = ((total as f64 * MIN_SHARE) as u64).max(1);
-    let fs = items(a, crate::fs::tree::ROOT, "/", min);
+    let fs = items(a, crate::fs::tree::ROOT, min);
     let mut top = Vec::new();
     if a.final_bytes() > 0 {
         top.push(Item {
@@ -350,35 +404,41 @@ fn nodes(a: &Analysis) -> Vec<TreemapNode> {
         children: top,
     };
     let mut out = Vec::new();
-    flatten(root, None, [0.0, 0.0, 1.0, 1.0], &mut out);
+    flatten(root, &mut out);
     out
 }
 
-fn flatten(item: Item, parent: Option<usize>, rect: [f32; 4], out: &mut Vec<TreemapNode>) {
-    let id = out.len();
-    out.push(TreemapNode {
-        name: item.name,
-        path: item.path,
-        bytes: item.bytes,
-        files: item.files,
-        kind: item.kind,
-        layer: item.layer,
-        category: item.category,
-        package: item.package,
-        parent,
-        rect,
-    });
-    let sizes: Vec<f64> = item.children.iter().map(|c| c.bytes as f64).collect();
-    let rects = squarify(&sizes, ASPECT, 1.0);
-    for (child, r) in item.children.into_iter().zip(rects) {
-        // Stored relative to this box's own view: x and y over [0, 1].
-        let rel = [
-            (r[0] / ASPECT) as f32,
-            r[1] as f32,
-            (r[2] / ASPECT) as f32,
-            r[3] as f32,
-        ];
-        flatten(child, Some(id), rel, out);
+/// The items as boxes, parents before children, each laid out in its parent's
+/// view (on a stack of its own, as [`items`]).
+fn flatten(root: Item, out: &mut Vec<TreemapNode>) {
+    let mut stack = vec![(root, None, [0.0f32, 0.0, 1.0, 1.0])];
+    while let Some((item, parent, rect)) = stack.pop() {
+        let id = out.len();
+        out.push(TreemapNode {
+            name: item.name,
+            path: item.path,
+            bytes: item.bytes,
+            files: item.files,
+            kind: item.kind,
+            layer: item.layer,
+            category: item.category,
+            package: item.package,
+            parent,
+            rect,
+        });
+        let sizes: Vec<f64> = item.children.iter().map(|c| c.bytes as f64).collect();
+        let rects = squarify(&sizes, ASPECT, 1.0);
+        // Pushed last first, so they come off the stack in order.
+        for (child, r) in item.children.into_iter().zip(rects).rev() {
+            // Stored relative to this box's own view: x and y over [0, 1].
+            let rel = [
+                (r[0] / ASPECT) as f32,
+                r[1] as f32,
+                (r[2] / ASPECT) as f32,
+                r[3] as f32,
+            ];
+            stack.push((child, Some(id), rel));
+        }
     }
 }
 

@@ -41,8 +41,54 @@ struct RawConfig {
     config: Option<RawRuntime>,
     #[serde(default)]
     rootfs: Option<RawRootfs>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "bounded_history")]
     history: Option<Vec<History>>,
+}
+
+/// History entries read at most: one per layer and instruction, so real images
+/// have tens to hundreds. Each entry costs about a hundred bytes whatever its
+/// JSON's size (`{}` is two), so a crafted config of empty entries must not be
+/// read without bound.
+pub(crate) const MAX_HISTORY: usize = 1 << 16;
+
+fn bounded_history<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<Vec<History>>, D::Error> {
+    struct Bounded;
+    impl<'de> serde::de::Visitor<'de> for Bounded {
+        type Value = Option<Vec<History>>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a list of history entries")
+        }
+        fn visit_unit<E>(self) -> std::result::Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_none<E>(self) -> std::result::Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D: serde::Deserializer<'de>>(
+            self,
+            d: D,
+        ) -> std::result::Result<Self::Value, D::Error> {
+            d.deserialize_seq(self)
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(
+            self,
+            mut seq: A,
+        ) -> std::result::Result<Self::Value, A::Error> {
+            let mut out = Vec::new();
+            while let Some(h) = seq.next_element::<History>()? {
+                if out.len() == MAX_HISTORY {
+                    return Err(serde::de::Error::custom(format!(
+                        "history of more than {MAX_HISTORY} entries"
+                    )));
+                }
+                out.push(h);
+            }
+            Ok(Some(out))
+        }
+    }
+    d.deserialize_option(Bounded)
 }
 
 #[derive(Deserialize)]
@@ -69,6 +115,29 @@ impl Config {
             diff_ids: raw.rootfs.and_then(|r| r.diff_ids).unwrap_or_default(),
             history: raw.history.unwrap_or_default(),
         })
+    }
+
+    /// The platform alone (`os/arch[/variant]`), for choosing among a tarball's
+    /// images: the rest of the config is skipped, not kept.
+    pub(crate) fn parse_platform(data: &[u8], place: &str) -> Result<Option<String>> {
+        #[derive(Deserialize)]
+        struct Platform {
+            #[serde(default)]
+            architecture: Option<String>,
+            #[serde(default)]
+            os: Option<String>,
+            #[serde(default)]
+            variant: Option<String>,
+        }
+        let p: Platform = serde_json::from_slice(data)
+            .map_err(|e| Error::format(place, format!("image config is not valid JSON: {e}")))?;
+        Ok(Config {
+            os: p.os,
+            architecture: p.architecture,
+            variant: p.variant,
+            ..Config::default()
+        }
+        .platform())
     }
 
     /// `os/arch[/variant]` as far as the config says.

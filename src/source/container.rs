@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::fs::File;
 use std::io::{self, Read};
 use std::path::{Component, Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::Arc;
 
 use crate::error::{Error, Result};
 use crate::layer::{self, normalize_path, Compression, LayerScan, ScanOptions};
@@ -40,9 +40,12 @@ pub(crate) struct DirContainer {
 /// A tar stream consumed once: small files kept, layers scanned as they passed.
 pub(crate) struct StreamContainer {
     label: String,
-    small: HashMap<String, Vec<u8>>,
+    /// Shared with the names linked to it, as the scans are.
+    small: HashMap<String, Arc<Vec<u8>>>,
     sizes: HashMap<String, u64>,
-    scans: Mutex<HashMap<String, std::result::Result<LayerScan, String>>>,
+    /// Each layer scanned once; a link to it shares the scan (never a copy: a
+    /// crafted archive can link one member from thousands of names).
+    scans: HashMap<String, std::result::Result<Arc<LayerScan>, String>>,
 }
 
 pub(crate) enum Container {
@@ -55,6 +58,15 @@ pub(crate) enum Container {
 
 fn lossy(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
+}
+
+/// An image archive whose member is stored sparse (`tar -S`): its blob is not one
+/// run of bytes in the archive, and imgsize reads blobs in place.
+fn sparse_member(label: &str, key: &str) -> Error {
+    Error::format(
+        format!("{label}: {}", crate::source::digest::printable(key)),
+        "is stored as a sparse file (tar -S); write the image archive without -S",
+    )
 }
 
 /// Resolves a link target relative to the member that holds it.
@@ -89,6 +101,9 @@ impl TarContainer {
             };
             normalize_path(e.path, &mut name);
             let key = lossy(&name);
+            if e.sparse.is_some() {
+                return Err(sparse_member(label, &key));
+            }
             match e.kind {
                 TarKind::File => {
                     let size = e.size;
@@ -229,6 +244,9 @@ impl StreamContainer {
                 Ok(Some(e)) => {
                     normalize_path(e.path, &mut name);
                     let key = lossy(&name);
+                    if e.sparse.is_some() {
+                        return Err(sparse_member(label, &key));
+                    }
                     if matches!(e.kind, TarKind::Symlink | TarKind::Hardlink) {
                         let target = resolve_link(&key, e.link, e.kind == TarKind::Hardlink);
                         links.push((key.clone(), target));
@@ -258,7 +276,7 @@ impl StreamContainer {
                 walker
                     .read_content(&mut data)
                     .map_err(|e| Error::format(&place, e.to_string()))?;
-                small.insert(key, data);
+                small.insert(key, Arc::new(data));
                 continue;
             }
             // Blobs are told apart by their first bytes: JSON is kept, layers scanned.
@@ -285,10 +303,10 @@ impl StreamContainer {
             match blob {
                 StreamBlob::Json(data) => {
                     kept += data.len() as u64;
-                    small.insert(key, data);
+                    small.insert(key, Arc::new(data));
                 }
                 StreamBlob::Layer(scan) => {
-                    scans.insert(key, *scan);
+                    scans.insert(key, scan.map(Arc::new));
                 }
                 StreamBlob::TooBig => {}
             }
@@ -311,7 +329,7 @@ impl StreamContainer {
             label: label.to_string(),
             small,
             sizes,
-            scans: Mutex::new(scans),
+            scans,
         })
     }
 }
@@ -377,7 +395,7 @@ impl Container {
                 }
             },
             Container::Stream(s) => match s.small.get(name) {
-                Some(d) => Ok(Some(d.clone())),
+                Some(d) => Ok(Some(d.to_vec())),
                 None if s.sizes.contains_key(name) => Err(Error::format(
                     place,
                     "is not a metadata file (too large, or not JSON)",
@@ -406,13 +424,14 @@ impl Container {
         })
     }
 
-    /// Scans the layer stored as `name`.
+    /// Scans the layer stored as `name` (a stream hands back the scan it made as
+    /// the layer passed, shared with every name linked to it).
     pub(crate) fn scan_layer(
         &self,
         layer: &crate::source::LayerRef,
         opts: &ScanOptions,
         progress: &(dyn Fn(u64) + Sync),
-    ) -> Result<LayerScan> {
+    ) -> Result<Arc<LayerScan>> {
         let name = layer.member.as_str();
         let place = self.place(name);
         let missing = || Error::missing(&place, "layer blob is missing from the image");
@@ -429,12 +448,7 @@ impl Container {
                 layer::scan_file(file, 0, len, opts, progress)
             }
             Container::Stream(s) => {
-                if let Some(scan) = s
-                    .scans
-                    .lock()
-                    .map_err(|_| Error::format(&place, "internal lock poisoned"))?
-                    .get(name)
-                {
+                if let Some(scan) = s.scans.get(name) {
                     return scan.clone().map_err(|m| Error::format(&place, m));
                 }
                 let data = s.small.get(name).ok_or_else(missing)?;
@@ -442,9 +456,11 @@ impl Container {
                 layer::scan_read(io::Cursor::new(data.as_slice()), Some(len), opts, progress)
             }
             Container::Registry(r) => {
-                return r.scan_layer(name, layer.declared_size, opts, progress);
+                return r
+                    .scan_layer(name, layer.declared_size, opts, progress)
+                    .map(Arc::new);
             }
         };
-        scanned.map_err(|e| Error::format(place, e.0))
+        scanned.map(Arc::new).map_err(|e| Error::format(place, e.0))
     }
 }

@@ -57,21 +57,22 @@ pub(super) fn resolve_docker(c: Container, opts: &OpenOptions) -> Result<Image> 
     if entries.is_empty() {
         return Err(Error::format(&place, "lists no image"));
     }
-    // Read each config once to know its platform.
+    // Each distinct config is read once, and only for its platform; the chosen
+    // one is parsed whole below. (Entries may share a config: a crafted archive
+    // can list one large config thousands of times.)
     let mut cands = Vec::new();
-    let mut configs: HashMap<usize, Config> = HashMap::new();
+    let mut platforms: HashMap<String, (Option<String>, bool)> = HashMap::new();
     for (i, e) in entries.iter().enumerate() {
         let cname = member_name(&e.config, &place)?;
-        let cplace = format!("{label}: {cname}");
-        let (platform, available) = match c.read_small(&cname)? {
-            Some(data) => {
-                let cfg = Config::parse(&data, &cplace)?;
-                let p = cfg.platform();
-                configs.insert(i, cfg);
-                (p, true)
-            }
-            None => (None, false),
-        };
+        if !platforms.contains_key(&cname) {
+            let cplace = format!("{label}: {cname}");
+            let seen = match c.read_small(&cname)? {
+                Some(data) => (Config::parse_platform(&data, &cplace)?, true),
+                None => (None, false),
+            };
+            platforms.insert(cname.clone(), seen);
+        }
+        let (platform, available) = platforms[&cname].clone();
         let name = e.repo_tags.as_ref().and_then(|t| t.first().cloned());
         cands.push(Candidate {
             name,
@@ -90,10 +91,12 @@ pub(super) fn resolve_docker(c: Container, opts: &OpenOptions) -> Result<Image> 
     })?;
     let i = pick.manifest;
     let entry = &entries[i];
-    let config = configs
-        .remove(&i)
-        .ok_or_else(|| Error::missing(&place, "image config is missing"))?;
     let cname = member_name(&entry.config, &place)?;
+    let cplace = format!("{label}: {cname}");
+    let data = c
+        .read_small(&cname)?
+        .ok_or_else(|| Error::missing(&place, "image config is missing"))?;
+    let config = Config::parse(&data, &cplace)?;
     let mut layers = Vec::new();
     for (k, raw) in entry.layers.clone().unwrap_or_default().iter().enumerate() {
         let member = member_name(raw, &place)?;

@@ -79,6 +79,30 @@ pub(super) struct PaxRecords {
     pub(super) path: Option<Vec<u8>>,
     pub(super) linkpath: Option<Vec<u8>>,
     pub(super) size: Option<u64>,
+    /// GNU's sparse records (PAX sparse 0.0, 0.1 and 1.0), when there are any.
+    pub(super) sparse: Option<PaxSparse>,
+}
+
+/// What GNU tar's PAX sparse formats say of a file: its name (0.1, 1.0), its real
+/// size (`GNU.sparse.size` in 0.x, `realsize` in 1.0), and its map: the data
+/// regions as records (0.0: `offset`/`numbytes` pairs; 0.1: `map`), or, in 1.0,
+/// at the start of the data.
+#[derive(Default, Debug, PartialEq)]
+pub(super) struct PaxSparse {
+    pub(super) name: Option<Vec<u8>>,
+    pub(super) real_size: Option<u64>,
+    /// Map in the data (1.0: `GNU.sparse.major=1`, `minor=0`).
+    pub(super) map_in_data: bool,
+    pub(super) regions: Vec<(u64, u64)>,
+    /// A 0.0 `offset` record waits for its `numbytes`.
+    awaiting_size: bool,
+}
+
+fn decimal(value: &[u8]) -> Option<u64> {
+    if value.is_empty() || !value.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    std::str::from_utf8(value).ok()?.parse().ok()
 }
 
 /// Parses `"<len> <key>=<value>\n"` records.
@@ -109,18 +133,139 @@ pub(super) fn parse_pax(mut data: &[u8]) -> Result<PaxRecords, String> {
         match key {
             b"path" => out.path = Some(value.to_vec()),
             b"linkpath" => out.linkpath = Some(value.to_vec()),
-            b"size" => {
-                let s = std::str::from_utf8(value)
-                    .ok()
-                    .and_then(|s| s.parse().ok())
-                    .ok_or("bad size record")?;
-                out.size = Some(s);
+            b"size" => out.size = Some(decimal(value).ok_or("bad size record")?),
+            _ => {
+                if let Some(k) = key.strip_prefix(b"GNU.sparse.") {
+                    sparse_record(out.sparse.get_or_insert_with(Default::default), k, value)?;
+                }
             }
-            _ => {}
         }
         data = &data[len..];
     }
+    if let Some(s) = &out.sparse {
+        if s.real_size.is_none() || s.awaiting_size {
+            return Err("incomplete GNU sparse records".into());
+        }
+    }
     Ok(out)
+}
+
+/// Regions a sparse map may list (each is a data block of the file, so a real
+/// map stays far below this; a crafted one must not fill memory).
+pub(super) const MAX_SPARSE_REGIONS: usize = 1 << 16;
+
+/// One `GNU.sparse.<key>=<value>` record.
+fn sparse_record(s: &mut PaxSparse, key: &[u8], value: &[u8]) -> Result<(), String> {
+    let number = || {
+        decimal(value)
+            .ok_or_else(|| format!("bad GNU.sparse.{} record", String::from_utf8_lossy(key)))
+    };
+    match key {
+        b"name" => s.name = Some(value.to_vec()),
+        b"size" | b"realsize" => s.real_size = Some(number()?),
+        b"major" => s.map_in_data = number()? == 1,
+        // 0.0: pairs, offset first.
+        b"offset" if !s.awaiting_size => {
+            s.regions.push((number()?, 0));
+            s.awaiting_size = true;
+        }
+        b"numbytes" if s.awaiting_size => {
+            if let Some(r) = s.regions.last_mut() {
+                r.1 = number()?;
+            }
+            s.awaiting_size = false;
+        }
+        b"offset" | b"numbytes" => {
+            return Err("GNU.sparse.offset and numbytes records out of turn".into())
+        }
+        // 0.1: `offset,size,offset,size...`
+        b"map" => {
+            s.regions.clear();
+            let numbers: Vec<u64> = value
+                .split(|&b| b == b',')
+                .filter(|v| !v.is_empty())
+                .map(|v| decimal(v).ok_or("bad GNU.sparse.map record"))
+                .collect::<Result<_, _>>()?;
+            if numbers.len() % 2 != 0 {
+                return Err("GNU.sparse.map has an odd count of numbers".into());
+            }
+            s.regions.extend(numbers.chunks(2).map(|p| (p[0], p[1])));
+        }
+        _ => {}
+    }
+    if s.regions.len() > MAX_SPARSE_REGIONS {
+        return Err(format!(
+            "sparse map of more than {MAX_SPARSE_REGIONS} regions"
+        ));
+    }
+    Ok(())
+}
+
+/// The sparse map of an old GNU header (typeflag `S`): four (offset, size) pairs at
+/// byte 386, `isextended` at 482; each extension block holds 21 more and its own
+/// flag at 504. Empty slots end the list.
+pub(super) fn gnu_sparse_map(
+    block: &[u8],
+    slots: usize,
+    regions: &mut Vec<(u64, u64)>,
+) -> Result<(), String> {
+    for i in 0..slots {
+        let at = i * 24;
+        let (offset, size) = (&block[at..at + 12], &block[at + 12..at + 24]);
+        if cstr(offset).is_empty() && cstr(size).is_empty() {
+            break;
+        }
+        let offset = parse_numeric(offset).map_err(|m| format!("sparse map: {m}"))?;
+        let size = parse_numeric(size).map_err(|m| format!("sparse map: {m}"))?;
+        regions.push((offset, size));
+    }
+    if regions.len() > MAX_SPARSE_REGIONS {
+        return Err(format!(
+            "sparse map of more than {MAX_SPARSE_REGIONS} regions"
+        ));
+    }
+    Ok(())
+}
+
+/// Parses PAX sparse 1.0's map, the decimal lines at the start of a file's data:
+/// the region count, then offset and size of each. Returns how many bytes of
+/// `data` the map took (a whole number of 512-byte blocks), or `None` when `data`
+/// does not yet hold all of it.
+pub(super) fn sparse_map_in_data(
+    data: &[u8],
+    regions: &mut Vec<(u64, u64)>,
+) -> Result<Option<usize>, String> {
+    regions.clear();
+    let mut lines = data.split(|&b| b == b'\n');
+    let mut used = 0usize;
+    let mut next = |used: &mut usize| -> Result<Option<u64>, String> {
+        let line = match lines.next() {
+            Some(l) if *used + l.len() < data.len() => l,
+            _ => return Ok(None),
+        };
+        *used += line.len() + 1;
+        decimal(line)
+            .map(Some)
+            .ok_or_else(|| "bad number in the sparse map".to_string())
+    };
+    let Some(count) = next(&mut used)? else {
+        return Ok(None);
+    };
+    if count > MAX_SPARSE_REGIONS as u64 {
+        return Err(format!(
+            "sparse map of {count} regions (at most {MAX_SPARSE_REGIONS} are read)"
+        ));
+    }
+    for _ in 0..count {
+        let Some(offset) = next(&mut used)? else {
+            return Ok(None);
+        };
+        let Some(size) = next(&mut used)? else {
+            return Ok(None);
+        };
+        regions.push((offset, size));
+    }
+    Ok(Some(used.next_multiple_of(512)))
 }
 
 #[cfg(test)]

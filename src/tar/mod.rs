@@ -12,7 +12,10 @@ mod source; // where blocks come from: a stream, or a section of a file
 
 use std::io::{self, BufRead, Read};
 
-use header::{check_checksum, cstr, parse_numeric, parse_pax};
+use header::{
+    check_checksum, cstr, gnu_sparse_map, parse_numeric, parse_pax, sparse_map_in_data,
+    MAX_SPARSE_REGIONS,
+};
 pub(crate) use source::{read_buffered, read_full, BlockSource, SectionSource, StreamSource};
 
 const BLOCK: u64 = 512;
@@ -53,8 +56,13 @@ pub(crate) struct TarEntry<'a> {
     pub path: &'a [u8],
     pub link: &'a [u8],
     pub kind: TarKind,
-    /// Content bytes stored in the archive (0 for links, directories, devices).
+    /// The file's size (0 for links, directories, devices): for a sparse file, the
+    /// size it has once extracted, holes included, as `tar -tv` shows it.
     pub size: u64,
+    /// For a sparse file (GNU `S`, PAX sparse 0.0, 0.1, 1.0), its data regions
+    /// (offset, length) within `size`: the content the walker hands out is these
+    /// regions back to back, and the rest of the file is zeros.
+    pub sparse: Option<&'a [(u64, u64)]>,
 }
 
 /// An error in the tar structure, with the byte offset of the header at fault.
@@ -98,6 +106,8 @@ pub(crate) struct TarWalker<S> {
     path: Vec<u8>,
     link: Vec<u8>,
     ext: Vec<u8>,
+    /// The sparse map of the entry returned last, when it is sparse.
+    sparse: Vec<(u64, u64)>,
     finished: bool,
     /// True when the stream ended at a header boundary without the zero blocks.
     pub ended_without_marker: bool,
@@ -121,6 +131,7 @@ impl<S: BlockSource> TarWalker<S> {
             path: Vec::with_capacity(256),
             link: Vec::with_capacity(256),
             ext: Vec::new(),
+            sparse: Vec::new(),
             finished: false,
             ended_without_marker: false,
         }
@@ -240,6 +251,101 @@ impl<S: BlockSource> TarWalker<S> {
         Ok(())
     }
 
+    /// Reads an old GNU sparse header's map (`S`: four regions in the header, then
+    /// extension blocks of 21 while each says another follows) into `self.sparse`;
+    /// returns the file's real size.
+    fn read_gnu_sparse(&mut self, header_at: u64) -> Result<u64, TarError> {
+        gnu_sparse_map(&self.header[386..482], 4, &mut self.sparse).map_err(|m| {
+            TarError::Format {
+                offset: header_at,
+                msg: m,
+            }
+        })?;
+        let real = parse_numeric(&self.header[483..495])
+            .map_err(|m| self.format_err(header_at, format!("sparse real size: {m}")))?;
+        let mut extended = self.header[482] != 0;
+        let mut block = [0u8; 512];
+        while extended {
+            if self.sparse.len() > MAX_SPARSE_REGIONS {
+                return Err(self.format_err(header_at, "sparse map of too many regions"));
+            }
+            let got = self.src.read_full(&mut block)?;
+            if got < 512 {
+                return Err(TarError::Io(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "sparse header runs past the end of the stream",
+                )));
+            }
+            self.offset += BLOCK;
+            gnu_sparse_map(&block[..504], 21, &mut self.sparse)
+                .map_err(|m| self.format_err(header_at, m))?;
+            extended = block[504] != 0;
+        }
+        Ok(real)
+    }
+
+    /// Reads PAX sparse 1.0's map from the start of the entry's data into
+    /// `self.sparse`; what remains pending is the file's stored regions.
+    fn read_sparse_map_in_data(&mut self, header_at: u64) -> Result<(), TarError> {
+        self.ext.clear();
+        loop {
+            let have = self.ext.len() as u64;
+            if have + BLOCK > self.pending_content.min(MAX_EXTENSION) {
+                return Err(self.format_err(header_at, "sparse map runs past its data"));
+            }
+            let start = self.ext.len();
+            self.ext.resize(start + BLOCK as usize, 0);
+            let got = self.src.read_full(&mut self.ext[start..])?;
+            if got < BLOCK as usize {
+                return Err(TarError::Io(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "sparse map runs past the end of the stream",
+                )));
+            }
+            let parsed = sparse_map_in_data(&self.ext, &mut self.sparse)
+                .map_err(|m| self.format_err(header_at, m))?;
+            if let Some(used) = parsed {
+                // `used` is whole blocks, all of them read: the data follows.
+                let used = used as u64;
+                debug_assert_eq!(used, self.ext.len() as u64);
+                self.offset += used;
+                self.pending -= used;
+                self.pending_content -= used;
+                return Ok(());
+            }
+        }
+    }
+
+    /// A sparse map must fit its file: regions in order, inside the real size, and
+    /// as many bytes as the entry stores.
+    fn check_sparse_map(&self, header_at: u64, real: u64) -> Result<(), TarError> {
+        let mut end = 0u64;
+        let mut data = 0u64;
+        for &(offset, len) in &self.sparse {
+            let stop = offset
+                .checked_add(len)
+                .filter(|&s| offset >= end && s <= real);
+            let Some(stop) = stop else {
+                return Err(self.format_err(
+                    header_at,
+                    "sparse map regions overlap or pass the file's end",
+                ));
+            };
+            end = stop;
+            data += len;
+        }
+        if data != self.pending_content {
+            return Err(self.format_err(
+                header_at,
+                format!(
+                    "sparse map lists {data} bytes of data where the entry stores {}",
+                    self.pending_content
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     /// The next entry, or `None` at the end of the archive.
     pub(crate) fn next_entry(&mut self) -> Result<Option<TarEntry<'_>>, TarError> {
         if self.finished {
@@ -250,6 +356,7 @@ impl<S: BlockSource> TarWalker<S> {
         let mut long_path: Option<Vec<u8>> = None;
         let mut long_link: Option<Vec<u8>> = None;
         let mut pax_size: Option<u64> = None;
+        let mut pax_sparse = None;
         loop {
             let header_at = self.offset;
             let got = self.src.read_full(&mut self.header)?;
@@ -300,6 +407,9 @@ impl<S: BlockSource> TarWalker<S> {
                     if let Some(s) = records.size {
                         pax_size = Some(s);
                     }
+                    if records.sparse.is_some() {
+                        pax_sparse = records.sparse;
+                    }
                     continue;
                 }
                 b'g' => {
@@ -315,19 +425,42 @@ impl<S: BlockSource> TarWalker<S> {
                 b'0' | 0 | b'7' | b'S' => TarKind::File,
                 b'1' => TarKind::Hardlink,
                 b'2' => TarKind::Symlink,
-                b'5' => TarKind::Dir,
+                // `D`: GNU's incremental dump directory, its data a list of names.
+                b'5' | b'D' => TarKind::Dir,
                 _ => TarKind::Other,
             };
-            let size = pax_size.unwrap_or(size_field);
+            let stored = pax_size.unwrap_or(size_field);
             // Header-only types carry no data blocks whatever their size field says
             // (as GNU tar and Go's archive/tar read them).
             let content = match kind {
-                TarKind::File => size,
-                TarKind::Other if !matches!(typeflag, b'3' | b'4' | b'6') => size,
+                TarKind::File => stored,
+                TarKind::Dir if typeflag == b'D' => stored,
+                TarKind::Other if !matches!(typeflag, b'3' | b'4' | b'6') => stored,
                 _ => 0,
             };
+            self.sparse.clear();
+            let mut real_size = None;
+            if typeflag == b'S' {
+                real_size = Some(self.read_gnu_sparse(header_at)?);
+            }
             self.pending = self.entry_blocks(header_at, content)?;
             self.pending_content = content;
+            let mut sparse_name = None;
+            if let (Some(s), TarKind::File) = (pax_sparse.take(), kind) {
+                self.sparse = s.regions;
+                real_size = s.real_size;
+                sparse_name = s.name;
+                if s.map_in_data {
+                    self.read_sparse_map_in_data(header_at)?;
+                }
+            }
+            if real_size.is_some() {
+                self.check_sparse_map(header_at, real_size.unwrap_or(0))?;
+            }
+            if let Some(name) = sparse_name {
+                long_path = Some(name);
+            }
+            let size = real_size.unwrap_or(stored);
 
             self.path.clear();
             match long_path.take() {
@@ -360,14 +493,51 @@ impl<S: BlockSource> TarWalker<S> {
                 kind
             };
             let size = if kind == TarKind::File { size } else { 0 };
+            let sparse = (kind == TarKind::File && real_size.is_some()).then_some(&self.sparse[..]);
             return Ok(Some(TarEntry {
                 path: &self.path,
                 link: &self.link,
                 kind,
                 size,
+                sparse,
             }));
         }
     }
+}
+
+/// One entry as [`list`] gives it: the path and link target as stored, the kind
+/// as `tar -tv`'s first letter (`-` file, `h` hardlink, `l` symlink, `d`
+/// directory, `o` anything else), and the size as `tar -tv` shows it for files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    pub path: Vec<u8>,
+    pub link: Vec<u8>,
+    pub kind: char,
+    pub size: u64,
+}
+
+/// Lists an uncompressed tar stream's entries as the layer scan reads them: for
+/// the differential tests against GNU tar and Python's tarfile, and for fuzzing.
+/// An error is what the scan would refuse the layer with.
+pub fn list(data: impl BufRead) -> Result<Vec<Listed>, String> {
+    let mut walker = TarWalker::new(StreamSource::new(data));
+    let mut out = Vec::new();
+    while let Some(e) = walker.next_entry().map_err(|e| e.to_string())? {
+        let kind = match e.kind {
+            TarKind::File => '-',
+            TarKind::Hardlink => 'h',
+            TarKind::Symlink => 'l',
+            TarKind::Dir => 'd',
+            TarKind::Other => 'o',
+        };
+        out.push(Listed {
+            path: e.path.to_vec(),
+            link: e.link.to_vec(),
+            kind,
+            size: e.size,
+        });
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -110,3 +110,25 @@ pub fn rewrite_config(l: &Path, edit: impl FnOnce(&mut Value)) {
     index["manifests"][0]["size"] = json!(mbytes.len());
     fs::write(l.join("index.json"), serde_json::to_vec(&index).unwrap()).unwrap();
 }
+
+/// An OCI layout with one uncompressed layer holding `tar` as is.
+pub fn layout_with_raw_layer(dir: &Path, tar: &[u8]) -> std::path::PathBuf {
+    let l = layout(dir, Compression::None);
+    let d = layer_digests(&l)[1].clone();
+    fs::remove_file(blob(&l, &d)).unwrap();
+    fs::write(blob(&l, &sha(tar)), tar).unwrap();
+    let mut index = read_json(&l.join("index.json"));
+    let mdigest = index["manifests"][0]["digest"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut manifest = read_json(&blob(&l, &mdigest));
+    manifest["layers"][1]["digest"] = json!(sha(tar));
+    manifest["layers"][1]["size"] = json!(tar.len());
+    let mbytes = serde_json::to_vec(&manifest).unwrap();
+    fs::write(blob(&l, &sha(&mbytes)), &mbytes).unwrap();
+    index["manifests"][0]["digest"] = json!(sha(&mbytes));
+    index["manifests"][0]["size"] = json!(mbytes.len());
+    fs::write(l.join("index.json"), serde_json::to_vec(&index).unwrap()).unwrap();
+    l
+}

@@ -651,3 +651,128 @@ fn registry_over_tls() {
         file_figures(&testdata("app.zstd.oci"), &[])
     );
 }
+
+/// The peak memory a run reports with `IMGSIZE_TIMINGS` (the last mark is made
+/// on failure too).
+fn peak(o: &Output) -> u64 {
+    let err = String::from_utf8_lossy(&o.stderr);
+    err.lines()
+        .filter_map(|l| l.split("peak").nth(1))
+        .filter_map(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .max()
+        .expect("IMGSIZE_TIMINGS reports the peak")
+        * 1024
+}
+
+/// Answers of any size were read whole (a 1 GiB error body: 2 GB RSS), and a
+/// blob that ran past its declared size was drained to its end.
+#[test]
+#[ignore = "needs docker-registry, skopeo, htpasswd and openssl"]
+fn registry_answers_are_read_within_bounds() {
+    let p = pushed();
+    let home = tempfile::tempdir().unwrap();
+    let upstream = p.registry.port;
+    let timings = [("IMGSIZE_TIMINGS", "1")];
+    let is_manifest = |l: &str| l.contains("/manifests/");
+    let is_blob = |l: &str| l.contains("/blobs/sha256:") && !l.starts_with("HEAD");
+    let proxy = Proxy::start(upstream, is_manifest, Fault::HugeError(400, 1 << 30), 100);
+    let o = inspect(
+        home.path(),
+        &format!("{}/app:gzip", proxy.host()),
+        &[],
+        &timings,
+    );
+    assert_error(&o, &["registry answered 400"]);
+    assert!(
+        peak(&o) < 100 << 20,
+        "error body: peak {} MB",
+        peak(&o) >> 20
+    );
+    // A layer blob that goes on past the size its descriptor declares.
+    let layers: Vec<String> = app_layers().into_iter().map(|(d, _)| d).collect();
+    let is_layer = move |l: &str| is_blob(l) && layers.iter().any(|d| l.contains(d.as_str()));
+    let proxy = Proxy::start(upstream, is_layer, Fault::Overrun(1 << 30), 100);
+    let o = inspect(
+        home.path(),
+        &format!("{}/app:gzip", proxy.host()),
+        &[],
+        &timings,
+    );
+    assert_error(&o, &["runs past the", "bytes its descriptor declares"]);
+    assert!(peak(&o) < 100 << 20, "overrun: peak {} MB", peak(&o) >> 20);
+    // A token answer of 1 GiB.
+    let tokens = TokenServer::start_on("127.0.0.1", None, Some(1 << 30));
+    let storage = tempfile::tempdir().unwrap();
+    let open = Registry::start(storage.path(), &RegistryConfig::default());
+    open.push(&testdata("app.oci"), "app:1");
+    drop(open);
+    let registry = Registry::start(
+        storage.path(),
+        &RegistryConfig {
+            silly_realm: Some(tokens.realm()),
+            ..Default::default()
+        },
+    );
+    let o = inspect(
+        home.path(),
+        &format!("{}/app:1", registry.host()),
+        &[],
+        &timings,
+    );
+    assert_error(&o, &["token answer", "limit"]);
+    assert!(peak(&o) < 100 << 20, "token: peak {} MB", peak(&o) >> 20);
+}
+
+/// Basic credentials went to whatever token realm a 401 named, plain HTTP on
+/// another host included.
+#[test]
+#[ignore = "needs docker-registry, skopeo, htpasswd and openssl"]
+fn credentials_go_only_to_a_trusted_token_service() {
+    let storage = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let open = Registry::start(storage.path(), &RegistryConfig::default());
+    open.push(&testdata("app.oci"), "team/app:1");
+    drop(open);
+    let basic = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode("ci:tok3n")
+    );
+    // A realm on another host (127.0.0.2), over plain HTTP.
+    let elsewhere = TokenServer::start_on("127.0.0.2", Some(basic.clone()), None);
+    let registry = Registry::start(
+        storage.path(),
+        &RegistryConfig {
+            silly_realm: Some(elsewhere.realm()),
+            ..Default::default()
+        },
+    );
+    let host = registry.host();
+    let dir = tempfile::tempdir().unwrap();
+    let auth = auth_file(dir.path(), &host, "ci", "tok3n");
+    let env = [("REGISTRY_AUTH_FILE", auth.to_str().unwrap())];
+    let o = inspect(home.path(), &format!("{host}/team/app:1"), &[], &env);
+    assert_error(
+        &o,
+        &["did not send it the credentials", "REGISTRY_AUTH_FILE"],
+    );
+    let seen = elsewhere.requests.lock().unwrap().clone();
+    assert!(!seen.is_empty(), "the token service was asked");
+    assert!(
+        seen.iter().all(|(_, authz)| authz.is_none()),
+        "credentials sent to {}: {seen:?}",
+        elsewhere.realm()
+    );
+    // Named by --insecure-registry, the same host is trusted.
+    let o = inspect(
+        home.path(),
+        &format!("{host}/team/app:1"),
+        &[
+            "--insecure-registry",
+            &format!("127.0.0.2:{}", elsewhere.port),
+        ],
+        &env,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let seen = elsewhere.requests.lock().unwrap().clone();
+    assert_eq!(seen.last().unwrap().1.as_deref(), Some(basic.as_str()));
+}

@@ -261,6 +261,22 @@ pub enum Fault {
     /// Redirect (307) to the same path on the registry itself, as a registry
     /// sends blobs to their storage.
     Redirect,
+    /// Answer this status with a body of this many bytes.
+    HugeError(u16, usize),
+    /// Relay the response without its Content-Length, then this many more bytes.
+    Overrun(usize),
+}
+
+/// Writes `n` bytes of `byte` to `w`.
+fn write_n(w: &mut impl Write, byte: u8, n: usize) -> std::io::Result<()> {
+    let chunk = vec![byte; 64 << 10];
+    let mut sent = 0;
+    while sent < n {
+        let k = chunk.len().min(n - sent);
+        w.write_all(&chunk[..k])?;
+        sent += k;
+    }
+    Ok(())
 }
 
 /// A TCP proxy in front of a registry: each request's first line is matched
@@ -370,14 +386,14 @@ fn serve(
                 "HTTP/1.1 200 OK\r\nContent-Type: application/vnd.oci.image.manifest.v1+json\r\nContent-Length: {n}\r\nConnection: close\r\n\r\n"
             );
             client.write_all(reply.as_bytes())?;
-            let chunk = vec![b' '; 64 << 10];
-            let mut sent = 0;
-            while sent < n {
-                let k = chunk.len().min(n - sent);
-                client.write_all(&chunk[..k])?;
-                sent += k;
-            }
-            return Ok(());
+            return write_n(&mut client, b' ', n);
+        }
+        Fault::HugeError(code, n) => {
+            let reply = format!(
+                "HTTP/1.1 {code} Fault\r\nContent-Type: application/json\r\nContent-Length: {n}\r\nConnection: close\r\n\r\n"
+            );
+            client.write_all(reply.as_bytes())?;
+            return write_n(&mut client, b' ', n);
         }
         Fault::Redirect => {
             let path = first.split(' ').nth(1).unwrap_or("/");
@@ -403,6 +419,26 @@ fn serve(
     up.write_all(req.as_bytes())?;
     let mut sent = 0usize;
     let mut buf = vec![0u8; 16 << 10];
+    if let Fault::Overrun(extra) = fault {
+        // The head without its length: the body then runs to the connection's end.
+        let mut whole = Vec::new();
+        up.read_to_end(&mut whole)?;
+        let split = whole
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .map_or(whole.len(), |i| i + 4);
+        let head: String = String::from_utf8_lossy(&whole[..split])
+            .split("\r\n")
+            .filter(|l| !l.to_ascii_lowercase().starts_with("content-length:"))
+            .map(|l| format!("{l}\r\n"))
+            .collect();
+        client.write_all(head.trim_end_matches("\r\n").as_bytes())?;
+        client.write_all(b"\r\n\r\n")?;
+        client.write_all(&whole[split..])?;
+        let _ = write_n(&mut client, 0, extra);
+        let _ = client.shutdown(Shutdown::Both);
+        return Ok(());
+    }
     loop {
         let n = up.read(&mut buf)?;
         if n == 0 {
@@ -434,6 +470,7 @@ pub type TokenRequest = (String, Option<String>);
 /// token when the Basic credentials match (or none are required), 401 otherwise,
 /// and records each request's query and Authorization header.
 pub struct TokenServer {
+    ip: &'static str,
     pub port: u16,
     pub requests: Arc<Mutex<Vec<TokenRequest>>>,
     stop: Arc<AtomicBool>,
@@ -441,7 +478,17 @@ pub struct TokenServer {
 
 impl TokenServer {
     pub fn start(require_basic: Option<String>) -> TokenServer {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind token server");
+        TokenServer::start_on("127.0.0.1", require_basic, None)
+    }
+
+    /// On `ip` (any loopback address), answering a token of `answer_bytes`
+    /// bytes when given.
+    pub fn start_on(
+        ip: &'static str,
+        require_basic: Option<String>,
+        answer_bytes: Option<usize>,
+    ) -> TokenServer {
+        let listener = TcpListener::bind((ip, 0)).expect("bind token server");
         listener.set_nonblocking(true).unwrap();
         let port = listener.local_addr().unwrap().port();
         let stop = Arc::new(AtomicBool::new(false));
@@ -472,6 +519,14 @@ impl TokenServer {
                 let ok = require_basic
                     .as_ref()
                     .is_none_or(|want| auth.as_ref() == Some(want));
+                if let (true, Some(n)) = (ok, answer_bytes) {
+                    let head = format!(
+                        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {n}\r\nConnection: close\r\n\r\n"
+                    );
+                    let _ = s.write_all(head.as_bytes());
+                    let _ = write_n(&mut s, b' ', n);
+                    continue;
+                }
                 let reply = if ok {
                     let body = r#"{"token":"imgsize-test-token","expires_in":300}"#;
                     format!(
@@ -486,6 +541,7 @@ impl TokenServer {
             }
         });
         TokenServer {
+            ip,
             port,
             requests,
             stop,
@@ -493,7 +549,7 @@ impl TokenServer {
     }
 
     pub fn realm(&self) -> String {
-        format!("http://127.0.0.1:{}/token", self.port)
+        format!("http://{}:{}/token", self.ip, self.port)
     }
 }
 

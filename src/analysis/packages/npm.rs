@@ -11,7 +11,8 @@ use crate::fs::tree::NodeId;
 use crate::fs::NodeKind;
 
 /// Claims every unclaimed file below `n`, except below a nested `node_modules`,
-/// for the package that will be pushed next onto `out`.
+/// for the package that will be pushed next onto `out`. The folders are walked
+/// on a stack of their own: an image chooses how deep they go.
 fn claim_below(
     ctx: &Context,
     claimed: &mut Claims,
@@ -20,21 +21,24 @@ fn claim_below(
     (files, bytes): (&mut u64, &mut u64),
 ) {
     let m = ctx.model;
-    for c in m.tree.children(n) {
-        if !m.tree.is_alive(c) || claimed.is_claimed(c) {
-            continue;
-        }
-        let node = m.tree.data(c);
-        if node.kind == NodeKind::Dir {
-            if m.names.name(m.tree.name(c)) != b"node_modules" {
-                claim_below(ctx, claimed, out, c, (&mut *files, &mut *bytes));
+    let mut folders = vec![n];
+    while let Some(d) = folders.pop() {
+        for c in m.tree.children(d) {
+            if !m.tree.is_alive(c) || claimed.is_claimed(c) {
+                continue;
             }
-            continue;
-        }
-        claimed.claim(c, out);
-        *files += 1;
-        if ctx.usage.owner[c as usize] {
-            *bytes += m.content_of(c).map_or(0, |(size, _)| size);
+            let node = m.tree.data(c);
+            if node.kind == NodeKind::Dir {
+                if m.names.name(m.tree.name(c)) != b"node_modules" {
+                    folders.push(c);
+                }
+                continue;
+            }
+            claimed.claim(c, out);
+            *files += 1;
+            if ctx.usage.owner[c as usize] {
+                *bytes += m.content_of(c).map_or(0, |(size, _)| size);
+            }
         }
     }
 }

@@ -35,13 +35,31 @@ impl Matcher {
     }
 
     /// The rules that hold for everything below the folder `dir` (no leading `/`).
-    pub(super) fn below(&self, dir: &str, hits: &mut Vec<usize>) -> RuleMask {
-        self.below.mask(dir, hits)
+    ///
+    /// Every folder of the tree is asked, and a crafted path can be thousands of
+    /// folders deep: were each folder's whole path read, time would grow with the
+    /// square of the depth. The folder globs are names, literal ends and literal
+    /// wholes (a unit test holds them to it), so only the end of the path matters:
+    /// its last component and as many bytes before it as the longest literal.
+    pub(super) fn below(&self, dir: &[u8], hits: &mut Vec<usize>) -> RuleMask {
+        let keep = self.below.longest + 1;
+        if dir.len() <= keep || !self.below.other.is_empty() {
+            return self.below.mask(&crate::text::path_str(dir), true, hits);
+        }
+        // The tail starts after a `/`, so a literal end that fills the tail is
+        // still preceded by a `/` in the whole path.
+        let cut = dir.len() - keep;
+        let start = dir[..cut]
+            .iter()
+            .rposition(|&b| b == b'/')
+            .map_or(0, |i| i + 1);
+        self.below
+            .mask(&crate::text::path_str(&dir[start..]), start == 0, hits)
     }
 
     /// The rules a file's own path (no leading `/`) matches.
     pub(super) fn file(&self, path: &str, hits: &mut Vec<usize>) -> RuleMask {
-        self.file.mask(path, hits)
+        self.file.mask(path, true, hits)
     }
 
     /// Every rule `path` matches, its folders taken one by one as the walk does.
@@ -50,7 +68,7 @@ impl Matcher {
         let mut hits = Vec::new();
         let mut mask = 0;
         for (i, _) in path.match_indices('/') {
-            mask |= self.below(&path[..i], &mut hits);
+            mask |= self.below(&path.as_bytes()[..i], &mut hits);
         }
         mask | self.file(path, &mut hits)
     }
@@ -87,7 +105,9 @@ impl Pattern {
         }
     }
 
-    pub(super) fn matches(&self, path: &str, name: &str) -> bool {
+    /// Whether `path` (ending in `name`) matches; `whole` is false when `path` is
+    /// only the end of the path, after a `/` (a literal whole cannot match then).
+    pub(super) fn matches(&self, path: &str, name: &str, whole: bool) -> bool {
         match self {
             Pattern::Name(pieces) => wildcard(pieces, name),
             Pattern::Suffix(s) => {
@@ -96,7 +116,7 @@ impl Pattern {
                     && same(&path[path.len() - s.len()..], s)
                     && (path.len() == s.len() || path[path.len() - s.len() - 1] == b'/')
             }
-            Pattern::Exact(s) => path == s,
+            Pattern::Exact(s) => whole && path == s,
         }
     }
 }
@@ -147,6 +167,8 @@ pub(super) struct Globs {
     ends: Vec<u64>,
     other: GlobSet,
     other_rule: Vec<usize>,
+    /// The longest literal of the `Suffix` and `Exact` patterns.
+    longest: usize,
 }
 
 fn end_bit(end: [u8; 2]) -> (usize, u64) {
@@ -162,9 +184,13 @@ impl Globs {
             ends: vec![0; 1024],
             other: GlobSet::empty(),
             other_rule: Vec::new(),
+            longest: 0,
         };
         let mut other = GlobSetBuilder::new();
         for &(glob, rule) in globs {
+            if let Some(Pattern::Suffix(l) | Pattern::Exact(l)) = Pattern::of(glob) {
+                g.longest = g.longest.max(l.len());
+            }
             match Pattern::of(glob) {
                 Some(Pattern::Name(pieces)) if pieces.last().is_some_and(|l| l.len() >= 2) => {
                     let last = pieces.last().map(|l| l.as_bytes()).unwrap_or_default();
@@ -190,17 +216,24 @@ impl Globs {
         g
     }
 
+    /// No glob needs the general matcher (which reads the whole path).
+    #[cfg(test)]
+    pub(super) fn only_simple_shapes(&self) -> bool {
+        self.other_rule.is_empty()
+    }
+
     #[cfg(test)]
     pub(super) fn len(&self) -> usize {
         self.always.len() + self.by_end.len() + self.other_rule.len()
     }
 
-    /// The rules whose globs match `path` (relative, no leading `/`).
-    fn mask(&self, path: &str, hits: &mut Vec<usize>) -> RuleMask {
+    /// The rules whose globs match `path` (relative, no leading `/`; with `whole`
+    /// false, the end of one after a `/`).
+    fn mask(&self, path: &str, whole: bool, hits: &mut Vec<usize>) -> RuleMask {
         let name = path.rsplit('/').next().unwrap_or(path);
         let mut mask = 0;
         for (p, rule) in &self.always {
-            if p.matches(path, name) {
+            if p.matches(path, name, whole) {
                 mask |= 1 << rule;
             }
         }
@@ -209,7 +242,7 @@ impl Globs {
             let (word, bit) = end_bit(end);
             if self.ends[word] & bit != 0 {
                 for (p, rule, e) in &self.by_end {
-                    if *e == end && p.matches(path, name) {
+                    if *e == end && p.matches(path, name, whole) {
                         mask |= 1 << rule;
                     }
                 }

@@ -187,8 +187,7 @@ pub(crate) fn analyze(ctx: &Context) -> Waste {
         };
         in_dev[n as usize] = in_dev[parent as usize] || dev_root[n as usize];
         if m.tree.data(n).kind == NodeKind::Dir {
-            let dir = path_str(abs);
-            below[n as usize] = below[parent as usize] | matcher.below(&dir[1..], &mut hits);
+            below[n as usize] = below[parent as usize] | matcher.below(&abs[1..], &mut hits);
             return;
         }
         if !usage.owner[n as usize] {
@@ -436,7 +435,7 @@ pub fn rule_masks(paths: &[String], hand: bool) -> u64 {
                 let own = if dir.is_empty() {
                     0
                 } else if hand {
-                    matcher.below(dir, &mut scratch)
+                    matcher.below(dir.as_bytes(), &mut scratch)
                 } else {
                     mask_of(&below_set, &below_rule, dir)
                 };
@@ -487,6 +486,31 @@ mod tests {
             m.below.len() + m.file.len(),
             RULES.iter().map(|r| r.globs.len()).sum::<usize>()
         );
+    }
+
+    /// Folders are matched on the end of their path (deep paths would otherwise
+    /// cost the square of their depth): the folder globs must all be of the
+    /// shapes that look only at the end, and give globset's answers below a deep
+    /// prefix too.
+    #[test]
+    fn folder_rules_look_only_at_the_end_of_deep_paths() {
+        assert!(Matcher::new().below.only_simple_shapes());
+        let deep = "a/".repeat(300) + &"b".repeat(70) + "/";
+        for path in [
+            "root/.npm/_cacache/content-v2/x",
+            "usr/local/share/.cache/yarn/v6/x",
+            "x/.yarn/berry/cache/y",
+            "app/node_modules/typescript/lib/tsc.js",
+            "var/lib/apt/lists/x",
+            "usr/local/go/bin/go",
+            "go/pkg/mod/x",
+            "app/__pycache__/x.pyc",
+            "app/.git/objects/x",
+        ] {
+            // `categories` checks the walk's answer against globset on the whole path.
+            categories(path);
+            categories(&format!("{deep}{path}"));
+        }
     }
 
     /// The categories of `path`, as the walk finds them, checked against matching

@@ -98,7 +98,7 @@ impl InspectReport {
             "Instruction",
         ]);
         for l in &self.layers {
-            t.add_row(vec![
+            t.add_row(crate::report::row(vec![
                 l.index.to_string(),
                 human(l.bytes),
                 l.compressed_bytes.map(human).unwrap_or_else(|| "-".into()),
@@ -109,7 +109,7 @@ impl InspectReport {
                     "-".into()
                 },
                 one_line(&l.instruction, 62),
-            ]);
+            ]));
         }
         right_align(&mut t, &[0, 1, 2, 3, 4]);
         out.push_str(&format!("{t}\n\n"));
@@ -133,7 +133,7 @@ impl InspectReport {
         });
         let total = img.final_bytes.max(1) as f64;
         for p in &self.paths {
-            t.add_row(with_pull(
+            t.add_row(crate::report::row(with_pull(
                 vec![
                     p.path.clone(),
                     human(p.bytes),
@@ -141,10 +141,10 @@ impl InspectReport {
                     percent(p.bytes as f64 / total),
                 ],
                 p.compressed_bytes,
-            ));
+            )));
         }
         if self.paths_remainder.count > 0 {
-            t.add_row(with_pull(
+            t.add_row(crate::report::row(with_pull(
                 vec![
                     format!(
                         "… and {} smaller path{} (use --top N to show more)",
@@ -160,7 +160,7 @@ impl InspectReport {
                     percent(self.paths_remainder.bytes as f64 / total),
                 ],
                 self.paths_remainder.compressed_bytes,
-            ));
+            )));
         }
         right_align(&mut t, if pull { &[1, 2, 3, 4] } else { &[1, 2, 3] });
         out.push_str(&format!("{t}\n\n"));
@@ -176,7 +176,7 @@ impl InspectReport {
             if pull {
                 row.push(p.compressed_bytes.map_or_else(|| "-".into(), human));
             }
-            t.add_row(row);
+            t.add_row(crate::report::row(row));
         }
         right_align(&mut t, &[1, 2]);
         out.push_str(&format!("{t}\n"));
@@ -215,7 +215,7 @@ impl InspectReport {
                         .unwrap_or("unknown");
                     format!("#{i} {}", one_line(text, 30))
                 };
-                t.add_row(vec![
+                t.add_row(crate::report::row(vec![
                     instr(h.added_by),
                     instr(h.hidden_by),
                     human(h.bytes),
@@ -224,7 +224,7 @@ impl InspectReport {
                         .first()
                         .map(|e| e.path.clone())
                         .unwrap_or_default(),
-                ]);
+                ]));
             }
             right_align(&mut t, &[2, 3]);
             out.push_str(&format!("{t}\n"));
@@ -257,7 +257,7 @@ impl InspectReport {
                 if pull {
                     row.insert(2, f.compressed_bytes.map_or_else(|| "-".into(), human));
                 }
-                t.add_row(row);
+                t.add_row(crate::report::row(row));
             }
             right_align(&mut t, if pull { &[1, 2, 3] } else { &[1, 2] });
             out.push_str(&format!("{t}\n"));
@@ -292,7 +292,7 @@ impl DiffReport {
         out.push_str("Sizes in SI units (1 MB = 1,000,000 bytes); delta is B - A.\n\n");
         let mut t = table(&["", "A", "B", "Delta", "%"]);
         for r in self.summary_rows() {
-            t.add_row(r.to_vec());
+            t.add_row(crate::report::row(r.to_vec()));
         }
         right_align(&mut t, &[1, 2, 3, 4]);
         out.push_str(&format!("{t}\n"));
@@ -301,12 +301,12 @@ impl DiffReport {
             out.push_str("\nWaste by category\n");
             let mut t = table(&["Category", "A", "B", "Delta"]);
             for c in &self.categories {
-                t.add_row(vec![
+                t.add_row(crate::report::row(vec![
                     c.category.clone(),
                     human(c.a_bytes),
                     human(c.b_bytes),
                     human_delta(c.delta_bytes),
-                ]);
+                ]));
             }
             right_align(&mut t, &[1, 2, 3]);
             out.push_str(&format!("{t}\n"));
@@ -318,12 +318,12 @@ impl DiffReport {
             ));
             let mut t = table(&["Path", "A", "B", "Delta"]);
             for p in &self.folders {
-                t.add_row(vec![
+                t.add_row(crate::report::row(vec![
                     p.path.clone(),
                     human(p.a_bytes),
                     human(p.b_bytes),
                     human_delta(p.delta_bytes),
-                ]);
+                ]));
             }
             right_align(&mut t, &[1, 2, 3]);
             out.push_str(&format!("{t}\n"));
@@ -332,13 +332,13 @@ impl DiffReport {
             out.push_str("\nLargest added, removed, grown and shrunk files\n");
             let mut t = table(&["Change", "Path", "A", "B", "Delta"]);
             for p in &self.paths {
-                t.add_row(vec![
+                t.add_row(crate::report::row(vec![
                     format!("{:?}", p.change).to_lowercase(),
                     p.path.clone(),
                     human(p.a_bytes),
                     human(p.b_bytes),
                     human_delta(p.delta_bytes),
-                ]);
+                ]));
             }
             right_align(&mut t, &[2, 3, 4]);
             out.push_str(&format!("{t}\n"));
@@ -347,13 +347,13 @@ impl DiffReport {
             out.push_str("\nPackages added, removed, at another version and resized\n");
             let mut t = table(&["Change", "Package", "A", "B", "Delta"]);
             for p in &self.packages {
-                t.add_row(vec![
+                t.add_row(crate::report::row(vec![
                     p.change.name().to_string(),
                     Self::package_label(p),
                     Self::package_side(&p.a_version, p.a_bytes),
                     Self::package_side(&p.b_version, p.b_bytes),
                     human_delta(p.delta_bytes),
-                ]);
+                ]));
             }
             right_align(&mut t, &[2, 3, 4]);
             out.push_str(&format!("{t}\n"));
@@ -361,31 +361,31 @@ impl DiffReport {
         out.push_str("\nLayers\n");
         let mut t = table(&["", "A #", "B #", "Size", "Instruction"]);
         for s in &self.layers.shared {
-            t.add_row(vec![
+            t.add_row(crate::report::row(vec![
                 "shared".into(),
                 s.a_index.to_string(),
                 s.b_index.to_string(),
                 human(s.bytes),
                 one_line(&s.instruction, 60),
-            ]);
+            ]));
         }
         for l in &self.layers.only_a {
-            t.add_row(vec![
+            t.add_row(crate::report::row(vec![
                 "only A".into(),
                 l.index.to_string(),
                 "-".into(),
                 human(l.bytes),
                 one_line(&l.instruction, 60),
-            ]);
+            ]));
         }
         for l in &self.layers.only_b {
-            t.add_row(vec![
+            t.add_row(crate::report::row(vec![
                 "only B".into(),
                 "-".into(),
                 l.index.to_string(),
                 human(l.bytes),
                 one_line(&l.instruction, 60),
-            ]);
+            ]));
         }
         right_align(&mut t, &[1, 2, 3]);
         out.push_str(&format!("{t}\n"));
@@ -443,12 +443,12 @@ impl ManifestReport {
         out.push_str("Sizes in SI units (1 MB = 1,000,000 bytes).\n\nLayers\n");
         let mut t = table(&["#", "Pull size", "Size", "Instruction"]);
         for l in &self.layers {
-            t.add_row(vec![
+            t.add_row(crate::report::row(vec![
                 l.index.to_string(),
                 l.compressed_bytes.map_or("-".to_string(), human),
                 NEEDS_LAYERS.to_string(),
                 crate::text::one_line(&l.instruction, 64),
-            ]);
+            ]));
         }
         right_align(&mut t, &[0, 1]);
         out.push_str(&t.to_string());
@@ -471,12 +471,12 @@ fn duplicates_table(groups: &[crate::analysis::duplicates::Duplicate], top: usiz
         if g.paths.len() > 2 {
             paths.push_str(&format!("\nand {} more", g.paths.len() - 2));
         }
-        t.add_row(vec![
+        t.add_row(crate::report::row(vec![
             human(g.size),
             g.paths.len().to_string(),
             human(g.bytes),
             paths,
-        ]);
+        ]));
     }
     right_align(&mut t, &[0, 1, 2]);
     format!("{t}\n")
@@ -531,7 +531,7 @@ pub(crate) fn packages_table(
         if pull {
             row.insert(3, p.compressed_bytes.map_or_else(|| "-".into(), human));
         }
-        t.add_row(row);
+        t.add_row(crate::report::row(row));
     }
     right_align(&mut t, if pull { &[2, 3, 4] } else { &[2, 3] });
     format!("{t}\n")

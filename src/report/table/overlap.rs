@@ -71,7 +71,7 @@ impl OverlapReport {
                 0.0
             };
             let name = self.name(i);
-            it.add_row(vec![
+            it.add_row(crate::report::row(vec![
                 format!("#{}", i + 1),
                 name,
                 s.layers.to_string(),
@@ -79,7 +79,7 @@ impl OverlapReport {
                 or_dash(s.compressed_size),
                 format!("{} ({})", human(s.shared_bytes), percent(share)),
                 human(s.unique_bytes),
-            ]);
+            ]));
         }
         right_align(&mut it, &[2, 3, 4, 5, 6]);
         out.push_str(&format!("Images\n{it}\n"));
@@ -121,14 +121,14 @@ impl OverlapReport {
                     (Some(b), Some(n)) => format!("{b} + {n} layers"),
                     _ => "-".into(),
                 };
-                ct.add_row(vec![
+                ct.add_row(crate::report::row(vec![
                     self.image_list(&c.images),
                     c.layers.to_string(),
                     human(c.size),
                     or_dash(c.compressed_size),
                     base,
                     one_line(&c.instruction, 60),
-                ]);
+                ]));
             }
             right_align(&mut ct, &[1, 2, 3]);
             out.push_str(&format!(
@@ -141,13 +141,13 @@ impl OverlapReport {
         } else {
             let mut st = table(&["Images", "Size", "Compressed", "Files", "Instruction"]);
             for l in &self.shared_layers {
-                st.add_row(vec![
+                st.add_row(crate::report::row(vec![
                     self.image_list(&l.images),
                     human(l.size),
                     or_dash(l.compressed_size),
                     l.files.to_string(),
                     one_line(&l.instruction, 60),
-                ]);
+                ]));
             }
             right_align(&mut st, &[1, 2, 3]);
             out.push_str(&format!(

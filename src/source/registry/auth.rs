@@ -175,6 +175,9 @@ pub(crate) enum TokenError {
     Other(String),
 }
 
+/// The bytes of a token service's answer imgsize reads, at most.
+const MAX_TOKEN_ANSWER: u64 = 1 << 20;
+
 /// Asks the realm for a pull token (`token` or `access_token` in its JSON).
 pub(crate) fn bearer_token(
     client: &Client,
@@ -206,9 +209,9 @@ pub(crate) fn bearer_token(
         #[serde(default)]
         access_token: Option<String>,
     }
-    let body = resp
-        .bytes()
-        .map_err(|e| TokenError::Other(super::http::describe(&e)))?;
+    // A token is a few kB; an answer of more is not one.
+    let body = super::read_bounded(resp, MAX_TOKEN_ANSWER, realm, "token answer")
+        .map_err(|e| TokenError::Other(e.to_string()))?;
     let t: Token = serde_json::from_slice(&body)
         .map_err(|e| TokenError::Other(format!("answer is not a token: {e}")))?;
     t.token

@@ -176,6 +176,15 @@ impl Read for BlobReader<'_> {
                     Ok(0) if self.declared.is_some_and(|d| self.offset < d) => {
                         io::Error::new(io::ErrorKind::UnexpectedEof, "the connection closed early")
                     }
+                    Ok(n) if self.declared.is_some_and(|d| self.offset + n as u64 > d) => {
+                        // More than the descriptor promised: not this blob, and
+                        // not to be read to its end, however long it runs.
+                        self.failed = true;
+                        return Err(io::Error::other(format!(
+                            "the blob runs past the {} bytes its descriptor declares",
+                            self.declared.unwrap_or(0)
+                        )));
+                    }
                     Ok(n) => {
                         self.hasher.update(&buf[..n]);
                         self.offset += n as u64;

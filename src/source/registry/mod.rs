@@ -69,6 +69,9 @@ pub(crate) struct Registry {
     base: Mutex<String>,
     /// Plain HTTP may be tried after HTTPS fails.
     plain_allowed: bool,
+    /// Hosts named by `--insecure-registry`: a token service there may be sent
+    /// credentials over plain HTTP.
+    insecure: Vec<String>,
     reference: Reference,
     label: String,
     /// The `Authorization` header that worked last.
@@ -116,6 +119,7 @@ impl Registry {
             client,
             base: Mutex::new(format!("https://{host}")),
             plain_allowed: insecure || is_loopback(&host),
+            insecure: opts.insecure.clone(),
             reference: reference.clone(),
             label: label.to_string(),
             authorization: Mutex::new(None),
@@ -240,6 +244,37 @@ impl Registry {
         }
     }
 
+    /// Whether a token service at `realm` may be sent the user's credentials:
+    /// over HTTPS, or over plain HTTP on the registry's own host when that is a
+    /// loopback one, or on a host named by `--insecure-registry`.
+    fn may_send_credentials(&self, realm: &str) -> bool {
+        let Ok(url) = reqwest::Url::parse(realm) else {
+            return false;
+        };
+        if url.scheme() == "https" {
+            return true;
+        }
+        let Some(host) = url.host_str() else {
+            return false;
+        };
+        let with_port = match url.port() {
+            Some(p) => format!("{host}:{p}"),
+            None => host.to_string(),
+        };
+        if self.insecure.iter().any(|h| h == host || *h == with_port) {
+            return true;
+        }
+        let own = self.reference.api_host();
+        let own_host = match own.rsplit_once(':') {
+            Some((h, p)) if p.bytes().all(|b| b.is_ascii_digit()) => h,
+            _ => own,
+        };
+        let own_host = own_host.trim_start_matches('[').trim_end_matches(']');
+        url.scheme() == "http"
+            && host.trim_start_matches('[').trim_end_matches(']') == own_host
+            && is_loopback(own)
+    }
+
     fn login_hint(&self) -> String {
         format!(
             "authentication required (401 Unauthorized): run `docker login {}`, or set REGISTRY_AUTH_FILE",
@@ -272,17 +307,27 @@ impl Registry {
             }) => {
                 let scope = scope
                     .unwrap_or_else(|| format!("repository:{}:pull", self.reference.repository));
+                // A challenge names any realm it likes: credentials go only where
+                // they cannot be read on the way (HTTPS), or to the registry's own
+                // loopback host or an --insecure-registry the user named.
+                let trusted = self.may_send_credentials(&realm);
+                let sent = credential.as_ref().filter(|_| trusted);
                 let token = auth::bearer_token(
                     &self.client,
                     &realm,
                     service.as_deref(),
                     &scope,
-                    credential.as_ref(),
+                    sent,
                 )
                 .map_err(|m| {
                     Error::network(
                         place,
                         match (&m, &credential) {
+                            (auth::TokenError::Refused, Some(c)) if !trusted => format!(
+                                "the token service {} refused an anonymous request; imgsize did not send it the credentials from {}: it sends them only to an HTTPS token service, or over plain HTTP to the registry's own loopback host or an --insecure-registry",
+                                crate::source::digest::printable(&realm),
+                                c.from
+                            ),
                             (auth::TokenError::Refused, None) => self.login_hint(),
                             (auth::TokenError::Refused, Some(c)) => format!(
                                 "the token service {realm} refused the credentials from {}",
@@ -536,8 +581,11 @@ fn refusal(s: StatusCode, resp: Response) -> String {
         #[serde(default)]
         message: String,
     }
-    let text = resp.text().unwrap_or_default();
-    let detail = serde_json::from_str::<Errors>(&text)
+    // Only the start of an error body is read: a registry (or whatever answers
+    // in its place) may send a body of any size, and its first errors are enough.
+    let mut text = Vec::new();
+    let _ = resp.take(MAX_ERROR_BODY).read_to_end(&mut text);
+    let detail = serde_json::from_slice::<Errors>(&text)
         .ok()
         .and_then(|e| e.errors.into_iter().next())
         .map(|d| format!(": {} {}", d.code, d.message))
@@ -545,8 +593,11 @@ fn refusal(s: StatusCode, resp: Response) -> String {
     format!("registry answered {s}{detail}")
 }
 
+/// The bytes of an error answer imgsize reads, at most.
+const MAX_ERROR_BODY: u64 = 64 << 10;
+
 /// Reads a body of at most `limit` bytes.
-fn read_bounded(resp: Response, limit: u64, place: &str, what: &str) -> Result<Vec<u8>> {
+pub(super) fn read_bounded(resp: Response, limit: u64, place: &str, what: &str) -> Result<Vec<u8>> {
     if let Some(len) = resp.content_length() {
         if len > limit {
             return Err(Error::format(
