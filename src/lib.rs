@@ -13,6 +13,8 @@ pub mod cli;
 pub mod config;
 pub mod error;
 pub mod fs;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod layer;
 pub mod pipeline;
 pub mod report;

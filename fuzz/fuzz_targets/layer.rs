@@ -6,7 +6,7 @@ use std::io::Cursor;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let opts = imgsize::scan_options(false);
+    let opts = imgsize::scan_options(&imgsize::LoadOptions::default());
     let quiet = |_: u64| {};
     let streamed = imgsize::layer::scan_read(Cursor::new(data), Some(data.len() as u64), &opts, &quiet);
     let seeked = imgsize::layer::scan_section(Cursor::new(data), 0, data.len() as u64, &opts, &quiet);

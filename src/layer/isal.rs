@@ -93,11 +93,22 @@ impl<R: BufRead> Read for GzipDecoder<R> {
             // reads and writes only within them (what it keeps across calls it
             // copies into the state).
             let ret = unsafe { isal::isal_inflate(&mut *self.state) };
-            let consumed = in_len - self.state.avail_in as usize;
-            let produced = out_len - self.state.avail_out as usize;
+            let (avail_in, avail_out) =
+                (self.state.avail_in as usize, self.state.avail_out as usize);
             // The pointers into our buffers are not used again before being reset.
             self.state.next_in = std::ptr::null_mut();
             self.state.next_out = std::ptr::null_mut();
+            // ISA-L hands unused bits back to the input; on a corrupt stream it can
+            // hand back more than this call was given (bytes of an earlier call,
+            // consumed already). Found by the `layer` fuzz target.
+            let (Some(consumed), Some(produced)) =
+                (in_len.checked_sub(avail_in), out_len.checked_sub(avail_out))
+            else {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    "corrupt deflate data (inflate went back before its input)",
+                ));
+            };
             self.inner.consume(consumed);
             if ret != isal::ISAL_DECOMP_OK as i32 {
                 return Err(io::Error::new(io::ErrorKind::InvalidData, error_name(ret)));
@@ -165,6 +176,25 @@ mod tests {
         for chunk in [1, 7, 512, 1 << 20] {
             for out in [1, 3, 4096, 1 << 18] {
                 assert_eq!(inflate(&data, chunk, out).unwrap(), want, "{chunk} {out}");
+            }
+        }
+    }
+
+    /// A stream the `layer` fuzz target made: ISA-L handed back more input than
+    /// the call had been given, and the subtraction overflowed.
+    #[test]
+    fn corrupt_data_that_rewinds_the_input_is_an_error() {
+        let data: &[u8] = &[
+            31, 139, 8, 0, 0, 0, 0, 0, 4, 255, 74, 44, 40, 48, 208, 207, 203, 79, 73, 141, 207,
+            205, 79, 41, 205, 73, 45, 214, 215, 43, 207, 208, 43, 200, 78, 55, 96, 160, 26, 48, 48,
+            48, 48, 48, 51, 49, 97, 0, 209, 6, 6, 6, 232, 52, 72, 208, 196, 212, 200, 196, 220,
+            220, 192, 4, 44, 111, 104, 100, 106, 108, 200, 64, 69, 39, 224, 246, 75, 105, 113, 73,
+            98, 145, 6, 232, 52, 72, 208, 196, 212, 200, 196, 220, 220, 192, 4, 44, 111, 104, 100,
+            106, 108, 200, 64, 69, 39, 224, 246, 75, 105,
+        ];
+        for chunk in [1, 7, 64, 512, 1 << 20] {
+            for out in [1, 4096, 1 << 18] {
+                assert!(inflate(data, chunk, out).is_err(), "{chunk} {out}");
             }
         }
     }

@@ -82,20 +82,23 @@ impl CheckReport {
             .unwrap_or_else(|| self.input.clone())
     }
 
-    /// GitHub Actions workflow commands, one per failed rule.
+    /// GitHub Actions workflow commands, one per failed rule. Escaped as the
+    /// runner reads them: `%`, CR and LF everywhere, and in a property (the
+    /// title) `:` and `,` too, so no name can end the command or add to it.
     pub(crate) fn github_annotations(&self) -> String {
         let esc = |s: &str| {
             s.replace('%', "%25")
                 .replace('\r', "%0D")
                 .replace('\n', "%0A")
         };
+        let prop = |s: &str| esc(s).replace(':', "%3A").replace(',', "%2C");
         self.rules
             .iter()
             .filter(|r| r.status == Status::Fail)
             .map(|r| {
                 format!(
                     "::error title=imgsize {}::{}: {} (limit {})\n",
-                    esc(&r.rule),
+                    prop(&r.rule),
                     esc(&self.name()),
                     esc(&r.actual),
                     esc(&r.limit)

@@ -118,10 +118,31 @@ fn page(data: &Page) -> String {
             c => json.push(c),
         }
     }
-    TEMPLATE
-        .replacen("/*CSS*/", CSS, 1)
-        .replacen("/*DATA*/", &json, 1)
-        .replacen("/*JS*/", JS, 1)
+    fill(
+        TEMPLATE,
+        &[("/*CSS*/", CSS), ("/*DATA*/", &json), ("/*JS*/", JS)],
+    )
+}
+
+/// `template` with each placeholder, in the order they appear in it, replaced by
+/// its text, in one pass: what one replacement put in (the data, holding names
+/// from the image) is never searched for the next placeholder.
+fn fill(template: &str, parts: &[(&str, &str)]) -> String {
+    let mut out =
+        String::with_capacity(template.len() + parts.iter().map(|p| p.1.len()).sum::<usize>());
+    let mut rest = template;
+    for (placeholder, text) in parts {
+        match rest.split_once(placeholder) {
+            Some((before, after)) => {
+                out.push_str(before);
+                out.push_str(text);
+                rest = after;
+            }
+            None => debug_assert!(false, "{placeholder} is missing from the page template"),
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 fn name(image: &ImageFigures, input: &str) -> String {
@@ -287,5 +308,17 @@ impl Renderer for Html {
             hints: &[],
             tables: Some(tables),
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_placeholder_inside_the_data_stays_data() {
+        let page = super::fill(
+            "<a>/*DATA*/</a><b>/*JS*/</b>",
+            &[("/*DATA*/", "x/*JS*/y"), ("/*JS*/", "code()")],
+        );
+        assert_eq!(page, "<a>x/*JS*/y</a><b>code()</b>");
     }
 }

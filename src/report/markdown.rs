@@ -12,6 +12,58 @@ use crate::size::{human, human_delta};
 /// `--format markdown`.
 pub(crate) struct Markdown;
 
+/// [`code`] for a table cell: its `|` escaped, as GitHub's tables read them
+/// before the code span.
+pub(crate) fn cell(s: &str) -> String {
+    code(&s.replace('|', "\\|"))
+}
+
+/// Text that may hold names from the image, as Markdown text: the marks that
+/// make emphasis, code, links, tables and HTML are escaped with a backslash (so
+/// they show as themselves; `(` only links after a `]`, which is escaped); line
+/// breaks become spaces.
+pub(crate) fn text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        let next = chars.peek().copied();
+        let special = match c {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '~' => true,
+            // What could open a tag or an entity; `<= 5` stays as it is.
+            '<' => next.is_some_and(|n| n.is_ascii_alphabetic() || matches!(n, '/' | '!' | '?')),
+            '&' => next.is_some_and(|n| n.is_ascii_alphanumeric() || n == '#'),
+            _ => false,
+        };
+        match c {
+            '\n' | '\r' => out.push(' '),
+            c if special => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Text from the image (a path, a name, an instruction) as an inline code span
+/// that holds it inert: a fence of more backticks than any run inside, line
+/// breaks as spaces. Nothing in a code span is markup or HTML. In a table cell,
+/// [`cell`].
+pub(crate) fn code(s: &str) -> String {
+    let text = s.replace(['\n', '\r'], " ");
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest + 1);
+    // A space inside the fence when the text starts or ends with a backtick (it
+    // would join the fence) or is empty; one space each side is stripped again.
+    let pad = if text.starts_with('`') || text.ends_with('`') || text.trim().is_empty() {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{text}{pad}{fence}")
+}
+
 impl Renderer for Markdown {
     fn diff(&self, r: &DiffReport) -> Option<String> {
         Some(r.markdown())
@@ -28,12 +80,11 @@ impl Renderer for Markdown {
 
 impl DiffReport {
     pub(crate) fn markdown(&self) -> String {
-        let esc = |s: &str| s.replace('|', "\\|").replace('`', "'");
         let mut out = String::new();
         out.push_str(&format!(
-            "### imgsize: `{}` → `{}`\n\n",
-            esc(&Self::name(&self.a, &self.a_input)),
-            esc(&Self::name(&self.b, &self.b_input))
+            "### imgsize: {} → {}\n\n",
+            code(&Self::name(&self.a, &self.a_input)),
+            code(&Self::name(&self.b, &self.b_input))
         ));
         out.push_str("| | A | B | Delta | % |\n|---|---:|---:|---:|---:|\n");
         for r in self.summary_rows() {
@@ -63,8 +114,8 @@ impl DiffReport {
             ));
             for p in &self.folders {
                 out.push_str(&format!(
-                    "| `{}` | {} | {} | {} |\n",
-                    esc(&p.path),
+                    "| {} | {} | {} | {} |\n",
+                    cell(&p.path),
                     human(p.a_bytes),
                     human(p.b_bytes),
                     human_delta(p.delta_bytes)
@@ -76,11 +127,11 @@ impl DiffReport {
             out.push_str("\n<details><summary>Packages added, removed, at another version and resized</summary>\n\n| Change | Package | A | B | Delta |\n|---|---|---:|---:|---:|\n");
             for p in &self.packages {
                 out.push_str(&format!(
-                    "| {} | `{}` | {} | {} | {} |\n",
+                    "| {} | {} | {} | {} | {} |\n",
                     p.change.name(),
-                    esc(&Self::package_label(p)),
-                    esc(&Self::package_side(&p.a_version, p.a_bytes)),
-                    esc(&Self::package_side(&p.b_version, p.b_bytes)),
+                    cell(&Self::package_label(p)),
+                    text(&Self::package_side(&p.a_version, p.a_bytes)),
+                    text(&Self::package_side(&p.b_version, p.b_bytes)),
                     human_delta(p.delta_bytes)
                 ));
             }
@@ -90,9 +141,9 @@ impl DiffReport {
             out.push_str("\n<details><summary>Largest file changes</summary>\n\n| Change | Path | Delta |\n|---|---|---:|\n");
             for p in &self.paths {
                 out.push_str(&format!(
-                    "| {:?} | `{}` | {} |\n",
+                    "| {:?} | {} | {} |\n",
                     p.change,
-                    esc(&p.path),
+                    cell(&p.path),
                     human_delta(p.delta_bytes)
                 ));
             }
@@ -114,11 +165,10 @@ impl DiffReport {
 impl CheckReport {
     /// Also what `check` appends to `$GITHUB_STEP_SUMMARY` in GitHub Actions.
     pub(crate) fn markdown(&self) -> String {
-        let esc = |s: &str| s.replace('|', "\\|");
         let mark = if self.failed > 0 { "❌" } else { "✅" };
         let mut out = format!(
-            "### {mark} imgsize check: `{}`\n\n{} passed, {} failed. Sizes in SI units (1 MB = 10^6 bytes).\n\n| | Rule | Actual | Limit |\n|---|---|---:|---|\n",
-            esc(&self.name()),
+            "### {mark} imgsize check: {}\n\n{} passed, {} failed. Sizes in SI units (1 MB = 10^6 bytes).\n\n| | Rule | Actual | Limit |\n|---|---|---:|---|\n",
+            code(&self.name()),
             self.passed,
             self.failed
         );
@@ -129,10 +179,10 @@ impl CheckReport {
                 "❌"
             };
             out.push_str(&format!(
-                "| {s} | `{}` | {} | {} |\n",
-                esc(&r.rule),
-                esc(&r.actual),
-                esc(&r.limit)
+                "| {s} | {} | {} | {} |\n",
+                cell(&r.rule),
+                text(&r.actual),
+                text(&r.limit)
             ));
         }
         let details: Vec<&RuleReport> = self
@@ -141,9 +191,9 @@ impl CheckReport {
             .filter(|r| r.status == Status::Fail && !r.details.is_empty())
             .collect();
         for r in details {
-            out.push_str(&format!("\n`{}`:\n", esc(&r.rule)));
+            out.push_str(&format!("\n{}:\n", code(&r.rule)));
             for d in &r.details {
-                out.push_str(&format!("- `{}`\n", esc(d)));
+                out.push_str(&format!("- {}\n", code(d)));
             }
         }
         out
@@ -153,7 +203,6 @@ impl CheckReport {
 impl OverlapReport {
     /// A comment for the platform repository: totals, images, the largest near misses.
     pub(crate) fn markdown(&self) -> String {
-        let esc = |s: &str| s.replace('|', "\\|").replace('`', "'");
         let t = &self.totals;
         let mut out = format!("### imgsize overlap: {} images\n\n", t.images);
         if !self.complete {
@@ -183,9 +232,9 @@ impl OverlapReport {
         out.push_str("| # | Image | Size | Shared | Unique |\n|---|---|---:|---:|---:|\n");
         for (i, img) in self.images.iter().enumerate() {
             out.push_str(&format!(
-                "| {} | `{}` | {} | {} | {} |\n",
+                "| {} | {} | {} | {} | {} |\n",
                 i + 1,
-                esc(&self.name(i)),
+                cell(&self.name(i)),
                 human(img.share.size),
                 human(img.share.shared_bytes),
                 human(img.share.unique_bytes)
@@ -204,10 +253,10 @@ impl OverlapReport {
                     .iter()
                     .map(|c| {
                         format!(
-                            "{} layer {}: `{}`",
+                            "{} layer {}: {}",
                             self.image_list(&c.images),
                             c.layer,
-                            esc(&crate::text::one_line(&c.instruction, 60))
+                            cell(&crate::text::one_line(&c.instruction, 60))
                         )
                     })
                     .collect();
@@ -216,16 +265,42 @@ impl OverlapReport {
                     human(m.miss.saving),
                     m.miss.files,
                     copies.join("<br>"),
-                    esc(&m.fix)
+                    text(&m.fix)
                 ));
             }
         }
         if !self.failures.is_empty() {
             out.push_str("\n**Not read**\n\n");
             for f in &self.failures {
-                out.push_str(&format!("- `{}`\n", esc(&f.error)));
+                out.push_str(&format!("- {}\n", code(&f.error)));
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::code;
+
+    #[test]
+    fn code_spans_hold_any_name() {
+        assert_eq!(code("app/x.js"), "`app/x.js`");
+        assert_eq!(code("a|b"), "`a|b`");
+        assert_eq!(super::cell("a|b"), "`a\\|b`");
+        assert_eq!(code("a`b"), "``a`b``");
+        assert_eq!(
+            code("`<img src=x onerror=alert(1)>`"),
+            "`` `<img src=x onerror=alert(1)>` ``"
+        );
+        assert_eq!(code("x\ny"), "`x y`");
+    }
+
+    #[test]
+    fn text_shows_as_itself() {
+        assert_eq!(super::text("1.2 MB"), "1.2 MB");
+        assert_eq!(super::text("<b>*x*</b>"), "\\<b>\\*x\\*\\</b>");
+        assert_eq!(super::text("<= 5 & more"), "<= 5 & more");
+        assert_eq!(super::text("a|b"), "a\\|b");
     }
 }

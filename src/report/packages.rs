@@ -42,11 +42,20 @@ struct PackagesJson<'a> {
     unowned: &'a [Unowned],
 }
 
+/// One CSV field: quoted when it holds a separator, quote or line break; a
+/// name a spreadsheet would run as a formula (`=`, `+`, `-`, `@`) gets a `'`
+/// first, so it opens as text.
 fn csv_field(s: &str) -> String {
+    let formula = s.starts_with(['=', '+', '-', '@', '\t', '\r']) && s.parse::<f64>().is_err();
+    let s = if formula {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    };
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
-        s.to_string()
+        s
     }
 }
 

@@ -204,6 +204,11 @@ fn hostile_names_render_as_text() {
         "app/a\"b&c<b>bold</b>",
         "app/</script><script>window.__pwned=2</script>",
         "app/bell\u{7}name",
+        // The page's placeholders: filled in one pass, a name never receives the
+        // script (it did: the page then never ran).
+        "app/*JS*/x.js",
+        "app/*CSS*/y.css",
+        "app/*DATA*/z.json",
     ];
     let mut entries: Vec<Entry> = names.iter().map(|n| Entry::file(n, 400_000)).collect();
     entries.push(Entry::file("app/ok.js", 100));

@@ -9,7 +9,7 @@
 //! platform selection, nested indexes and every check on descriptors are the same
 //! code as for files.
 
-mod auth;
+pub(crate) mod auth;
 mod blob;
 
 use std::collections::{HashMap, HashSet};
@@ -406,33 +406,7 @@ impl Registry {
             }
             None => digest_of("sha256:", &body),
         };
-        #[derive(serde::Deserialize)]
-        struct Head {
-            #[serde(rename = "mediaType", default)]
-            media_type: Option<String>,
-            #[serde(rename = "schemaVersion", default)]
-            schema_version: Option<u32>,
-            #[serde(default)]
-            manifests: Option<serde_json::Value>,
-        }
-        let head: Head = serde_json::from_slice(&body)
-            .map_err(|e| Error::format(&place, format!("manifest is not valid JSON: {e}")))?;
-        if head.schema_version == Some(1) {
-            return Err(Error::format(
-                &place,
-                "a schema 1 manifest (deprecated since 2017): not supported",
-            ));
-        }
-        let media = head
-            .media_type
-            .or(content_type.filter(|c| c.contains("manifest") || c.contains("index")))
-            .unwrap_or_else(|| {
-                if head.manifests.is_some() {
-                    "application/vnd.oci.image.index.v1+json".into()
-                } else {
-                    "application/vnd.oci.image.manifest.v1+json".into()
-                }
-            });
+        let media = manifest_media(&body, content_type, &place)?;
         Ok((digest, media, body))
     }
 
@@ -477,21 +451,7 @@ impl Registry {
 
     /// Remembers the manifests an index lists, so they are fetched as manifests.
     fn note_children(&self, body: &[u8]) {
-        #[derive(serde::Deserialize)]
-        struct Child {
-            digest: String,
-        }
-        #[derive(serde::Deserialize)]
-        struct Index {
-            #[serde(default)]
-            manifests: Option<Vec<Child>>,
-        }
-        if let Ok(Index {
-            manifests: Some(children),
-        }) = serde_json::from_slice::<Index>(body)
-        {
-            lock(&self.manifests).extend(children.into_iter().map(|c| c.digest));
-        }
+        lock(&self.manifests).extend(listed_manifests(body));
     }
 
     /// `index.json` of the layout this registry is presented as.
@@ -591,6 +551,62 @@ fn refusal(s: StatusCode, resp: Response) -> String {
         .map(|d| format!(": {} {}", d.code, d.message))
         .unwrap_or_default();
     format!("registry answered {s}{detail}")
+}
+
+/// A manifest body's media type: its own `mediaType`, else the answer's
+/// `Content-Type` where that names a manifest or index, else what its shape says.
+/// A schema 1 manifest is refused.
+pub(crate) fn manifest_media(
+    body: &[u8],
+    content_type: Option<String>,
+    place: &str,
+) -> Result<String> {
+    #[derive(serde::Deserialize)]
+    struct Head {
+        #[serde(rename = "mediaType", default)]
+        media_type: Option<String>,
+        #[serde(rename = "schemaVersion", default)]
+        schema_version: Option<u32>,
+        #[serde(default)]
+        manifests: Option<serde::de::IgnoredAny>,
+    }
+    let head: Head = serde_json::from_slice(body)
+        .map_err(|e| Error::format(place, format!("manifest is not valid JSON: {e}")))?;
+    if head.schema_version == Some(1) {
+        return Err(Error::format(
+            place,
+            "a schema 1 manifest (deprecated since 2017): not supported",
+        ));
+    }
+    Ok(head
+        .media_type
+        .or(content_type.filter(|c| c.contains("manifest") || c.contains("index")))
+        .unwrap_or_else(|| {
+            if head.manifests.is_some() {
+                "application/vnd.oci.image.index.v1+json".into()
+            } else {
+                "application/vnd.oci.image.manifest.v1+json".into()
+            }
+        }))
+}
+
+/// The digests of the manifests an index body lists (none for a manifest).
+pub(crate) fn listed_manifests(body: &[u8]) -> Vec<String> {
+    #[derive(serde::Deserialize)]
+    struct Child {
+        digest: String,
+    }
+    #[derive(serde::Deserialize)]
+    struct Index {
+        #[serde(default)]
+        manifests: Option<Vec<Child>>,
+    }
+    match serde_json::from_slice::<Index>(body) {
+        Ok(Index {
+            manifests: Some(children),
+        }) => children.into_iter().map(|c| c.digest).collect(),
+        _ => Vec::new(),
+    }
 }
 
 /// The bytes of an error answer imgsize reads, at most.

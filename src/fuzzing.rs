@@ -1,0 +1,84 @@
+//! Entry points for the fuzz targets (`fuzz/`): each runs one parser of untrusted
+//! bytes, or every renderer, through the same code the commands use, and checks
+//! what must hold whatever the input. Not part of imgsize's interface; the fuzz
+//! targets call these so that they keep compiling as the code inside moves.
+
+use crate::analysis::Analysis;
+use crate::report::inspect::{ImageFigures, InspectReport, ViewOptions};
+use crate::report::Format;
+
+/// Every report of `a` (inspect, a diff against itself, a check that forbids
+/// every path) in every format that takes it, plus the lists `files` and
+/// `packages` write. Panics where an output is not inert: an HTML page whose
+/// script a name could reach, GitHub workflow commands beyond one per failed rule.
+pub fn render_all(a: &Analysis) -> Vec<String> {
+    let mut out = Vec::new();
+    let view = ViewOptions { depth: 3, top: 10 };
+    let inspect = InspectReport::build(a, &a.waste, view).with_treemap(a);
+    for f in [Format::Table, Format::Json, Format::Html] {
+        out.extend(f.renderer().inspect(&inspect));
+    }
+    if let Some(page) = Format::Html.renderer().inspect(&inspect) {
+        // The page's own two scripts, and no third from a name.
+        assert_eq!(page.matches("<script").count(), 2, "a name opened a script");
+    }
+    let diff = crate::analysis::diff::compare(a, &a.waste, a, &a.waste, 3, 10);
+    let instructions = crate::report::diff::Instructions {
+        a: a.layers.iter().map(|l| l.instruction.clone()).collect(),
+        b: a.layers.iter().map(|l| l.instruction.clone()).collect(),
+    };
+    let figures = || ImageFigures::of(a, &a.waste);
+    let diff = crate::report::diff::DiffReport::build(
+        "a",
+        "b",
+        figures(),
+        figures(),
+        diff,
+        3,
+        instructions,
+        None,
+    );
+    for f in [Format::Table, Format::Json, Format::Markdown, Format::Html] {
+        out.extend(f.renderer().diff(&diff));
+    }
+    let budget = crate::analysis::budget::Budget {
+        forbid: vec!["/**".into()],
+        forbid_packages: vec!["*".into()],
+        ..Default::default()
+    };
+    if let Ok(rules) = crate::analysis::budget::check(&budget, a, &a.waste, None) {
+        let check = crate::report::check::CheckReport::build("a", figures(), rules);
+        for f in [Format::Table, Format::Json, Format::Markdown, Format::Junit] {
+            out.extend(f.renderer().check(&check));
+        }
+        let commands = check.github_annotations();
+        assert_eq!(
+            commands.lines().count(),
+            check.failed,
+            "one workflow command per failed rule: {commands}"
+        );
+    }
+    let mut list = Vec::new();
+    let _ = crate::report::files::write_final(a, crate::report::files::ListFormat::Tsv, &mut list);
+    for line in String::from_utf8_lossy(&list).lines() {
+        assert_eq!(
+            line.split('\t').count(),
+            4,
+            "a TSV row of four fields: {line:?}"
+        );
+    }
+    out.push(String::from_utf8_lossy(&list).into_owned());
+    out
+}
+
+/// A registry's `WWW-Authenticate` header, as imgsize reads it.
+pub fn challenge(header: &str) {
+    let _ = crate::source::registry::auth::Challenge::parse(header);
+}
+
+/// A manifest or index body as a registry would send it, read as the registry
+/// source reads it.
+pub fn registry_manifest(body: &[u8]) {
+    let _ = crate::source::registry::manifest_media(body, None, "fuzz");
+    let _ = crate::source::registry::listed_manifests(body);
+}
