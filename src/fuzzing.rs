@@ -59,7 +59,8 @@ pub fn render_all(a: &Analysis) -> Vec<String> {
         );
     }
     let mut list = Vec::new();
-    let _ = crate::report::files::write_final(a, crate::report::files::ListFormat::Tsv, &mut list);
+    let files = crate::report::files::FilesReport::final_of(a);
+    let _ = Format::Tsv.renderer().files(&files, &mut list);
     for line in String::from_utf8_lossy(&list).lines() {
         assert_eq!(
             line.split('\t').count(),

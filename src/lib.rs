@@ -10,6 +10,7 @@
 
 pub mod analysis;
 pub mod cli;
+pub mod cmd;
 pub mod config;
 pub mod error;
 pub mod fs;
@@ -17,6 +18,7 @@ pub mod fs;
 pub mod fuzzing;
 pub mod layer;
 pub mod pipeline;
+pub mod progress;
 pub mod report;
 pub mod size;
 pub mod source;

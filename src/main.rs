@@ -1,5 +1,6 @@
 use std::process::ExitCode;
 
+use clap::error::ErrorKind;
 use clap::Parser;
 
 fn main() -> ExitCode {
@@ -21,8 +22,11 @@ fn main() -> ExitCode {
         );
         std::process::exit(2);
     }));
-    let cli = imgsize::cli::Cli::parse();
-    match imgsize::cli::run(cli) {
+    let cli = match imgsize::cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(e),
+    };
+    match imgsize::cmd::run(cli) {
         Ok(code) => code,
         Err(e) => {
             // With IMGSIZE_TIMINGS, the peak memory of a run that failed, too.
@@ -31,4 +35,44 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// clap's usage errors in imgsize's style, one line (`imgsize: ...`), exit 2;
+/// help and version as clap prints them.
+fn usage_error(e: clap::Error) -> ExitCode {
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        let _ = e.print();
+        return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+    }
+    let text = e.render().to_string();
+    // What clap says before its usage block, on one line.
+    let said: Vec<String> = text
+        .lines()
+        .map(str::trim)
+        .take_while(|l| !l.starts_with("Usage:") && !l.starts_with("For more information"))
+        .filter(|l| !l.is_empty())
+        .map(|l| match l.strip_prefix("tip: ") {
+            Some(tip) => format!("({tip})"),
+            None => l.trim_start_matches("error: ").to_string(),
+        })
+        .collect();
+    let said = said.join(" ").replace(": (", " (");
+    use clap::CommandFactory as _;
+    let commands = imgsize::cli::Cli::command();
+    let sub = std::env::args().skip(1).find(|a| {
+        commands
+            .get_subcommands()
+            .any(|c| c.get_name() == a.as_str())
+    });
+    let usage = match sub {
+        Some(c) => format!("imgsize {c} --help"),
+        None => "imgsize --help".into(),
+    };
+    eprintln!("imgsize: {said}; see `{usage}`");
+    ExitCode::from(2)
 }

@@ -21,6 +21,17 @@ pub enum Change {
     Deleted,
 }
 
+impl Change {
+    /// `added`, `modified`, `deleted`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Change::Added => "added",
+            Change::Modified => "modified",
+            Change::Deleted => "deleted",
+        }
+    }
+}
+
 /// One path a layer changed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PathChange {

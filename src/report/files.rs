@@ -1,8 +1,8 @@
-//! `imgsize files`: one line per path, written as it goes (tab-separated or JSON
-//! lines), for grep and jq. The final filesystem (path, bytes, the layer that set
-//! the path, kind), or one layer's changes (path, change, bytes, kind).
+//! `imgsize files`: one row per path, handed to the renderer as the walk goes
+//! (a million paths are never held). The final filesystem (path, bytes, the layer
+//! that set the path, kind), or one layer's changes (path, change, bytes, kind).
 
-use std::io::{self, Write};
+use std::io;
 
 use serde::Serialize;
 
@@ -10,21 +10,30 @@ use crate::analysis::changes::PathChange;
 use crate::analysis::Analysis;
 use crate::fs::NodeKind;
 
-/// How `imgsize files` writes its lines.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum ListFormat {
-    /// Tab-separated columns, no header; control characters in paths escaped.
-    Tsv,
-    /// One JSON object per line.
-    Json,
+/// What `files` lists: the final filesystem, or one layer's changes.
+pub struct FilesReport<'a> {
+    rows: Rows<'a>,
 }
 
+enum Rows<'a> {
+    Final(&'a Analysis),
+    Changes(&'a [PathChange]),
+}
+
+/// One row of [`FilesReport`].
 #[derive(Serialize)]
-struct FinalPath<'a> {
-    path: &'a str,
-    bytes: u64,
-    layer: u16,
-    kind: &'static str,
+#[serde(untagged)]
+pub enum FileRow<'a> {
+    /// A path of the final filesystem: a file's bytes, a folder's total (each
+    /// content counted once, as `du` counts hardlinks).
+    Final {
+        path: &'a str,
+        bytes: u64,
+        layer: u16,
+        kind: &'static str,
+    },
+    /// A path one layer added, modified or deleted.
+    Change(&'a PathChange),
 }
 
 fn kind_name(k: NodeKind) -> &'static str {
@@ -37,61 +46,46 @@ fn kind_name(k: NodeKind) -> &'static str {
     }
 }
 
-fn json_line(out: &mut impl Write, v: &impl Serialize) -> io::Result<()> {
-    serde_json::to_writer(&mut *out, v).map_err(io::Error::other)?;
-    out.write_all(b"\n")
-}
-
-/// Every path of the final filesystem, parents first: a file's bytes, a folder's
-/// total (each content counted once, as `du` counts hardlinks).
-pub fn write_final(a: &Analysis, format: ListFormat, out: &mut impl Write) -> io::Result<()> {
-    let (model, usage) = (&a.model, &a.usage);
-    let mut result = Ok(());
-    usage.for_each_path(model, |n, path| {
-        if result.is_err() || path == b"/" {
-            return;
-        }
-        let node = model.tree.data(n);
-        let bytes = match node.kind {
-            NodeKind::Dir => usage.totals[n as usize].bytes,
-            _ => model.content_of(n).map_or(0, |(size, _)| size),
-        };
-        let path = crate::text::path_str(path);
-        let kind = kind_name(node.kind);
-        result = match format {
-            ListFormat::Tsv => writeln!(out, "{path}\t{bytes}\t{}\t{kind}", node.layer),
-            ListFormat::Json => json_line(
-                out,
-                &FinalPath {
-                    path: &path,
-                    bytes,
-                    layer: node.layer,
-                    kind,
-                },
-            ),
-        };
-    });
-    result
-}
-
-/// One layer's changes.
-pub fn write_changes(
-    changes: &[PathChange],
-    format: ListFormat,
-    out: &mut impl Write,
-) -> io::Result<()> {
-    for c in changes {
-        match format {
-            ListFormat::Tsv => {
-                let change = match c.change {
-                    crate::analysis::changes::Change::Added => "added",
-                    crate::analysis::changes::Change::Modified => "modified",
-                    crate::analysis::changes::Change::Deleted => "deleted",
-                };
-                writeln!(out, "{}\t{change}\t{}\t{}", c.path, c.bytes, c.kind)?
-            }
-            ListFormat::Json => json_line(out, c)?,
+impl<'a> FilesReport<'a> {
+    /// Every path of the final filesystem, parents first.
+    pub fn final_of(a: &'a Analysis) -> FilesReport<'a> {
+        FilesReport {
+            rows: Rows::Final(a),
         }
     }
-    Ok(())
+
+    /// One layer's changes.
+    pub fn changes(changes: &'a [PathChange]) -> FilesReport<'a> {
+        FilesReport {
+            rows: Rows::Changes(changes),
+        }
+    }
+
+    /// Hands each row to `f`, in order, until it fails.
+    pub fn each(&self, f: &mut dyn FnMut(FileRow<'_>) -> io::Result<()>) -> io::Result<()> {
+        match self.rows {
+            Rows::Changes(changes) => changes.iter().try_for_each(|c| f(FileRow::Change(c))),
+            Rows::Final(a) => {
+                let (model, usage) = (&a.model, &a.usage);
+                let mut result = Ok(());
+                usage.for_each_path(model, |n, path| {
+                    if result.is_err() || path == b"/" {
+                        return;
+                    }
+                    let node = model.tree.data(n);
+                    let bytes = match node.kind {
+                        NodeKind::Dir => usage.totals[n as usize].bytes,
+                        _ => model.content_of(n).map_or(0, |(size, _)| size),
+                    };
+                    result = f(FileRow::Final {
+                        path: &crate::text::path_str(path),
+                        bytes,
+                        layer: node.layer,
+                        kind: kind_name(node.kind),
+                    });
+                });
+                result
+            }
+        }
+    }
 }

@@ -40,4 +40,20 @@ impl Renderer for Json {
     fn manifest(&self, r: &ManifestReport) -> Option<String> {
         Some(to_json(r))
     }
+
+    fn packages(&self, r: &super::packages::PackagesReport) -> Option<String> {
+        Some(to_json(r))
+    }
+
+    /// One object per line (for jq), not one document.
+    fn files(
+        &self,
+        r: &super::files::FilesReport<'_>,
+        out: &mut dyn std::io::Write,
+    ) -> Option<std::io::Result<()>> {
+        Some(r.each(&mut |row| {
+            serde_json::to_writer(&mut *out, &row).map_err(std::io::Error::other)?;
+            out.write_all(b"\n")
+        }))
+    }
 }

@@ -4,6 +4,7 @@
 //! read the models only.
 
 pub mod check;
+mod csv;
 pub mod diff;
 pub mod files;
 mod html;
@@ -16,6 +17,7 @@ pub mod overlap;
 pub mod packages;
 pub(crate) mod table;
 pub mod treemap;
+mod tsv;
 pub mod words;
 
 use serde::Serialize;
@@ -25,19 +27,24 @@ pub use json::to_json;
 /// The JSON schema version of every report imgsize writes.
 pub(crate) const SCHEMA_VERSION: u32 = 1;
 
-/// Output formats.
+/// Output formats. Each command offers those it writes (`cli`'s `output_args!`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     /// Tables for people (`text` is the same, as `check` has called it).
     #[value(alias = "text")]
     Table,
+    /// One JSON document (for `files`, one object per line).
     Json,
-    /// For a pull-request comment (`diff`, `check`).
+    /// For a pull-request comment or a CI job summary.
     Markdown,
-    /// JUnit XML (`check`).
+    /// JUnit XML, for CI test reports.
     Junit,
-    /// One self-contained page with a zoomable treemap (`inspect`, `diff`).
+    /// One self-contained page with a zoomable treemap.
     Html,
+    /// Comma-separated, with a header row.
+    Csv,
+    /// Tab-separated, no header; control characters in paths escaped.
+    Tsv,
 }
 
 /// Writes reports in one format. A format that does not fit a report (JUnit for
@@ -58,6 +65,18 @@ pub trait Renderer {
     fn overlap(&self, _: &overlap::OverlapReport) -> Option<String> {
         None
     }
+    fn packages(&self, _: &packages::PackagesReport) -> Option<String> {
+        None
+    }
+    /// `files` writes as it walks (a million paths need not be held): the lines
+    /// go to `out`.
+    fn files(
+        &self,
+        _: &files::FilesReport,
+        _: &mut dyn std::io::Write,
+    ) -> Option<std::io::Result<()>> {
+        None
+    }
 }
 
 impl Format {
@@ -68,6 +87,8 @@ impl Format {
             Format::Markdown => &markdown::Markdown,
             Format::Junit => &junit::Junit,
             Format::Html => &html::Html,
+            Format::Csv => &csv::Csv,
+            Format::Tsv => &tsv::Tsv,
         }
     }
 
@@ -78,7 +99,25 @@ impl Format {
             Format::Markdown => "markdown",
             Format::Junit => "junit",
             Format::Html => "html",
+            Format::Csv => "csv",
+            Format::Tsv => "tsv",
         }
+    }
+
+    /// A `--format` parser that offers `allowed` only: a command's help lists
+    /// the formats it writes, and any other is refused before anything is read.
+    pub(crate) fn parser(
+        allowed: &'static [Format],
+    ) -> impl clap::builder::TypedValueParser<Value = Format> {
+        use clap::builder::TypedValueParser as _;
+        use clap::ValueEnum as _;
+        clap::builder::PossibleValuesParser::new(
+            allowed
+                .iter()
+                .filter_map(|f| f.to_possible_value())
+                .collect::<Vec<_>>(),
+        )
+        .map(|name| Format::from_str(&name, true).unwrap_or(Format::Table))
     }
 }
 

@@ -214,7 +214,7 @@ impl Engine {
         name: &str,
         opts: &OpenOptions,
         scan: &ScanOptions,
-        progress: &crate::pipeline::Progress,
+        progress: &crate::progress::Progress,
     ) -> Result<Option<Image>> {
         let place = self.place(name);
         let Some(info) = self.image_json(name)? else {
@@ -303,7 +303,7 @@ pub(crate) fn open(
     fallback: bool,
     opts: &OpenOptions,
     scan: &ScanOptions,
-    progress: &crate::pipeline::Progress,
+    progress: &crate::progress::Progress,
 ) -> Result<Option<Image>> {
     let engine = match Engine::find(kind)? {
         Ok(e) => e,

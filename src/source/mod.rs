@@ -117,7 +117,7 @@ pub(crate) fn open_target(
     input: &str,
     opts: &OpenOptions,
     scan: &ScanOptions,
-    progress: &crate::pipeline::Progress,
+    progress: &crate::progress::Progress,
 ) -> Result<Image> {
     use reference::{EngineKind, Target};
     let tick = |n: u64| progress.bytes(n);

@@ -276,14 +276,48 @@ fn hardlink_to_a_missing_target() {
 fn a_format_the_command_does_not_write() {
     let img = testdata("app.oci");
     let p = img.to_str().unwrap();
+    // Each command's --format offers what it writes, and says so in one line.
     assert_error(
         &run(&["inspect", "--format", "junit", p]),
-        &["--format", "inspect does not write junit"],
+        &[
+            "--format",
+            "[possible values: table, json, html]",
+            "imgsize inspect --help",
+        ],
     );
     assert_error(
         &run(&["diff", "--format", "junit", p, p]),
-        &["diff does not write junit"],
+        &["[possible values: table, json, markdown, html]"],
     );
+    assert_error(
+        &run(&["overlap", "--format", "html", p, p]),
+        &["[possible values: table, json, markdown]"],
+    );
+    assert_error(
+        &run(&["inspect", "--manifest-only", "--format", "html", p]),
+        &["inspect --manifest-only does not write html"],
+    );
+    let help = stdout(&run(&["inspect", "--help"]));
+    let format_help = &help[help.find("--format").unwrap()..];
+    let format_help = &format_help[..format_help.find("[default").unwrap()];
+    assert!(
+        !format_help.contains("junit") && !format_help.contains("markdown"),
+        "{format_help}"
+    );
+    // Every usage error is one line, in imgsize's style.
+    assert_error(
+        &run(&["inspect", "--fomat", "json", p]),
+        &["'--format'", "imgsize inspect --help"],
+    );
+    assert_error(
+        &run(&["inspect", "--depth", "0", p]),
+        &["--depth", "must be 1 or more"],
+    );
+    assert_error(
+        &run(&["inspect", "--top", "0", p]),
+        &["--top", "must be 1 or more"],
+    );
+    assert_error(&run(&["inspect"]), &["<INPUT>"]);
     // `check --format text` is the table, as it always was.
     let text = run(&["check", "--format", "text", "--max-size", "1GB", p]);
     let table = run(&["check", "--max-size", "1GB", p]);

@@ -37,6 +37,59 @@ impl Renderer for Table {
     fn overlap(&self, r: &super::overlap::OverlapReport) -> Option<String> {
         Some(r.table())
     }
+
+    fn packages(&self, r: &super::packages::PackagesReport) -> Option<String> {
+        Some(r.table())
+    }
+}
+
+impl super::packages::PackagesReport {
+    /// The packages, then what no package claims by folder.
+    fn table(&self) -> String {
+        let total: u64 = self.packages.iter().map(|p| p.bytes).sum();
+        let mut out = format!(
+            "{} packages, {} (sizes in SI units, 1 MB = 1,000,000 bytes)\n",
+            self.packages.len(),
+            human(total)
+        );
+        if self.packages.is_empty() {
+            out.push_str(
+                "No package records found. imgsize reads dpkg's status and .list files, \
+                 apk's installed\ndatabase, Python's dist-info RECORD files and each \
+                 package.json under a node_modules.\n",
+            );
+        } else {
+            out.push_str(&packages_table(
+                &self.packages,
+                self.packages.len(),
+                &self.instructions,
+            ));
+        }
+        if !self.one_ecosystem && !self.unowned.is_empty() {
+            out.push_str("\nNot in any package, by folder\n");
+            out.push_str(&unowned_table(&self.unowned, 10));
+        }
+        out
+    }
+}
+
+/// What no package claims, by folder: the `top` largest.
+pub(crate) fn unowned_table(unowned: &[crate::analysis::packages::Unowned], top: usize) -> String {
+    let pull = unowned.iter().any(|u| u.compressed_bytes.is_some());
+    let mut t = table(if pull {
+        &["Folder", "Size", "Pull"]
+    } else {
+        &["Folder", "Size"]
+    });
+    for u in unowned.iter().take(top) {
+        let mut row = vec![u.path.clone(), human(u.bytes)];
+        if let Some(c) = u.compressed_bytes {
+            row.push(human(c));
+        }
+        t.add_row(crate::report::row(row));
+    }
+    right_align(&mut t, if pull { &[1, 2] } else { &[1] });
+    format!("{t}\n")
 }
 
 impl InspectReport {
@@ -186,10 +239,12 @@ impl InspectReport {
                 "\nLargest packages ({} in all; imgsize packages lists every one)\n",
                 self.packages.len()
             ));
+            let instructions: Vec<String> =
+                self.layers.iter().map(|l| l.instruction.clone()).collect();
             out.push_str(&packages_table(
                 &self.packages,
                 self.largest_files.len().max(1),
-                &self.layers,
+                &instructions,
             ));
         }
 
@@ -486,7 +541,7 @@ fn duplicates_table(groups: &[crate::analysis::duplicates::Duplicate], top: usiz
 pub(crate) fn packages_table(
     packages: &[crate::analysis::packages::Package],
     top: usize,
-    layers: &[super::inspect::LayerReport],
+    instructions: &[String],
 ) -> String {
     // The pull cost of each package, where the layers are compressed.
     let pull = packages.iter().any(|p| p.compressed_bytes.is_some());
@@ -512,9 +567,9 @@ pub(crate) fn packages_table(
             Some(d) => format!("{name}, again (first at {d})"),
             None => name,
         };
-        let instr = layers
+        let instr = instructions
             .get(p.layer)
-            .map(|l| one_line(&l.instruction, 36))
+            .map(|i| one_line(i, 36))
             .unwrap_or_default();
         let mut row = vec![
             p.ecosystem.to_string(),
