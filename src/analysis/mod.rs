@@ -10,6 +10,7 @@ pub(crate) mod node_modules;
 pub mod overlap;
 pub mod packages;
 pub(crate) mod paths;
+pub mod treemap;
 pub mod waste;
 
 use std::sync::Arc;
@@ -17,7 +18,25 @@ use std::sync::Arc;
 use crate::error::{Error, Result};
 use crate::fs::{FsModel, Usage};
 use crate::layer::{Captured, Compression, LayerScan};
-use crate::source::{History, Image};
+use crate::source::{History, LayerRef, Source};
+
+/// What the analyses know of an image besides its layers' entries: what its
+/// source resolved (the pipeline makes it from the source's image; the analyses
+/// never see the source's blobs or transports).
+#[derive(Debug, Clone)]
+pub struct Described {
+    /// Where errors point: the input as the user named it.
+    pub label: String,
+    /// `docker-archive`, `oci-layout`...
+    pub kind: String,
+    pub source: Source,
+    pub reference: Option<String>,
+    pub platform: Option<String>,
+    /// `config.User`.
+    pub user: Option<String>,
+    pub layers: Vec<LayerRef>,
+    pub history: Vec<History>,
+}
 
 /// What imgsize knows about one layer.
 #[derive(Debug, Clone)]
@@ -110,9 +129,9 @@ impl Prepared {
 
 /// Checks layer `i`'s scan against its descriptor: the blob's size, and with
 /// `verify` its digest and the config's diff_id.
-pub(crate) fn check_layer(image: &Image, i: usize, s: &LayerScan, verify: bool) -> Result<()> {
+pub(crate) fn check_layer(image: &Described, i: usize, s: &LayerScan, verify: bool) -> Result<()> {
     let r = &image.layers[i];
-    let place = format!("{}: layer {i} ({})", image.container.label(), r.member);
+    let place = format!("{}: layer {i} ({})", image.label, r.member);
     if let Some(declared) = r.declared_size {
         if declared != s.blob_bytes {
             return Err(Error::verify(
@@ -148,7 +167,11 @@ pub(crate) fn check_layer(image: &Image, i: usize, s: &LayerScan, verify: bool) 
 
 /// Checks the scans against the image's descriptors (sizes; digests and diff_ids
 /// with `verify`) and sets apart what the analyses need.
-pub(crate) fn prepare(image: &Image, scans: Vec<Arc<LayerScan>>, verify: bool) -> Result<Prepared> {
+pub(crate) fn prepare(
+    image: &Described,
+    scans: Vec<Arc<LayerScan>>,
+    verify: bool,
+) -> Result<Prepared> {
     for (i, s) in scans.iter().enumerate() {
         check_layer(image, i, s, verify)?;
     }
@@ -174,7 +197,7 @@ pub(crate) fn prepare(image: &Image, scans: Vec<Arc<LayerScan>>, verify: bool) -
         .rev()
         .flat_map(|(i, kept)| kept.into_iter().map(move |c| (i, c)))
         .collect();
-    let hist = history::per_layer(&image.config.history, image.layers.len());
+    let hist = history::per_layer(&image.history, image.layers.len());
     let instructions = history::instructions(&hist);
     Ok(Prepared {
         scans,
@@ -246,7 +269,7 @@ pub(crate) fn model_and_findings(
 /// Puts the model, the findings and dive's figures together into one [`Analysis`].
 pub(crate) fn assemble(
     input: &str,
-    image: &Image,
+    image: &Described,
     p: Prepared,
     built: std::result::Result<Built, crate::fs::FsError>,
     dive: dive::DiveFigures,
@@ -270,10 +293,7 @@ pub(crate) fn assemble(
             .get(e.layer)
             .map(|r| r.member.as_str())
             .unwrap_or("?");
-        Error::format(
-            format!("{}: layer {} ({r})", image.container.label(), e.layer),
-            e.msg,
-        )
+        Error::format(format!("{}: layer {} ({r})", image.label, e.layer), e.msg)
     })?;
     let layers = image
         .layers
@@ -305,7 +325,7 @@ pub(crate) fn assemble(
         source: image.source.clone(),
         reference: image.reference.clone(),
         platform: image.platform.clone(),
-        user: image.config.user.clone(),
+        user: image.user.clone(),
         layers,
         model,
         usage,

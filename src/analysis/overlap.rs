@@ -10,6 +10,22 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 
+/// An image of the fleet that could not be read, and why.
+#[derive(Debug)]
+pub struct FleetFailure {
+    pub input: String,
+    pub error: crate::error::Error,
+}
+
+/// Where one image of the fleet came from, for the report.
+#[derive(Debug, Clone)]
+pub struct About {
+    pub kind: String,
+    pub reference: Option<String>,
+    pub platform: Option<String>,
+    pub source: crate::source::Source,
+}
+
 use crate::layer::{EntryKind, LayerFiles};
 
 /// One non-empty regular file of a layer: a fingerprint of its path and size (and

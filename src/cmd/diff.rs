@@ -47,8 +47,8 @@ pub(super) fn exec(args: DiffArgs) -> Result<ExitCode, Error> {
     let format = args.out.format;
     if format == Format::Html {
         report.treemaps = Some((
-            crate::report::treemap::build(&a),
-            crate::report::treemap::build(&b),
+            crate::analysis::treemap::build(&a),
+            crate::analysis::treemap::build(&b),
         ));
     }
     let text = rendered(format, "diff", format.renderer().diff(&report))?;

@@ -8,28 +8,13 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 use super::{blob_size, open, scan_largest_first, workers, LoadOptions, Progress};
+use crate::analysis::overlap::{About, FleetFailure};
 use crate::analysis::overlap::{DistinctLayer, FleetImage, ImageLayer, LayerSummary};
 use crate::analysis::{check_layer, history};
 use crate::error::{Error, Result};
 use crate::layer::{Compression, ScanOptions};
-use crate::source::{Image, Source};
+use crate::source::Image;
 use crate::timings;
-
-/// An image that could not be read, and why.
-#[derive(Debug)]
-pub struct FleetFailure {
-    pub input: String,
-    pub error: Error,
-}
-
-/// Where one image of the fleet came from, for the report.
-#[derive(Debug, Clone)]
-pub struct About {
-    pub kind: String,
-    pub reference: Option<String>,
-    pub platform: Option<String>,
-    pub source: Source,
-}
 
 /// The images read, their distinct layers' summaries, and the images that failed
 /// (with `keep_going`; otherwise the first failure is the error).
@@ -137,6 +122,10 @@ pub fn load_fleet(inputs: &[String], opts: &LoadOptions, keep_going: bool) -> Re
         .map(|(_, image, _)| workers(image))
         .max()
         .unwrap_or(1);
+    let described: Vec<crate::analysis::Described> = images
+        .iter()
+        .map(|(_, image, _)| super::described(image))
+        .collect();
     let scans = scan_largest_first(&sizes, threads, |d, decoders| {
         let (k, i) = first[d];
         let image = &images[k].1;
@@ -145,7 +134,7 @@ pub fn load_fleet(inputs: &[String], opts: &LoadOptions, keep_going: bool) -> Re
             .container
             .scan_layer(&image.layers[i], &scan, &tick)
             .and_then(|s| {
-                check_layer(image, i, &s, opts.verify)?;
+                check_layer(&described[k], i, &s, opts.verify)?;
                 Ok(Scanned {
                     summary: LayerSummary::of(&s.files),
                     compression: s.compression,

@@ -15,7 +15,7 @@ use crate::source::{self, Container, Image, OpenOptions};
 use crate::timings;
 
 mod fleet;
-pub use fleet::{load_fleet, About, Fleet, FleetFailure};
+pub use fleet::{load_fleet, Fleet};
 
 /// Options for loading one image.
 #[derive(Debug, Clone, Default)]
@@ -178,19 +178,14 @@ fn analyze(
     scans: Vec<Arc<crate::layer::LayerScan>>,
     opts: &LoadOptions,
 ) -> Result<Analysis> {
+    let image = &described(image);
     let prepared = analysis::prepare(image, scans, opts.verify)?;
     let files = prepared.files();
     let ((built, changes), dive) = rayon::join(
         || {
             // What each layer changed, when asked for, beside the model.
             rayon::join(
-                || {
-                    analysis::model_and_findings(
-                        &prepared,
-                        image.config.user.as_deref(),
-                        &opts.ignore,
-                    )
-                },
+                || analysis::model_and_findings(&prepared, image.user.as_deref(), &opts.ignore),
                 || opts.changes.then(|| analysis::changes::per_layer(&files)),
             )
         },
@@ -204,6 +199,20 @@ fn analyze(
     let mut a = analysis::assemble(label, image, prepared, built, dive)?;
     a.changes = changes;
     Ok(a)
+}
+
+/// What the analyses take of an opened image: everything but its blobs.
+pub(crate) fn described(image: &Image) -> analysis::Described {
+    analysis::Described {
+        label: image.container.label().to_string(),
+        kind: image.kind.clone(),
+        source: image.source.clone(),
+        reference: image.reference.clone(),
+        platform: image.platform.clone(),
+        user: image.config.user.clone(),
+        layers: image.layers.clone(),
+        history: image.config.history.clone(),
+    }
 }
 
 /// Opens `input` from wherever it lives without scanning a layer: for a registry

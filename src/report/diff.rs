@@ -56,7 +56,10 @@ pub struct DiffReport {
     pub fail_if_larger: Option<Limit>,
     /// Both images' treemaps, for the HTML report (`with_treemaps`).
     #[serde(skip)]
-    pub treemaps: Option<(super::treemap::Treemap, super::treemap::Treemap)>,
+    pub treemaps: Option<(
+        crate::analysis::treemap::Treemap,
+        crate::analysis::treemap::Treemap,
+    )>,
 }
 
 fn d(a: u64, b: u64) -> i128 {

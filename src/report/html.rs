@@ -11,10 +11,10 @@ use serde::Serialize;
 
 use super::diff::DiffReport;
 use super::inspect::{DiveReport, FindingReport, ImageFigures, InspectReport};
-use super::treemap::TreemapNode;
 use super::words::HintReport;
 use super::Renderer;
 use crate::analysis::changes::{Change, PathChange};
+use crate::analysis::treemap::TreemapNode;
 use crate::size::{human, human_delta};
 
 const TEMPLATE: &str = include_str!("html/page.html");
@@ -31,7 +31,7 @@ struct PageImage<'a> {
     dive: Option<&'a DiveReport>,
     treemap: &'a [TreemapNode],
     /// Package names by place, for the boxes' `package`.
-    packages: &'a [super::treemap::TreemapPackage],
+    packages: &'a [crate::analysis::treemap::TreemapPackage],
     instructions: Vec<String>,
 }
 

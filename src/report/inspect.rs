@@ -162,7 +162,7 @@ pub struct InspectReport {
     pub duplicates: Option<Vec<crate::analysis::duplicates::Duplicate>>,
     /// The treemap, for the HTML report (`with_treemap`).
     #[serde(skip)]
-    pub treemap: super::treemap::Treemap,
+    pub treemap: crate::analysis::treemap::Treemap,
 }
 
 /// What to show.
@@ -313,7 +313,7 @@ impl InspectReport {
 
     /// Adds the treemap the HTML report draws.
     pub fn with_treemap(mut self, a: &Analysis) -> InspectReport {
-        self.treemap = super::treemap::build(a);
+        self.treemap = crate::analysis::treemap::build(a);
         self
     }
 }

@@ -16,7 +16,6 @@ mod markdown;
 pub mod overlap;
 pub mod packages;
 pub(crate) mod table;
-pub mod treemap;
 mod tsv;
 pub mod words;
 

@@ -5,10 +5,10 @@ use serde::Serialize;
 
 use super::inspect::SourceReport;
 use super::{Tool, SCHEMA_VERSION, TOOL};
+use crate::analysis::overlap::{About, FleetFailure};
 use crate::analysis::overlap::{
     BaseChain, FleetImage, ImageShare, MissKind, NearMiss, Overlap, SharedLayer, Totals,
 };
-use crate::pipeline::{About, FleetFailure};
 
 /// One image of the fleet.
 #[derive(Debug, Clone, Serialize)]

@@ -1,6 +1,7 @@
 //! Integration tests: the real `imgsize` binary on real images (testdata/, built with
 //! buildah and skopeo) and on images generated with `imgsize::synth`.
 
+mod architecture;
 mod check;
 mod content;
 mod crafted;
