@@ -162,16 +162,88 @@ pub(crate) fn ignore_set(patterns: &[String]) -> Result<GlobSet, String> {
     b.build().map_err(|e| e.to_string())
 }
 
-/// Walks the final filesystem once and builds the findings.
+/// Walks the final filesystem once and builds the findings: the walk fills one
+/// accumulator per category ([`walk`]), which then become findings, with the
+/// hidden bytes as churn and rewrites ([`hidden_findings`]).
 pub(crate) fn analyze(ctx: &Context) -> Waste {
+    let walked = walk(ctx);
+    let name = |i: usize| {
+        ctx.instructions
+            .get(i)
+            .cloned()
+            .unwrap_or_else(|| "unknown".into())
+    };
     let m = ctx.model;
-    let usage = ctx.usage;
+    let finish = |category: &str, acc: Acc, fix: &str| -> Finding {
+        let mut layers: Vec<LayerShare> = acc
+            .per_layer
+            .into_iter()
+            .map(|(index, bytes)| LayerShare { index, bytes })
+            .collect();
+        layers.sort_by(|a, b| b.bytes.cmp(&a.bytes).then(a.index.cmp(&b.index)));
+        let instruction = layers.first().map(|l| name(l.index)).unwrap_or_default();
+        Finding {
+            category: category.to_string(),
+            bytes: acc.bytes,
+            files: acc.files,
+            compressed_bytes: m.pulled().then_some(acc.pull),
+            paths: examples(m, &acc.examples),
+            layers,
+            instruction,
+            fix: fix.to_string(),
+            churn: None,
+            hashed: false,
+        }
+    };
+    let mut findings = Vec::new();
+    if walked.dev.files > 0 {
+        findings.push(finish("dev-dependencies", walked.dev, DEV_FIX));
+    }
+    for (r, acc) in RULES.iter().zip(walked.rules) {
+        if acc.files > 0 {
+            findings.push(finish(r.category, acc, r.fix));
+        }
+    }
+    findings.extend(hidden_findings(m, &name));
+    findings.sort_by(|a, b| {
+        b.bytes
+            .cmp(&a.bytes)
+            .then_with(|| a.category.cmp(&b.category))
+    });
+    let hints = hints(ctx, &findings);
+    Waste {
+        findings,
+        flagged_bytes: walked.flagged_visible + m.hidden_bytes(),
+        hints,
+        node_category: walked.category,
+    }
+}
+
+/// What the walk of the final filesystem gathered.
+struct Walked {
+    /// One accumulator per rule of [`RULES`].
+    rules: Vec<Acc>,
+    dev: Acc,
+    /// Visible bytes in any finding, each counted once.
+    flagged_visible: u64,
+    /// By node: [`Waste::node_category`].
+    category: Vec<u8>,
+}
+
+/// One walk of the final filesystem: each folder inherits the rules that hold
+/// below its parent and adds its own (matched on the end of its path); each file
+/// adds its bytes to every rule it matches and to dev dependencies when it sits
+/// in a dev package folder.
+fn walk(ctx: &Context) -> Walked {
+    let (m, usage) = (ctx.model, ctx.usage);
     let matcher = Matcher::new();
     const { assert!(RULES.len() <= RuleMask::BITS as usize) };
-    let mut accs: Vec<Acc> = (0..RULES.len()).map(|_| Acc::default()).collect();
-    let mut dev = Acc::default();
-    let mut flagged_visible = 0u64;
-
+    let mut w = Walked {
+        rules: (0..RULES.len()).map(|_| Acc::default()).collect(),
+        dev: Acc::default(),
+        flagged_visible: 0,
+        category: vec![0u8; m.tree.len()],
+    };
     let mut dev_root = vec![false; m.tree.len()];
     for &d in &ctx.records.dev_dirs {
         dev_root[d as usize] = true;
@@ -180,7 +252,6 @@ pub(crate) fn analyze(ctx: &Context) -> Waste {
     // The rules that hold for everything below each folder.
     let mut below: Vec<RuleMask> = vec![0; m.tree.len()];
     let mut hits = Vec::new();
-    let mut category = vec![0u8; m.tree.len()];
     usage.for_each_path(m, |n, abs| {
         let Some(parent) = m.tree.parent(n) else {
             return;
@@ -214,62 +285,29 @@ pub(crate) fn analyze(ctx: &Context) -> Waste {
             if rule.category == "typescript" && is_package_typing(text) {
                 continue;
             }
-            accs[r].add(bytes, pull, layer as usize, n);
+            w.rules[r].add(bytes, pull, layer as usize, n);
             flagged = true;
-            if category[n as usize] == 0 {
-                category[n as usize] = r as u8 + 2;
+            if w.category[n as usize] == 0 {
+                w.category[n as usize] = r as u8 + 2;
             }
         }
         if in_dev[n as usize] {
-            dev.add(bytes, pull, layer as usize, n);
+            w.dev.add(bytes, pull, layer as usize, n);
             flagged = true;
-            category[n as usize] = 1;
+            w.category[n as usize] = 1;
         }
         if flagged {
-            flagged_visible += bytes;
+            w.flagged_visible += bytes;
         }
     });
+    w
+}
 
-    let name = |i: usize| {
-        ctx.instructions
-            .get(i)
-            .cloned()
-            .unwrap_or_else(|| "unknown".into())
-    };
-    let finish = |category: &str, acc: Acc, fix: &str| -> Finding {
-        let mut layers: Vec<LayerShare> = acc
-            .per_layer
-            .into_iter()
-            .map(|(index, bytes)| LayerShare { index, bytes })
-            .collect();
-        layers.sort_by(|a, b| b.bytes.cmp(&a.bytes).then(a.index.cmp(&b.index)));
-        let instruction = layers.first().map(|l| name(l.index)).unwrap_or_default();
-        Finding {
-            category: category.to_string(),
-            bytes: acc.bytes,
-            files: acc.files,
-            compressed_bytes: m.pulled().then_some(acc.pull),
-            paths: examples(m, &acc.examples),
-            layers,
-            instruction,
-            fix: fix.to_string(),
-            churn: None,
-            hashed: false,
-        }
-    };
-    let mut findings = Vec::new();
-    if dev.files > 0 {
-        findings.push(finish("dev-dependencies", dev, DEV_FIX));
-    }
-    for (r, acc) in RULES.iter().zip(accs) {
-        if acc.files == 0 {
-            continue;
-        }
-        findings.push(finish(r.category, acc, r.fix));
-    }
-    // Rewrites (the same content written again to the same path) are their own
-    // finding when they are certain (hashed) or explained by the instruction (a
-    // chown/chmod); otherwise they stay hidden bytes like any other.
+/// The hidden bytes as findings: rewrites of the same content to the same path
+/// are `reshipped-unchanged` when certain (hashed) or explained by the
+/// instruction (a chown or chmod); the rest is `layer-churn`.
+fn hidden_findings(m: &FsModel, name: &dyn Fn(usize) -> String) -> Vec<Finding> {
+    let mut out = Vec::new();
     let mut churn = m.churn.clone();
     for (&(from, by), r) in &m.rewrites {
         if r.bytes == 0 {
@@ -277,7 +315,7 @@ pub(crate) fn analyze(ctx: &Context) -> Waste {
         }
         let by_instr = name(by as usize);
         if m.hashed() || changes_owner_or_mode(&by_instr) {
-            findings.push(hidden_finding(
+            out.push(hidden_finding(
                 m,
                 "reshipped-unchanged",
                 r,
@@ -290,30 +328,18 @@ pub(crate) fn analyze(ctx: &Context) -> Waste {
         }
     }
     for (&(from, by), c) in &churn {
-        if c.bytes == 0 {
-            continue;
+        if c.bytes > 0 {
+            out.push(hidden_finding(
+                m,
+                "layer-churn",
+                c,
+                (from, by),
+                name(from as usize),
+                CHURN_FIX,
+            ));
         }
-        findings.push(hidden_finding(
-            m,
-            "layer-churn",
-            c,
-            (from, by),
-            name(from as usize),
-            CHURN_FIX,
-        ));
     }
-    findings.sort_by(|a, b| {
-        b.bytes
-            .cmp(&a.bytes)
-            .then_with(|| a.category.cmp(&b.category))
-    });
-    let hints = hints(ctx, &findings);
-    Waste {
-        findings,
-        flagged_bytes: flagged_visible + m.hidden_bytes(),
-        hints,
-        node_category: category,
-    }
+    out
 }
 
 /// (bytes, node) examples as paths.

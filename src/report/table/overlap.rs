@@ -12,6 +12,18 @@ fn or_dash(v: Option<u64>) -> String {
 
 impl OverlapReport {
     pub(super) fn table(&self) -> String {
+        [
+            self.totals_section(),
+            self.images_section(),
+            self.chains_section(),
+            self.shared_section(),
+            self.near_misses_section(),
+            self.failures_section(),
+        ]
+        .concat()
+    }
+
+    fn totals_section(&self) -> String {
         let t = &self.totals;
         let mut out = String::new();
         if !self.complete {
@@ -53,7 +65,10 @@ impl OverlapReport {
         out.push_str(
             "Sizes in SI units (1 MB = 1,000,000 bytes); images are numbered #1.. below.\n\n",
         );
+        out
+    }
 
+    fn images_section(&self) -> String {
         let mut it = table(&[
             "#",
             "Image",
@@ -70,10 +85,9 @@ impl OverlapReport {
             } else {
                 0.0
             };
-            let name = self.name(i);
             it.add_row(crate::report::row(vec![
                 format!("#{}", i + 1),
-                name,
+                self.name(i),
                 s.layers.to_string(),
                 human(s.size),
                 or_dash(s.compressed_size),
@@ -82,7 +96,10 @@ impl OverlapReport {
             ]));
         }
         right_align(&mut it, &[2, 3, 4, 5, 6]);
-        out.push_str(&format!("Images\n{it}\n"));
+        let mut out = format!("Images\n{it}\n");
+        if !self.images.iter().any(|i| i.share.base_image.is_some()) {
+            return out;
+        }
         // Which base image each was built FROM, grouped.
         let mut bases: Vec<(&str, Vec<usize>)> = Vec::new();
         for (i, img) in self.images.iter().enumerate() {
@@ -96,114 +113,119 @@ impl OverlapReport {
                 None => bases.push((b, vec![i])),
             }
         }
-        if self.images.iter().any(|i| i.share.base_image.is_some()) {
-            for (name, members) in bases {
-                out.push_str(&format!(
-                    "Base image of {}: {name}\n",
-                    self.image_list(&members)
-                ));
-            }
-        }
-
-        if !self.base_chains.is_empty() {
-            let mut ct = table(&[
-                "Images",
-                "Layers",
-                "Size",
-                "Compressed",
-                "Base",
-                "Top layer",
-            ]);
-            for c in &self.base_chains {
-                let base = match (&c.base_image, c.layers_beyond_base) {
-                    (Some(b), Some(0)) => b.clone(),
-                    (Some(b), Some(1)) => format!("{b} + 1 layer"),
-                    (Some(b), Some(n)) => format!("{b} + {n} layers"),
-                    _ => "-".into(),
-                };
-                ct.add_row(crate::report::row(vec![
-                    self.image_list(&c.images),
-                    c.layers.to_string(),
-                    human(c.size),
-                    or_dash(c.compressed_size),
-                    base,
-                    one_line(&c.instruction, 60),
-                ]));
-            }
-            right_align(&mut ct, &[1, 2, 3]);
+        for (name, members) in bases {
             out.push_str(&format!(
-                "\nBase chains (the longest run of bottom layers each group shares)\n{ct}\n"
+                "Base image of {}: {name}\n",
+                self.image_list(&members)
             ));
         }
+        out
+    }
 
+    fn chains_section(&self) -> String {
+        if self.base_chains.is_empty() {
+            return String::new();
+        }
+        let mut ct = table(&[
+            "Images",
+            "Layers",
+            "Size",
+            "Compressed",
+            "Base",
+            "Top layer",
+        ]);
+        for c in &self.base_chains {
+            let base = match (&c.base_image, c.layers_beyond_base) {
+                (Some(b), Some(0)) => b.clone(),
+                (Some(b), Some(1)) => format!("{b} + 1 layer"),
+                (Some(b), Some(n)) => format!("{b} + {n} layers"),
+                _ => "-".into(),
+            };
+            ct.add_row(crate::report::row(vec![
+                self.image_list(&c.images),
+                c.layers.to_string(),
+                human(c.size),
+                or_dash(c.compressed_size),
+                base,
+                one_line(&c.instruction, 60),
+            ]));
+        }
+        right_align(&mut ct, &[1, 2, 3]);
+        format!("\nBase chains (the longest run of bottom layers each group shares)\n{ct}\n")
+    }
+
+    fn shared_section(&self) -> String {
         if self.shared_layers.is_empty() {
-            out.push_str("\nShared layers: none (no two images hold the same layer)\n");
-        } else {
-            let mut st = table(&["Images", "Size", "Compressed", "Files", "Instruction"]);
-            for l in &self.shared_layers {
-                st.add_row(crate::report::row(vec![
-                    self.image_list(&l.images),
-                    human(l.size),
-                    or_dash(l.compressed_size),
-                    l.files.to_string(),
-                    one_line(&l.instruction, 60),
-                ]));
-            }
-            right_align(&mut st, &[1, 2, 3]);
-            out.push_str(&format!(
-                "\nShared layers ({} of {}, largest first)\n{st}\n",
-                self.shared_layers.len(),
-                self.shared_layer_count
-            ));
+            return "\nShared layers: none (no two images hold the same layer)\n".to_string();
         }
+        let mut st = table(&["Images", "Size", "Compressed", "Files", "Instruction"]);
+        for l in &self.shared_layers {
+            st.add_row(crate::report::row(vec![
+                self.image_list(&l.images),
+                human(l.size),
+                or_dash(l.compressed_size),
+                l.files.to_string(),
+                one_line(&l.instruction, 60),
+            ]));
+        }
+        right_align(&mut st, &[1, 2, 3]);
+        format!(
+            "\nShared layers ({} of {}, largest first)\n{st}\n",
+            self.shared_layers.len(),
+            self.shared_layer_count
+        )
+    }
 
+    fn near_misses_section(&self) -> String {
         if self.near_misses.is_empty() {
-            out.push_str(
-                "\nNear misses: none (no files sit in different layers of different images)\n",
-            );
-        } else {
-            out.push_str(&format!(
-                "\nNear misses: the same files in different layers of different images ({} of {}, largest saving first)\n",
-                self.near_misses.len(),
-                self.near_miss_count
-            ));
-            for (n, m) in self.near_misses.iter().enumerate() {
-                let m_ = &m.miss;
-                out.push_str(&format!(
-                    "{:>3}. {} would be saved: {} {}, {} a copy, in {} layers:\n",
-                    n + 1,
-                    human(m_.saving),
-                    m_.files,
-                    if m_.files == 1 { "file" } else { "files" },
-                    human(m_.bytes),
-                    m_.copies.len()
-                ));
-                for c in &m_.copies {
-                    out.push_str(&format!(
-                        "       {} layer {}: {}\n",
-                        self.image_list(&c.images),
-                        c.layer,
-                        one_line(&c.instruction, 70)
-                    ));
-                }
-                let where_: Vec<String> = m_
-                    .folders
-                    .iter()
-                    .map(|f| format!("{} {}", f.path, human(f.bytes)))
-                    .collect();
-                out.push_str(&format!("     where: {}\n", where_.join(", ")));
-                out.push_str(&format!("     fix: {}\n", m.fix));
-            }
+            return "\nNear misses: none (no files sit in different layers of different images)\n"
+                .to_string();
         }
-
-        if !self.failures.is_empty() {
+        let mut out = format!(
+            "\nNear misses: the same files in different layers of different images ({} of {}, largest saving first)\n",
+            self.near_misses.len(),
+            self.near_miss_count
+        );
+        for (n, m) in self.near_misses.iter().enumerate() {
+            let miss = &m.miss;
             out.push_str(&format!(
-                "\nNot read ({}): the figures above leave these images out\n",
-                self.failures.len()
+                "{:>3}. {} would be saved: {} {}, {} a copy, in {} layers:\n",
+                n + 1,
+                human(miss.saving),
+                miss.files,
+                if miss.files == 1 { "file" } else { "files" },
+                human(miss.bytes),
+                miss.copies.len()
             ));
-            for f in &self.failures {
-                out.push_str(&format!("  {}\n", f.error));
+            for c in &miss.copies {
+                out.push_str(&format!(
+                    "       {} layer {}: {}\n",
+                    self.image_list(&c.images),
+                    c.layer,
+                    one_line(&c.instruction, 70)
+                ));
             }
+            let where_: Vec<String> = miss
+                .folders
+                .iter()
+                .map(|f| format!("{} {}", f.path, human(f.bytes)))
+                .collect();
+            out.push_str(&format!("     where: {}\n", where_.join(", ")));
+            out.push_str(&format!("     fix: {}\n", m.fix));
+        }
+        out
+    }
+
+    fn failures_section(&self) -> String {
+        if self.failures.is_empty() {
+            return String::new();
+        }
+        let mut out = format!(
+            "\nNot read ({}): the figures above leave these images out\n",
+            self.failures.len()
+        );
+        for f in &self.failures {
+            out.push_str(&format!("  {}\n", f.error));
         }
         out
     }
