@@ -1,6 +1,11 @@
-//! Budgets: `imgsize.toml`, dive's `.dive-ci`, and the `check` flags over them,
-//! merged and checked here. Every error names the file, the line and the key at
-//! fault, or the flag.
+//! Budgets: `imgsize.toml` (read by serde, each value with its place in the
+//! file), dive's `.dive-ci`, and the `check` flags over them, merged and checked
+//! here. Every error names the file, the line and the key at fault, or the flag.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use toml::Spanned;
 
 use crate::analysis::budget::{Budget, DiveRules};
 use crate::analysis::waste::RULES;
@@ -12,85 +17,6 @@ pub(crate) fn known_categories() -> Vec<&'static str> {
     let mut v: Vec<&str> = vec!["dev-dependencies", "layer-churn", "reshipped-unchanged"];
     v.extend(RULES.iter().map(|r| r.category));
     v
-}
-
-/// The 1-based line of `key` in `[section]` (`""` for the top level).
-fn line_of(text: &str, section: &str, key: &str) -> Option<usize> {
-    let mut current = String::new();
-    for (i, line) in text.lines().enumerate() {
-        let t = line.trim();
-        if t.starts_with('[') {
-            current = t.trim_matches(|c| c == '[' || c == ']').trim().to_string();
-            if current == format!("{section}.{key}") || (section.is_empty() && current == key) {
-                return Some(i + 1);
-            }
-            continue;
-        }
-        if current != section {
-            continue;
-        }
-        let k = t
-            .split('=')
-            .next()
-            .unwrap_or("")
-            .trim()
-            .trim_matches('"')
-            .trim_matches('\'');
-        if k == key {
-            return Some(i + 1);
-        }
-    }
-    None
-}
-
-struct Ctx<'a> {
-    file: &'a str,
-    text: &'a str,
-}
-
-impl Ctx<'_> {
-    fn err(&self, section: &str, key: &str, msg: impl std::fmt::Display) -> Error {
-        let at = line_of(self.text, section, key)
-            .map(|l| format!("line {l}: "))
-            .unwrap_or_default();
-        let name = if section.is_empty() {
-            key.to_string()
-        } else {
-            format!("{section}.{key}")
-        };
-        Error::usage(self.file, format!("{at}{name}: {msg}"))
-    }
-
-    fn size(&self, section: &str, key: &str, v: &toml::Value) -> Result<u64, Error> {
-        match v {
-            toml::Value::String(s) => parse_size(s).map_err(|m| self.err(section, key, m)),
-            toml::Value::Integer(i) if *i >= 0 => Ok(*i as u64),
-            _ => Err(self.err(
-                section,
-                key,
-                "expected a size such as \"200MB\" or a number of bytes",
-            )),
-        }
-    }
-
-    fn size_or_percent(
-        &self,
-        section: &str,
-        key: &str,
-        v: &toml::Value,
-    ) -> Result<SizeOrPercent, Error> {
-        match v {
-            toml::Value::String(s) => {
-                SizeOrPercent::parse(s).map_err(|m| self.err(section, key, m))
-            }
-            toml::Value::Integer(i) if *i >= 0 => Ok(SizeOrPercent::Bytes(*i as u64)),
-            _ => Err(self.err(
-                section,
-                key,
-                "expected a size (\"50MB\") or a percentage (\"10%\")",
-            )),
-        }
-    }
 }
 
 /// A ratio from `0.9` or `"90%"`.
@@ -115,126 +41,263 @@ pub struct FileSettings {
     pub dive_ci: Option<String>,
 }
 
+/// `imgsize.toml`, as serde reads it: one `[budget]` table.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileToml {
+    budget: Option<BudgetToml>,
+}
+
+/// `[budget]`: every value with its place in the file, for the errors.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct BudgetToml {
+    max_size: Option<Spanned<Number>>,
+    max_final_size: Option<Spanned<Number>>,
+    max_compressed_size: Option<Spanned<Number>>,
+    max_layers: Option<Count>,
+    max_hidden: Option<Spanned<Number>>,
+    max_growth: Option<Spanned<Number>>,
+    min_efficiency: Option<Spanned<Number>>,
+    max_package_size: Option<Spanned<Number>>,
+    max_duplicate_bytes: Option<Spanned<Number>>,
+    forbid: Option<Spanned<Vec<String>>>,
+    forbid_packages: Option<Spanned<Vec<String>>>,
+    baseline: Option<String>,
+    dive_ci: Option<String>,
+    categories: Option<BTreeMap<Spanned<String>, Spanned<Number>>>,
+    paths: Option<BTreeMap<Spanned<String>, Spanned<Number>>>,
+}
+
+/// A size, percentage or ratio as written: a string (`"200MB"`, `"10%"`) or a
+/// number (bytes, or a ratio).
+enum Number {
+    Text(String),
+    Int(i64),
+    Float(f64),
+}
+
+impl<'de> Deserialize<'de> for Number {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Number, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Number;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a size (\"200MB\"), a percentage (\"10%\") or a number")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Number, E> {
+                Ok(Number::Text(v.to_string()))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Number, E> {
+                Ok(Number::Int(v))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Number, E> {
+                i64::try_from(v)
+                    .map(Number::Int)
+                    .map_err(|_| E::custom("number too large"))
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Number, E> {
+                Ok(Number::Float(v))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A whole number of 0 or more.
+struct Count(u64);
+
+impl<'de> Deserialize<'de> for Count {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Count, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Count;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a whole number")
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Count, E> {
+                u64::try_from(v)
+                    .map(Count)
+                    .map_err(|_| E::custom("expected a whole number"))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Count, E> {
+                Ok(Count(v))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// Errors of one file, each with the line of the value at fault.
+struct Ctx<'a> {
+    file: &'a str,
+    text: &'a str,
+}
+
+impl Ctx<'_> {
+    fn line(&self, span: std::ops::Range<usize>) -> usize {
+        self.text[..span.start.min(self.text.len())]
+            .matches('\n')
+            .count()
+            + 1
+    }
+
+    fn err(&self, span: std::ops::Range<usize>, name: &str, msg: impl std::fmt::Display) -> Error {
+        Error::usage(
+            self.file,
+            format!("line {}: {name}: {msg}", self.line(span)),
+        )
+    }
+
+    /// serde's error in the file's words: an unknown key or table by its name, a
+    /// value of the wrong type by its key.
+    fn serde_err(&self, e: toml::de::Error) -> Error {
+        let msg = e.message().replace('\n', " ");
+        let Some(span) = e.span() else {
+            return Error::usage(self.file, format!("not valid TOML: {msg}"));
+        };
+        let line = self.line(span.clone());
+        let key = msg
+            .strip_prefix("unknown field `")
+            .and_then(|r| r.split_once('`'))
+            .map(|(k, _)| k.to_string());
+        // serde says `invalid type: X, expected Y`; people read `expected Y, got X`.
+        let msg = match msg
+            .strip_prefix("invalid type: ")
+            .and_then(|r| r.split_once(", expected "))
+        {
+            Some((got, want)) => format!("expected {want}, got {got}"),
+            None => msg,
+        };
+        let text = match key {
+            Some(k) if msg.contains("expected `budget`") => {
+                format!("{k}: unknown table (imgsize.toml has one: [budget])")
+            }
+            Some(k) => format!("budget.{k}: unknown key"),
+            None => {
+                // The key of the line the value is on.
+                let at = self.text.lines().nth(line - 1).unwrap_or("");
+                match at.split_once('=') {
+                    Some((k, _)) if !at.trim_start().starts_with('[') => {
+                        format!("budget.{}: {msg}", k.trim().trim_matches('"'))
+                    }
+                    _ => format!("not valid TOML: {msg}"),
+                }
+            }
+        };
+        Error::usage(self.file, format!("line {line}: {text}"))
+    }
+
+    fn size(&self, name: &str, v: &Spanned<Number>) -> Result<u64, Error> {
+        match v.get_ref() {
+            Number::Text(s) => parse_size(s).map_err(|m| self.err(v.span(), name, m)),
+            Number::Int(i) if *i >= 0 => Ok(*i as u64),
+            _ => Err(self.err(
+                v.span(),
+                name,
+                "expected a size such as \"200MB\" or a number of bytes",
+            )),
+        }
+    }
+
+    fn size_or_percent(&self, name: &str, v: &Spanned<Number>) -> Result<SizeOrPercent, Error> {
+        match v.get_ref() {
+            Number::Text(s) => SizeOrPercent::parse(s).map_err(|m| self.err(v.span(), name, m)),
+            Number::Int(i) if *i >= 0 => Ok(SizeOrPercent::Bytes(*i as u64)),
+            _ => Err(self.err(
+                v.span(),
+                name,
+                "expected a size (\"50MB\") or a percentage (\"10%\")",
+            )),
+        }
+    }
+
+    fn ratio(&self, name: &str, v: &Spanned<Number>) -> Result<f64, Error> {
+        let r = match v.get_ref() {
+            Number::Float(f) => parse_ratio(&f.to_string()),
+            Number::Int(i) => parse_ratio(&i.to_string()),
+            Number::Text(t) => parse_ratio(t),
+        };
+        r.map_err(|m| self.err(v.span(), name, m))
+    }
+
+    fn globs(&self, name: &str, v: &Spanned<Vec<String>>) -> Result<Vec<String>, Error> {
+        for g in v.get_ref() {
+            globset::Glob::new(g)
+                .map_err(|e| self.err(v.span(), name, format!("glob '{g}': {e}")))?;
+        }
+        Ok(v.get_ref().clone())
+    }
+}
+
 /// Parses an `imgsize.toml`: a `[budget]` table, `[budget.categories]` and
 /// `[budget.paths]`.
 pub fn parse_toml(text: &str, file: &str) -> Result<FileSettings, Error> {
     let ctx = Ctx { file, text };
-    let table: toml::Table = toml::from_str(text).map_err(|e| {
-        let line = e
+    // Syntax first (what is not TOML at all says so), then the typed reading.
+    if let Err(e) = toml::from_str::<toml::Table>(text) {
+        let at = e
             .span()
-            .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
-        let at = line.map(|l| format!("line {l}: ")).unwrap_or_default();
-        Error::usage(
-            file,
-            format!("{at}not valid TOML: {}", e.message().replace('\n', " ")),
-        )
-    })?;
-    let mut out = FileSettings::default();
-    for (k, v) in &table {
-        if k != "budget" {
-            return Err(ctx.err("", k, "unknown table (imgsize.toml has one: [budget])"));
-        }
-        let toml::Value::Table(budget) = v else {
-            return Err(ctx.err("", k, "expected a table"));
-        };
-        let b = &mut out.budget;
-        for (key, v) in budget {
-            let s = "budget";
-            match key.as_str() {
-                "max-size" => b.max_size = Some(ctx.size(s, key, v)?),
-                "max-final-size" => b.max_final_size = Some(ctx.size(s, key, v)?),
-                "max-compressed-size" => b.max_compressed_size = Some(ctx.size(s, key, v)?),
-                "max-layers" => match v {
-                    toml::Value::Integer(i) if *i >= 0 => b.max_layers = Some(*i as u64),
-                    _ => return Err(ctx.err(s, key, "expected a whole number")),
-                },
-                "max-hidden" => b.max_hidden = Some(ctx.size_or_percent(s, key, v)?),
-                "max-growth" => b.max_growth = Some(ctx.size_or_percent(s, key, v)?),
-                "min-efficiency" => {
-                    let r = match v {
-                        toml::Value::Float(f) => parse_ratio(&f.to_string()),
-                        toml::Value::Integer(i) => parse_ratio(&i.to_string()),
-                        toml::Value::String(t) => parse_ratio(t),
-                        _ => Err("expected a ratio (0.9 or \"90%\")".to_string()),
-                    };
-                    b.min_efficiency = Some(r.map_err(|m| ctx.err(s, key, m))?);
-                }
-                "forbid" => {
-                    let toml::Value::Array(items) = v else {
-                        return Err(ctx.err(s, key, "expected a list of globs"));
-                    };
-                    for it in items {
-                        let Some(g) = it.as_str() else {
-                            return Err(ctx.err(s, key, "expected a list of globs (strings)"));
-                        };
-                        globset::Glob::new(g)
-                            .map_err(|e| ctx.err(s, key, format!("glob '{g}': {e}")))?;
-                        b.forbid.push(g.to_string());
-                    }
-                }
-                "max-package-size" => b.max_package_size = Some(ctx.size(s, key, v)?),
-                "max-duplicate-bytes" => b.max_duplicate_bytes = Some(ctx.size(s, key, v)?),
-                "forbid-packages" => {
-                    let toml::Value::Array(items) = v else {
-                        return Err(ctx.err(s, key, "expected a list of package names"));
-                    };
-                    for it in items {
-                        let Some(g) = it.as_str() else {
-                            return Err(ctx.err(
-                                s,
-                                key,
-                                "expected a list of package names (strings)",
-                            ));
-                        };
-                        globset::Glob::new(g)
-                            .map_err(|e| ctx.err(s, key, format!("glob '{g}': {e}")))?;
-                        b.forbid_packages.push(g.to_string());
-                    }
-                }
-                "baseline" | "dive-ci" => {
-                    let Some(p) = v.as_str() else {
-                        return Err(ctx.err(s, key, "expected a path"));
-                    };
-                    if key == "baseline" {
-                        out.baseline = Some(p.to_string());
-                    } else {
-                        out.dive_ci = Some(p.to_string());
-                    }
-                }
-                "categories" => {
-                    let toml::Value::Table(cats) = v else {
-                        return Err(ctx.err(s, key, "expected a table"));
-                    };
-                    for (cat, lim) in cats {
-                        if !known_categories().contains(&cat.as_str()) {
-                            return Err(ctx.err(
-                                "budget.categories",
-                                cat,
-                                format!(
-                                    "unknown category (known: {})",
-                                    known_categories().join(", ")
-                                ),
-                            ));
-                        }
-                        b.categories
-                            .push((cat.clone(), ctx.size("budget.categories", cat, lim)?));
-                    }
-                }
-                "paths" => {
-                    let toml::Value::Table(paths) = v else {
-                        return Err(ctx.err(s, key, "expected a table"));
-                    };
-                    for (glob, lim) in paths {
-                        globset::Glob::new(glob)
-                            .map_err(|e| ctx.err("budget.paths", glob, format!("glob: {e}")))?;
-                        b.paths
-                            .push((glob.clone(), ctx.size("budget.paths", glob, lim)?));
-                    }
-                }
-                _ => return Err(ctx.err(s, key, "unknown key")),
-            }
-        }
+            .map(|s| format!("line {}: ", ctx.line(s)))
+            .unwrap_or_default();
+        let msg = e.message().replace('\n', " ");
+        return Err(Error::usage(file, format!("{at}not valid TOML: {msg}")));
     }
+    let parsed: FileToml = toml::from_str(text).map_err(|e| ctx.serde_err(e))?;
+    let mut out = FileSettings::default();
+    let Some(t) = parsed.budget else {
+        return Ok(out);
+    };
+    let size = |name: &str, v: &Option<Spanned<Number>>| {
+        v.as_ref()
+            .map(|v| ctx.size(&format!("budget.{name}"), v))
+            .transpose()
+    };
+    let percent = |name: &str, v: &Option<Spanned<Number>>| {
+        v.as_ref()
+            .map(|v| ctx.size_or_percent(&format!("budget.{name}"), v))
+            .transpose()
+    };
+    let b = &mut out.budget;
+    b.max_size = size("max-size", &t.max_size)?;
+    b.max_final_size = size("max-final-size", &t.max_final_size)?;
+    b.max_compressed_size = size("max-compressed-size", &t.max_compressed_size)?;
+    b.max_package_size = size("max-package-size", &t.max_package_size)?;
+    b.max_duplicate_bytes = size("max-duplicate-bytes", &t.max_duplicate_bytes)?;
+    b.max_layers = t.max_layers.map(|c| c.0);
+    b.max_hidden = percent("max-hidden", &t.max_hidden)?;
+    b.max_growth = percent("max-growth", &t.max_growth)?;
+    if let Some(v) = &t.min_efficiency {
+        b.min_efficiency = Some(ctx.ratio("budget.min-efficiency", v)?);
+    }
+    if let Some(v) = &t.forbid {
+        b.forbid = ctx.globs("budget.forbid", v)?;
+    }
+    if let Some(v) = &t.forbid_packages {
+        b.forbid_packages = ctx.globs("budget.forbid-packages", v)?;
+    }
+    for (cat, lim) in t.categories.iter().flatten() {
+        let name = format!("budget.categories.{}", cat.get_ref());
+        if !known_categories().contains(&cat.get_ref().as_str()) {
+            let known = known_categories().join(", ");
+            return Err(ctx.err(
+                cat.span(),
+                &name,
+                format!("unknown category (known: {known})"),
+            ));
+        }
+        b.categories
+            .push((cat.get_ref().clone(), ctx.size(&name, lim)?));
+    }
+    for (glob, lim) in t.paths.iter().flatten() {
+        let name = format!("budget.paths.{}", glob.get_ref());
+        globset::Glob::new(glob.get_ref())
+            .map_err(|e| ctx.err(glob.span(), &name, format!("glob: {e}")))?;
+        b.paths
+            .push((glob.get_ref().clone(), ctx.size(&name, lim)?));
+    }
+    out.baseline = t.baseline;
+    out.dive_ci = t.dive_ci;
     Ok(out)
 }
 
@@ -484,7 +547,31 @@ pub(crate) fn check_settings(
         Some(p) => parse_toml(&read_text(p)?, p)?,
         None => FileSettings::default(),
     };
-    let b: &mut Budget = &mut settings.budget;
+    apply_flags(&mut settings.budget, flags)?;
+    if let Some(p) = flags.dive_ci.clone().or(settings.dive_ci.clone()) {
+        settings.budget.dive = Some(parse_dive_ci(&read_text(&p)?, &p)?);
+    }
+    if flags.baseline.is_some() {
+        settings.baseline = flags.baseline.clone();
+    }
+    if settings.budget.max_growth.is_some() && settings.baseline.is_none() {
+        return Err(Error::usage(
+            "--max-growth",
+            "needs a baseline (--baseline OLD_IMAGE_OR_JSON_REPORT)",
+        ));
+    }
+    if settings.budget.is_empty() {
+        return Err(Error::usage(
+            "check",
+            "no budget: give rules as flags (--max-size 500MB, ...) or in imgsize.toml (see --config)",
+        ));
+    }
+    Ok(settings)
+}
+
+/// The flags over the file's budget: a flag replaces the file's value; a
+/// category or path limit replaces that category's or glob's; globs add.
+fn apply_flags(b: &mut Budget, flags: &BudgetFlags) -> Result<(), Error> {
     if let Some(v) = flag_size("--max-size", &flags.max_size)? {
         b.max_size = Some(v);
     }
@@ -538,23 +625,5 @@ pub(crate) fn check_settings(
         check_glob("--forbid-package", g)?;
         b.forbid_packages.push(g.clone());
     }
-    if let Some(p) = flags.dive_ci.clone().or(settings.dive_ci.clone()) {
-        settings.budget.dive = Some(parse_dive_ci(&read_text(&p)?, &p)?);
-    }
-    if flags.baseline.is_some() {
-        settings.baseline = flags.baseline.clone();
-    }
-    if settings.budget.max_growth.is_some() && settings.baseline.is_none() {
-        return Err(Error::usage(
-            "--max-growth",
-            "needs a baseline (--baseline OLD_IMAGE_OR_JSON_REPORT)",
-        ));
-    }
-    if settings.budget.is_empty() {
-        return Err(Error::usage(
-            "check",
-            "no budget: give rules as flags (--max-size 500MB, ...) or in imgsize.toml (see --config)",
-        ));
-    }
-    Ok(settings)
+    Ok(())
 }

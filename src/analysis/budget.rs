@@ -247,7 +247,8 @@ fn package_rules(b: &Budget, a: &Analysis, out: &mut Vec<RuleResult>) -> Result<
     Ok(())
 }
 
-/// Checks every rule; `baseline_bytes` is the baseline's layer_bytes.
+/// Checks every rule; `baseline_bytes` is the baseline's layer_bytes. The rules
+/// come out in a fixed order: sizes, categories, paths, packages, growth, dive's.
 pub(crate) fn check(
     b: &Budget,
     a: &Analysis,
@@ -255,6 +256,37 @@ pub(crate) fn check(
     baseline_bytes: Option<u64>,
 ) -> Result<Vec<RuleResult>, String> {
     let mut out = Vec::new();
+    size_rules(b, a, &mut out)?;
+    category_rules(b, waste, &mut out);
+    path_rules(b, a, &mut out)?;
+    package_rules(b, a, &mut out)?;
+    if let Some(l) = b.max_growth {
+        let base = baseline_bytes
+            .ok_or("max-growth needs a baseline (--baseline OLD_IMAGE_OR_JSON_REPORT)")?;
+        out.push(growth_rule(a.layer_bytes(), base, l));
+    }
+    if let Some(d) = &b.dive {
+        dive_rules(d, a, &mut out);
+    }
+    Ok(out)
+}
+
+/// A rule on a number that is not a size: a count or a ratio.
+fn plain(rule: &str, pass: bool, actual: Actual, limit: Limit, values: (f64, f64)) -> RuleResult {
+    RuleResult {
+        rule: rule.into(),
+        status: if pass { Status::Pass } else { Status::Fail },
+        actual,
+        limit,
+        actual_value: values.0,
+        limit_value: values.1,
+        details: Vec::new(),
+    }
+}
+
+/// `max-size`, `max-final-size`, `max-compressed-size`, `max-layers`,
+/// `max-hidden`, `min-efficiency`.
+fn size_rules(b: &Budget, a: &Analysis, out: &mut Vec<RuleResult>) -> Result<(), String> {
     let layer_bytes = a.layer_bytes();
     if let Some(l) = b.max_size {
         out.push(sized("max-size", layer_bytes, l));
@@ -263,24 +295,21 @@ pub(crate) fn check(
         out.push(sized("max-final-size", a.final_bytes(), l));
     }
     if let Some(l) = b.max_compressed_size {
-        match a.compressed_bytes() {
-            Some(c) => out.push(sized("max-compressed-size", c, l)),
-            None => {
-                return Err("max-compressed-size: the image's layers are stored uncompressed, so its pull size is unknown (check an OCI layout or a registry export instead)".into())
-            }
-        }
+        let c = a.compressed_bytes().ok_or(
+            "max-compressed-size: the image's layers are stored uncompressed, so its pull size is unknown (check an OCI layout or a registry export instead)",
+        )?;
+        out.push(sized("max-compressed-size", c, l));
     }
     if let Some(l) = b.max_layers {
         let n = a.layers.len() as u64;
-        out.push(RuleResult {
-            rule: "max-layers".into(),
-            status: if n <= l { Status::Pass } else { Status::Fail },
-            actual: Actual::Count(n),
-            limit: Limit::AtMostCount(l),
-            actual_value: n as f64,
-            limit_value: l as f64,
-            details: Vec::new(),
-        });
+        let values = (n as f64, l as f64);
+        out.push(plain(
+            "max-layers",
+            n <= l,
+            Actual::Count(n),
+            Limit::AtMostCount(l),
+            values,
+        ));
     }
     if let Some(l) = b.max_hidden {
         let mut r = sized("max-hidden", a.hidden_bytes(), l.bytes_of(layer_bytes));
@@ -295,16 +324,15 @@ pub(crate) fn check(
     }
     if let Some(l) = b.min_efficiency {
         let e = a.dive.efficiency;
-        out.push(RuleResult {
-            rule: "min-efficiency".into(),
-            status: if e >= l { Status::Pass } else { Status::Fail },
-            actual: Actual::Ratio(e),
-            limit: Limit::AtLeastRatio(l),
-            actual_value: e,
-            limit_value: l,
-            details: Vec::new(),
-        });
+        let (actual, limit) = (Actual::Ratio(e), Limit::AtLeastRatio(l));
+        out.push(plain("min-efficiency", e >= l, actual, limit, (e, l)));
     }
+    Ok(())
+}
+
+/// `categories.<name>`: the bytes of each waste category, with the largest paths
+/// when over.
+fn category_rules(b: &Budget, waste: &Waste, out: &mut Vec<RuleResult>) {
     for (cat, l) in &b.categories {
         let fs: Vec<_> = waste
             .findings
@@ -322,31 +350,31 @@ pub(crate) fn check(
         }
         out.push(r);
     }
-    let files = if b.forbid.is_empty() && b.paths.is_empty() {
-        Vec::new()
-    } else {
-        final_files(a)
-    };
+}
+
+/// `forbid <glob>` and `paths <glob>` over the final filesystem's files.
+fn path_rules(b: &Budget, a: &Analysis, out: &mut Vec<RuleResult>) -> Result<(), String> {
+    if b.forbid.is_empty() && b.paths.is_empty() {
+        return Ok(());
+    }
+    let files = final_files(a);
     for g in &b.forbid {
         let m = matcher(g)?;
         let mut hits: Vec<&(String, u64)> = files.iter().filter(|(p, _)| m.is_match(p)).collect();
         hits.sort_by(|x, y| y.1.cmp(&x.1).then_with(|| x.0.cmp(&y.0)));
         let bytes: u64 = hits.iter().map(|(_, b)| b).sum();
         out.push(RuleResult {
-            rule: format!("forbid {g}"),
-            status: if hits.is_empty() {
-                Status::Pass
-            } else {
-                Status::Fail
-            },
-            actual: Actual::Files {
-                count: hits.len(),
-                bytes,
-            },
-            limit: Limit::Nothing,
-            actual_value: hits.len() as f64,
-            limit_value: 0.0,
             details: hits.iter().take(5).map(|(p, b)| (p.clone(), *b)).collect(),
+            ..plain(
+                &format!("forbid {g}"),
+                hits.is_empty(),
+                Actual::Files {
+                    count: hits.len(),
+                    bytes,
+                },
+                Limit::Nothing,
+                (hits.len() as f64, 0.0),
+            )
         });
     }
     for (g, l) in &b.paths {
@@ -358,74 +386,61 @@ pub(crate) fn check(
             .sum();
         out.push(sized(&format!("paths {g}"), bytes, *l));
     }
-    package_rules(b, a, &mut out)?;
-    if let Some(l) = b.max_growth {
-        let base = baseline_bytes
-            .ok_or("max-growth needs a baseline (--baseline OLD_IMAGE_OR_JSON_REPORT)")?;
-        let growth = i128::from(layer_bytes) - i128::from(base);
-        let limit = l.bytes_of(base);
-        out.push(RuleResult {
-            rule: "max-growth".into(),
-            status: if growth <= i128::from(limit) {
-                Status::Pass
-            } else {
-                Status::Fail
+    Ok(())
+}
+
+/// `max-growth` over the baseline's size `base`.
+fn growth_rule(layer_bytes: u64, base: u64, l: SizeOrPercent) -> RuleResult {
+    let growth = i128::from(layer_bytes) - i128::from(base);
+    let limit = l.bytes_of(base);
+    plain(
+        "max-growth",
+        growth <= i128::from(limit),
+        Actual::Growth {
+            delta: growth,
+            from: base,
+            to: layer_bytes,
+        },
+        match l {
+            SizeOrPercent::Percent(p) => Limit::Percent {
+                percent: p,
+                bytes: limit,
             },
-            actual: Actual::Growth {
-                delta: growth,
-                from: base,
-                to: layer_bytes,
-            },
-            limit: match l {
-                SizeOrPercent::Percent(p) => Limit::Percent {
-                    percent: p,
-                    bytes: limit,
-                },
-                SizeOrPercent::Bytes(_) => Limit::Bytes(limit),
-            },
-            actual_value: growth as f64,
-            limit_value: limit as f64,
-            details: Vec::new(),
-        });
+            SizeOrPercent::Bytes(_) => Limit::Bytes(limit),
+        },
+        (growth as f64, limit as f64),
+    )
+}
+
+/// dive's CI rules. dive's comparisons are strict, and NaN compares false (a pass).
+fn dive_rules(d: &DiveRules, a: &Analysis, out: &mut Vec<RuleResult>) {
+    if let Some(l) = d.lowest_efficiency {
+        let e = a.dive.efficiency;
+        let (actual, limit) = (Actual::Plain(e), Limit::AtLeastPlain(l));
+        let pass = e.partial_cmp(&l) != Some(std::cmp::Ordering::Less);
+        out.push(plain("dive.lowestEfficiency", pass, actual, limit, (e, l)));
     }
-    if let Some(d) = &b.dive {
-        // dive's comparisons are strict, and NaN compares false (a pass).
-        if let Some(l) = d.lowest_efficiency {
-            let e = a.dive.efficiency;
-            out.push(RuleResult {
-                rule: "dive.lowestEfficiency".into(),
-                status: if e < l { Status::Fail } else { Status::Pass },
-                actual: Actual::Plain(e),
-                limit: Limit::AtLeastPlain(l),
-                actual_value: e,
-                limit_value: l,
-                details: Vec::new(),
-            });
-        }
-        if let Some(l) = d.highest_wasted_bytes {
-            let w = a.dive.wasted_bytes;
-            out.push(RuleResult {
-                rule: "dive.highestWastedBytes".into(),
-                status: if w > l { Status::Fail } else { Status::Pass },
-                actual: Actual::Bytes(w),
-                limit: Limit::Bytes(l),
-                actual_value: w as f64,
-                limit_value: l as f64,
-                details: Vec::new(),
-            });
-        }
-        if let Some(l) = d.highest_user_wasted_percent {
-            let p = a.dive.user_wasted_percent;
-            out.push(RuleResult {
-                rule: "dive.highestUserWastedPercent".into(),
-                status: if p > l { Status::Fail } else { Status::Pass },
-                actual: Actual::Plain(p),
-                limit: Limit::AtMostPlain(l),
-                actual_value: p,
-                limit_value: l,
-                details: Vec::new(),
-            });
-        }
+    if let Some(l) = d.highest_wasted_bytes {
+        let w = a.dive.wasted_bytes;
+        let (actual, limit) = (Actual::Bytes(w), Limit::Bytes(l));
+        out.push(plain(
+            "dive.highestWastedBytes",
+            w <= l,
+            actual,
+            limit,
+            (w as f64, l as f64),
+        ));
     }
-    Ok(out)
+    if let Some(l) = d.highest_user_wasted_percent {
+        let p = a.dive.user_wasted_percent;
+        let (actual, limit) = (Actual::Plain(p), Limit::AtMostPlain(l));
+        let pass = p.partial_cmp(&l) != Some(std::cmp::Ordering::Greater);
+        out.push(plain(
+            "dive.highestUserWastedPercent",
+            pass,
+            actual,
+            limit,
+            (p, l),
+        ));
+    }
 }
