@@ -9,13 +9,11 @@
 
 mod header; // pure: checksums, numbers, PAX records
 mod source; // where blocks come from: a stream, or a section of a file
+mod sparse; // GNU's sparse files: their maps, in every form
 
 use std::io::{self, BufRead, Read};
 
-use header::{
-    check_checksum, cstr, gnu_sparse_map, parse_numeric, parse_pax, sparse_map_in_data,
-    MAX_SPARSE_REGIONS,
-};
+use header::{check_checksum, cstr, parse_numeric, parse_pax};
 pub(crate) use source::{read_buffered, read_full, BlockSource, SectionSource, StreamSource};
 
 const BLOCK: u64 = 512;
@@ -251,101 +249,6 @@ impl<S: BlockSource> TarWalker<S> {
         Ok(())
     }
 
-    /// Reads an old GNU sparse header's map (`S`: four regions in the header, then
-    /// extension blocks of 21 while each says another follows) into `self.sparse`;
-    /// returns the file's real size.
-    fn read_gnu_sparse(&mut self, header_at: u64) -> Result<u64, TarError> {
-        gnu_sparse_map(&self.header[386..482], 4, &mut self.sparse).map_err(|m| {
-            TarError::Format {
-                offset: header_at,
-                msg: m,
-            }
-        })?;
-        let real = parse_numeric(&self.header[483..495])
-            .map_err(|m| self.format_err(header_at, format!("sparse real size: {m}")))?;
-        let mut extended = self.header[482] != 0;
-        let mut block = [0u8; 512];
-        while extended {
-            if self.sparse.len() > MAX_SPARSE_REGIONS {
-                return Err(self.format_err(header_at, "sparse map of too many regions"));
-            }
-            let got = self.src.read_full(&mut block)?;
-            if got < 512 {
-                return Err(TarError::Io(io::Error::new(
-                    io::ErrorKind::UnexpectedEof,
-                    "sparse header runs past the end of the stream",
-                )));
-            }
-            self.offset += BLOCK;
-            gnu_sparse_map(&block[..504], 21, &mut self.sparse)
-                .map_err(|m| self.format_err(header_at, m))?;
-            extended = block[504] != 0;
-        }
-        Ok(real)
-    }
-
-    /// Reads PAX sparse 1.0's map from the start of the entry's data into
-    /// `self.sparse`; what remains pending is the file's stored regions.
-    fn read_sparse_map_in_data(&mut self, header_at: u64) -> Result<(), TarError> {
-        self.ext.clear();
-        loop {
-            let have = self.ext.len() as u64;
-            if have + BLOCK > self.pending_content.min(MAX_EXTENSION) {
-                return Err(self.format_err(header_at, "sparse map runs past its data"));
-            }
-            let start = self.ext.len();
-            self.ext.resize(start + BLOCK as usize, 0);
-            let got = self.src.read_full(&mut self.ext[start..])?;
-            if got < BLOCK as usize {
-                return Err(TarError::Io(io::Error::new(
-                    io::ErrorKind::UnexpectedEof,
-                    "sparse map runs past the end of the stream",
-                )));
-            }
-            let parsed = sparse_map_in_data(&self.ext, &mut self.sparse)
-                .map_err(|m| self.format_err(header_at, m))?;
-            if let Some(used) = parsed {
-                // `used` is whole blocks, all of them read: the data follows.
-                let used = used as u64;
-                debug_assert_eq!(used, self.ext.len() as u64);
-                self.offset += used;
-                self.pending -= used;
-                self.pending_content -= used;
-                return Ok(());
-            }
-        }
-    }
-
-    /// A sparse map must fit its file: regions in order, inside the real size, and
-    /// as many bytes as the entry stores.
-    fn check_sparse_map(&self, header_at: u64, real: u64) -> Result<(), TarError> {
-        let mut end = 0u64;
-        let mut data = 0u64;
-        for &(offset, len) in &self.sparse {
-            let stop = offset
-                .checked_add(len)
-                .filter(|&s| offset >= end && s <= real);
-            let Some(stop) = stop else {
-                return Err(self.format_err(
-                    header_at,
-                    "sparse map regions overlap or pass the file's end",
-                ));
-            };
-            end = stop;
-            data += len;
-        }
-        if data != self.pending_content {
-            return Err(self.format_err(
-                header_at,
-                format!(
-                    "sparse map lists {data} bytes of data where the entry stores {}",
-                    self.pending_content
-                ),
-            ));
-        }
-        Ok(())
-    }
-
     /// The next entry, or `None` at the end of the archive.
     pub(crate) fn next_entry(&mut self) -> Result<Option<TarEntry<'_>>, TarError> {
         if self.finished {
@@ -353,156 +256,189 @@ impl<S: BlockSource> TarWalker<S> {
         }
         self.skip_pending()?;
         self.entry_at = self.offset;
-        let mut long_path: Option<Vec<u8>> = None;
-        let mut long_link: Option<Vec<u8>> = None;
-        let mut pax_size: Option<u64> = None;
-        let mut pax_sparse = None;
+        let mut ext = Extensions::default();
         loop {
-            let header_at = self.offset;
-            let got = self.src.read_full(&mut self.header)?;
-            if got == 0 {
-                self.finished = true;
-                self.ended_without_marker = true;
+            let Some(header_at) = self.read_header()? else {
                 return Ok(None);
-            }
-            if got < 512 {
-                return Err(TarError::Io(io::Error::new(
-                    io::ErrorKind::UnexpectedEof,
-                    format!("tar header at byte {header_at} is cut short"),
-                )));
-            }
-            self.offset += BLOCK;
-            if self.header.iter().all(|&b| b == 0) {
-                self.finished = true;
-                return Ok(None);
-            }
-            check_checksum(&self.header).map_err(|m| self.format_err(header_at, m))?;
+            };
             let size_field = parse_numeric(&self.header[124..136])
                 .map_err(|m| self.format_err(header_at, format!("size field: {m}")))?;
             let typeflag = self.header[156];
-            match typeflag {
-                b'L' | b'K' => {
-                    self.read_extension(header_at, size_field)?;
-                    let mut v = self.ext.clone();
-                    while v.last() == Some(&0) {
-                        v.pop();
-                    }
-                    if typeflag == b'L' {
-                        long_path = Some(v);
-                    } else {
-                        long_link = Some(v);
-                    }
-                    continue;
-                }
-                b'x' | b'X' => {
-                    self.read_extension(header_at, size_field)?;
-                    let records = parse_pax(&self.ext)
-                        .map_err(|m| self.format_err(header_at, format!("PAX header: {m}")))?;
-                    if let Some(p) = records.path {
-                        long_path = Some(p);
-                    }
-                    if let Some(l) = records.linkpath {
-                        long_link = Some(l);
-                    }
-                    if let Some(s) = records.size {
-                        pax_size = Some(s);
-                    }
-                    if records.sparse.is_some() {
-                        pax_sparse = records.sparse;
-                    }
-                    continue;
-                }
-                b'g' => {
-                    // Global PAX header: nothing in it changes what imgsize measures.
-                    let whole = self.entry_blocks(header_at, size_field)?;
-                    self.src.skip(whole)?;
-                    self.offset += whole;
-                    continue;
-                }
-                _ => {}
+            if self.extension(typeflag, header_at, size_field, &mut ext)? {
+                continue;
             }
-            let kind = match typeflag {
-                b'0' | 0 | b'7' | b'S' => TarKind::File,
-                b'1' => TarKind::Hardlink,
-                b'2' => TarKind::Symlink,
-                // `D`: GNU's incremental dump directory, its data a list of names.
-                b'5' | b'D' => TarKind::Dir,
-                _ => TarKind::Other,
-            };
-            let stored = pax_size.unwrap_or(size_field);
-            // Header-only types carry no data blocks whatever their size field says
-            // (as GNU tar and Go's archive/tar read them).
-            let content = match kind {
-                TarKind::File => stored,
-                TarKind::Dir if typeflag == b'D' => stored,
-                TarKind::Other if !matches!(typeflag, b'3' | b'4' | b'6') => stored,
-                _ => 0,
-            };
-            self.sparse.clear();
-            let mut real_size = None;
-            if typeflag == b'S' {
-                real_size = Some(self.read_gnu_sparse(header_at)?);
-            }
-            self.pending = self.entry_blocks(header_at, content)?;
-            self.pending_content = content;
-            let mut sparse_name = None;
-            if let (Some(s), TarKind::File) = (pax_sparse.take(), kind) {
-                self.sparse = s.regions;
-                real_size = s.real_size;
-                sparse_name = s.name;
-                if s.map_in_data {
-                    self.read_sparse_map_in_data(header_at)?;
-                }
-            }
-            if real_size.is_some() {
-                self.check_sparse_map(header_at, real_size.unwrap_or(0))?;
-            }
-            if let Some(name) = sparse_name {
-                long_path = Some(name);
-            }
-            let size = real_size.unwrap_or(stored);
-
-            self.path.clear();
-            match long_path.take() {
-                Some(p) => self.path.extend_from_slice(&p),
-                None => {
-                    let name = cstr(&self.header[0..100]);
-                    let is_ustar = &self.header[257..263] == b"ustar\0";
-                    let prefix = if is_ustar {
-                        cstr(&self.header[345..500])
-                    } else {
-                        &[]
-                    };
-                    if !prefix.is_empty() {
-                        self.path.extend_from_slice(prefix);
-                        self.path.push(b'/');
-                    }
-                    self.path.extend_from_slice(name);
-                }
-            }
-            self.link.clear();
-            match long_link.take() {
-                Some(l) => self.link.extend_from_slice(&l),
-                None => self.link.extend_from_slice(cstr(&self.header[157..257])),
-            }
-            let kind = if kind == TarKind::File && self.path.last() == Some(&b'/') && typeflag == 0
-            {
-                // Old tars mark directories only by a trailing slash.
-                TarKind::Dir
-            } else {
-                kind
-            };
-            let size = if kind == TarKind::File { size } else { 0 };
-            let sparse = (kind == TarKind::File && real_size.is_some()).then_some(&self.sparse[..]);
-            return Ok(Some(TarEntry {
-                path: &self.path,
-                link: &self.link,
-                kind,
-                size,
-                sparse,
-            }));
+            return self.entry(typeflag, header_at, size_field, ext).map(Some);
         }
     }
+
+    /// Reads the next header block into `self.header`: its offset, or `None` at
+    /// the end of the archive (its zero block, or the end of the stream).
+    fn read_header(&mut self) -> Result<Option<u64>, TarError> {
+        let header_at = self.offset;
+        let got = self.src.read_full(&mut self.header)?;
+        if got == 0 {
+            self.finished = true;
+            self.ended_without_marker = true;
+            return Ok(None);
+        }
+        if got < 512 {
+            return Err(TarError::Io(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                format!("tar header at byte {header_at} is cut short"),
+            )));
+        }
+        self.offset += BLOCK;
+        if self.header.iter().all(|&b| b == 0) {
+            self.finished = true;
+            return Ok(None);
+        }
+        check_checksum(&self.header).map_err(|m| self.format_err(header_at, m))?;
+        Ok(Some(header_at))
+    }
+
+    /// Reads an extension header (GNU long name `L` or link `K`, PAX `x`, a
+    /// global PAX `g`, which is skipped) into `ext`; false for an entry's own header.
+    fn extension(
+        &mut self,
+        typeflag: u8,
+        header_at: u64,
+        size: u64,
+        ext: &mut Extensions,
+    ) -> Result<bool, TarError> {
+        match typeflag {
+            b'L' | b'K' => {
+                self.read_extension(header_at, size)?;
+                let mut v = self.ext.clone();
+                while v.last() == Some(&0) {
+                    v.pop();
+                }
+                if typeflag == b'L' {
+                    ext.path = Some(v);
+                } else {
+                    ext.link = Some(v);
+                }
+            }
+            b'x' | b'X' => {
+                self.read_extension(header_at, size)?;
+                let records = parse_pax(&self.ext)
+                    .map_err(|m| self.format_err(header_at, format!("PAX header: {m}")))?;
+                ext.path = records.path.or(ext.path.take());
+                ext.link = records.linkpath.or(ext.link.take());
+                ext.size = records.size.or(ext.size);
+                ext.sparse = records.sparse.or(ext.sparse.take());
+            }
+            b'g' => {
+                // Global PAX header: nothing in it changes what imgsize measures.
+                let whole = self.entry_blocks(header_at, size)?;
+                self.src.skip(whole)?;
+                self.offset += whole;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    /// The entry whose own header is in `self.header`, with what its extension
+    /// headers said.
+    fn entry(
+        &mut self,
+        typeflag: u8,
+        header_at: u64,
+        size_field: u64,
+        mut ext: Extensions,
+    ) -> Result<TarEntry<'_>, TarError> {
+        let kind = match typeflag {
+            b'0' | 0 | b'7' | b'S' => TarKind::File,
+            b'1' => TarKind::Hardlink,
+            b'2' => TarKind::Symlink,
+            // `D`: GNU's incremental dump directory, its data a list of names.
+            b'5' | b'D' => TarKind::Dir,
+            _ => TarKind::Other,
+        };
+        let stored = ext.size.unwrap_or(size_field);
+        // Header-only types carry no data blocks whatever their size field says
+        // (as GNU tar and Go's archive/tar read them).
+        let content = match kind {
+            TarKind::File => stored,
+            TarKind::Dir if typeflag == b'D' => stored,
+            TarKind::Other if !matches!(typeflag, b'3' | b'4' | b'6') => stored,
+            _ => 0,
+        };
+        self.sparse.clear();
+        let mut real_size = None;
+        if typeflag == b'S' {
+            real_size = Some(self.read_gnu_sparse(header_at)?);
+        }
+        self.pending = self.entry_blocks(header_at, content)?;
+        self.pending_content = content;
+        if let (Some(s), TarKind::File) = (ext.sparse.take(), kind) {
+            self.sparse = s.regions;
+            real_size = s.real_size;
+            ext.path = s.name.or(ext.path.take());
+            if s.map_in_data {
+                self.read_sparse_map_in_data(header_at)?;
+            }
+        }
+        if let Some(real) = real_size {
+            self.check_sparse_map(header_at, real)?;
+        }
+        self.set_names(ext);
+        // Old tars mark directories only by a trailing slash.
+        let kind = match kind {
+            TarKind::File if self.path.last() == Some(&b'/') && typeflag == 0 => TarKind::Dir,
+            k => k,
+        };
+        let size = match kind {
+            TarKind::File => real_size.unwrap_or(stored),
+            _ => 0,
+        };
+        let sparse = (kind == TarKind::File && real_size.is_some()).then_some(&self.sparse[..]);
+        Ok(TarEntry {
+            path: &self.path,
+            link: &self.link,
+            kind,
+            size,
+            sparse,
+        })
+    }
+
+    /// The entry's path and link target: from its extension headers, else from
+    /// the header (ustar's prefix, then its name).
+    fn set_names(&mut self, ext: Extensions) {
+        self.path.clear();
+        match ext.path {
+            Some(p) => self.path.extend_from_slice(&p),
+            None => {
+                let name = cstr(&self.header[0..100]);
+                let is_ustar = &self.header[257..263] == b"ustar\0";
+                let prefix = if is_ustar {
+                    cstr(&self.header[345..500])
+                } else {
+                    &[]
+                };
+                if !prefix.is_empty() {
+                    self.path.extend_from_slice(prefix);
+                    self.path.push(b'/');
+                }
+                self.path.extend_from_slice(name);
+            }
+        }
+        self.link.clear();
+        match ext.link {
+            Some(l) => self.link.extend_from_slice(&l),
+            None => self.link.extend_from_slice(cstr(&self.header[157..257])),
+        }
+    }
+}
+
+/// What an entry's extension headers said.
+#[derive(Default)]
+struct Extensions {
+    path: Option<Vec<u8>>,
+    link: Option<Vec<u8>>,
+    /// PAX `size`: the stored size, beyond what the header's field holds.
+    size: Option<u64>,
+    sparse: Option<header::PaxSparse>,
 }
 
 /// One entry as [`list`] gives it: the path and link target as stored, the kind
