@@ -56,8 +56,59 @@ fn compression_of(media_type: Option<&str>) -> Compression {
     }
 }
 
+/// An image opened for the fleet: its input, the image and each blob's size.
+type Opened<'a> = (&'a str, Image, Vec<u64>);
+
 /// Opens every input in parallel and scans each distinct layer once.
 pub fn load_fleet(inputs: &[String], opts: &LoadOptions, keep_going: bool) -> Result<Fleet> {
+    let (images, mut failures) = open_all(inputs, opts, keep_going)?;
+    let distinct = Distinct::of(&images);
+    let scans = scan_distinct(&images, &distinct, opts);
+    let (scanned, failed) = settle(&images, &distinct, scans, keep_going, &mut failures)?;
+    let mut fleet_images = Vec::new();
+    let mut about = Vec::new();
+    for (k, (input, image, blob_sizes)) in images.iter().enumerate() {
+        if failed[k] {
+            continue;
+        }
+        fleet_images.push(fleet_image(
+            input,
+            image,
+            blob_sizes,
+            &distinct.ids[k],
+            &scanned,
+        ));
+        about.push(About {
+            kind: image.kind.clone(),
+            reference: image.reference.clone(),
+            platform: image.platform.clone(),
+            source: image.source.clone(),
+        });
+    }
+    let layers = distinct
+        .first
+        .iter()
+        .zip(scanned)
+        .map(|(&(k, i), s)| DistinctLayer {
+            diff_id: images[k].1.layers[i].diff_id.clone(),
+            summary: s.map(|s| s.summary).unwrap_or_default(),
+        })
+        .collect();
+    Ok(Fleet {
+        images: fleet_images,
+        about,
+        layers,
+        failures,
+    })
+}
+
+/// Opens every input in parallel; those that fail are failures with
+/// `keep_going`, else the first is the error.
+fn open_all<'a>(
+    inputs: &'a [String],
+    opts: &LoadOptions,
+    keep_going: bool,
+) -> Result<(Vec<Opened<'a>>, Vec<FleetFailure>)> {
     let quiet = Progress::new(false);
     let opened: Vec<Result<(Image, Vec<u64>)>> = inputs
         .par_iter()
@@ -71,10 +122,10 @@ pub fn load_fleet(inputs: &[String], opts: &LoadOptions, keep_going: bool) -> Re
         .collect();
     timings::mark("fleet opened");
     let mut failures = Vec::new();
-    let mut images: Vec<(&str, Image, Vec<u64>)> = Vec::new();
+    let mut images = Vec::new();
     for (input, r) in inputs.iter().zip(opened) {
         match r {
-            Ok((image, sizes)) => images.push((input, image, sizes)),
+            Ok((image, sizes)) => images.push((input.as_str(), image, sizes)),
             Err(e) if keep_going => failures.push(FleetFailure {
                 input: input.clone(),
                 error: named(input, e),
@@ -82,35 +133,55 @@ pub fn load_fleet(inputs: &[String], opts: &LoadOptions, keep_going: bool) -> Re
             Err(e) => return Err(named(input, e)),
         }
     }
+    Ok((images, failures))
+}
 
-    // The distinct layers: by diff_id, else by blob digest. Each is read from the
-    // first image that holds it.
-    let mut index: FxHashMap<String, usize> = FxHashMap::default();
-    let mut first: Vec<(usize, usize)> = Vec::new();
-    let mut sizes: Vec<u64> = Vec::new();
-    let mut distinct: Vec<Vec<usize>> = Vec::with_capacity(images.len());
-    for (k, (_, image, blob_sizes)) in images.iter().enumerate() {
-        let ids = image
-            .layers
-            .iter()
-            .enumerate()
-            .map(|(i, l)| {
-                let key = match (&l.diff_id, &l.digest) {
-                    (Some(d), _) => d.clone(),
-                    (None, Some(b)) => format!("blob {b}"),
-                    (None, None) => format!("image {k} layer {i}"),
-                };
-                *index.entry(key).or_insert_with(|| {
-                    first.push((k, i));
-                    sizes.push(blob_sizes[i]);
-                    first.len() - 1
+/// The fleet's distinct layers: by diff_id, else by blob digest.
+struct Distinct {
+    /// Each distinct layer's first holder: (image, layer), where it is read from.
+    first: Vec<(usize, usize)>,
+    /// Each distinct layer's blob size.
+    sizes: Vec<u64>,
+    /// By image, each layer's distinct layer.
+    ids: Vec<Vec<usize>>,
+}
+
+impl Distinct {
+    fn of(images: &[Opened<'_>]) -> Distinct {
+        let mut index: FxHashMap<String, usize> = FxHashMap::default();
+        let mut d = Distinct {
+            first: Vec::new(),
+            sizes: Vec::new(),
+            ids: Vec::with_capacity(images.len()),
+        };
+        for (k, (_, image, blob_sizes)) in images.iter().enumerate() {
+            let ids = image
+                .layers
+                .iter()
+                .enumerate()
+                .map(|(i, l)| {
+                    let key = match (&l.diff_id, &l.digest) {
+                        (Some(d), _) => d.clone(),
+                        (None, Some(b)) => format!("blob {b}"),
+                        (None, None) => format!("image {k} layer {i}"),
+                    };
+                    *index.entry(key).or_insert_with(|| {
+                        d.first.push((k, i));
+                        d.sizes.push(blob_sizes[i]);
+                        d.first.len() - 1
+                    })
                 })
-            })
-            .collect();
-        distinct.push(ids);
+                .collect();
+            d.ids.push(ids);
+        }
+        d
     }
+}
+
+/// Scans each distinct layer once, from its first holder, largest first.
+fn scan_distinct(images: &[Opened<'_>], d: &Distinct, opts: &LoadOptions) -> Vec<Result<Scanned>> {
     let progress = Progress::new(opts.progress);
-    progress.start(Some(sizes.iter().sum()), Some(sizes.len()));
+    progress.start(Some(d.sizes.iter().sum()), Some(d.sizes.len()));
     let scan = ScanOptions {
         verify: opts.verify,
         content: opts.content,
@@ -126,8 +197,8 @@ pub fn load_fleet(inputs: &[String], opts: &LoadOptions, keep_going: bool) -> Re
         .iter()
         .map(|(_, image, _)| super::described(image))
         .collect();
-    let scans = scan_largest_first(&sizes, threads, |d, decoders| {
-        let (k, i) = first[d];
+    let scans = scan_largest_first(&d.sizes, threads, |n, decoders| {
+        let (k, i) = d.first[n];
         let image = &images[k].1;
         let scan = ScanOptions { decoders, ..scan };
         let r = image
@@ -146,98 +217,91 @@ pub fn load_fleet(inputs: &[String], opts: &LoadOptions, keep_going: bool) -> Re
     });
     progress.finish();
     timings::mark("layers scanned");
+    scans
+}
 
-    // A layer that failed fails every image that holds it.
+/// The scans, and which images failed: a layer that failed fails every image
+/// that holds it (a failure each, with `keep_going`; else the error).
+fn settle(
+    images: &[Opened<'_>],
+    d: &Distinct,
+    scans: Vec<Result<Scanned>>,
+    keep_going: bool,
+    failures: &mut Vec<FleetFailure>,
+) -> Result<(Vec<Option<Scanned>>, Vec<bool>)> {
     let mut failed = vec![false; images.len()];
     let mut scanned: Vec<Option<Scanned>> = Vec::with_capacity(scans.len());
-    for (d, r) in scans.into_iter().enumerate() {
-        match r {
-            Ok(s) => scanned.push(Some(s)),
-            Err(e) => {
-                let holders: Vec<usize> = (0..images.len())
-                    .filter(|&k| distinct[k].contains(&d))
-                    .collect();
-                if !keep_going {
-                    return Err(named(images[holders[0]].0, e));
-                }
-                let message = e.to_string();
-                for k in holders {
-                    if !failed[k] {
-                        failed[k] = true;
-                        failures.push(FleetFailure {
-                            input: images[k].0.to_string(),
-                            error: named(
-                                images[k].0,
-                                Error::format(String::new(), message.clone()),
-                            ),
-                        });
-                    }
-                }
-                scanned.push(None);
+    for (n, r) in scans.into_iter().enumerate() {
+        let e = match r {
+            Ok(s) => {
+                scanned.push(Some(s));
+                continue;
+            }
+            Err(e) => e,
+        };
+        let holders: Vec<usize> = (0..images.len())
+            .filter(|&k| d.ids[k].contains(&n))
+            .collect();
+        if !keep_going {
+            return Err(named(images[holders[0]].0, e));
+        }
+        let message = e.to_string();
+        for k in holders {
+            if !failed[k] {
+                failed[k] = true;
+                failures.push(FleetFailure {
+                    input: images[k].0.to_string(),
+                    error: named(images[k].0, Error::format(String::new(), message.clone())),
+                });
             }
         }
+        scanned.push(None);
     }
+    Ok((scanned, failed))
+}
 
-    let mut fleet_images = Vec::new();
-    let mut about = Vec::new();
-    for (k, (input, image, blob_sizes)) in images.iter().enumerate() {
-        if failed[k] {
-            continue;
-        }
-        let hist = history::per_layer(&image.config.history, image.layers.len());
-        let instructions = history::instructions(&hist);
-        // The base's layer count is only as good as the history's fit to the layers.
-        let fits = hist.iter().all(Option::is_some);
-        let layers = image
-            .layers
-            .iter()
-            .enumerate()
-            .map(|(i, l)| {
-                let d = distinct[k][i];
-                let s = scanned[d]
-                    .as_ref()
-                    .expect("a failed layer fails its images");
-                let compression = if l.digest == s.blob_digest {
-                    s.compression
-                } else {
-                    compression_of(l.media_type.as_deref())
-                };
-                ImageLayer {
-                    distinct: d,
-                    digest: l.digest.clone(),
-                    compressed_bytes: (compression != Compression::None).then_some(blob_sizes[i]),
-                    instruction: instructions[i].clone(),
-                }
-            })
-            .collect();
-        fleet_images.push(FleetImage {
-            input: input.to_string(),
-            layers,
-            base: crate::analysis::overlap::base_of(
-                image.base_name.as_deref(),
-                &image.config.history,
-                fits,
-            ),
-        });
-        about.push(About {
-            kind: image.kind.clone(),
-            reference: image.reference.clone(),
-            platform: image.platform.clone(),
-            source: image.source.clone(),
-        });
-    }
-    let layers = first
+/// One image of the fleet: its layers as distinct layers, with their pull sizes
+/// and instructions, and its base image.
+fn fleet_image(
+    input: &str,
+    image: &Image,
+    blob_sizes: &[u64],
+    ids: &[usize],
+    scanned: &[Option<Scanned>],
+) -> FleetImage {
+    let hist = history::per_layer(&image.config.history, image.layers.len());
+    let instructions = history::instructions(&hist);
+    // The base's layer count is only as good as the history's fit to the layers.
+    let fits = hist.iter().all(Option::is_some);
+    let layers = image
+        .layers
         .iter()
-        .zip(scanned)
-        .map(|(&(k, i), s)| DistinctLayer {
-            diff_id: images[k].1.layers[i].diff_id.clone(),
-            summary: s.map(|s| s.summary).unwrap_or_default(),
+        .enumerate()
+        .map(|(i, l)| {
+            let d = ids[i];
+            let s = scanned[d]
+                .as_ref()
+                .expect("a failed layer fails its images");
+            let compression = if l.digest == s.blob_digest {
+                s.compression
+            } else {
+                compression_of(l.media_type.as_deref())
+            };
+            ImageLayer {
+                distinct: d,
+                digest: l.digest.clone(),
+                compressed_bytes: (compression != Compression::None).then_some(blob_sizes[i]),
+                instruction: instructions[i].clone(),
+            }
         })
         .collect();
-    Ok(Fleet {
-        images: fleet_images,
-        about,
+    FleetImage {
+        input: input.to_string(),
         layers,
-        failures,
-    })
+        base: crate::analysis::overlap::base_of(
+            image.base_name.as_deref(),
+            &image.config.history,
+            fits,
+        ),
+    }
 }
