@@ -181,31 +181,58 @@ fn revive(stacked: &mut PathTree<StackNode>, n: NodeId) {
 
 const WHITEOUT: &[u8] = b".wh.";
 
+/// The running state of dive's walk over the layers: the stacked tree (which
+/// also holds each path's efficiency record) and the names of every tree.
+struct Walk {
+    names: Interner,
+    stacked: PathTree<StackNode>,
+}
+
 /// Computes dive's figures over the layers (index 0 = base).
 pub fn figures(layers: &[&LayerFiles], top: usize) -> DiveFigures {
-    let mut names = Interner::default();
-    let mut stacked: PathTree<StackNode> = PathTree::new();
-    stacked.set_alive(ROOT, true);
+    let mut w = Walk {
+        names: Interner::default(),
+        stacked: PathTree::new(),
+    };
+    w.stacked.set_alive(ROOT, true);
     // Room for the distinct layers' entries: a layer listed twice adds no paths.
     let entries = crate::layer::distinct(layers).iter().map(|f| f.len()).sum();
-    stacked.reserve(entries);
-    names.reserve(entries);
+    w.stacked.reserve(entries);
+    w.names.reserve(entries);
     let mut layer_sizes = Vec::with_capacity(layers.len());
     let mut abandoned_layers = Vec::new();
-
     for (k, files) in layers.iter().enumerate() {
         layer_sizes.push(files.iter().map(|e| e.size).sum::<u64>());
-        let lt = layer_tree(files, &mut names);
-        let order = children_first_sorted(&lt, &names);
+        let lt = layer_tree(files, &mut w.names);
+        let order = children_first_sorted(&lt, &w.names);
         // Each layer node's slot in the stacked tree (ids grow from parents to children).
         let mut slot = vec![ROOT; lt.len()];
         for id in 1..lt.len() as NodeId {
             let parent = lt.parent(id).unwrap_or(ROOT);
-            slot[id as usize] = stacked.child_slot(slot[parent as usize], lt.name(id));
+            slot[id as usize] = w.stacked.child_slot(slot[parent as usize], lt.name(id));
         }
+        if !w.visit(k, files, &lt, &order, &slot) {
+            abandoned_layers.push(k);
+        }
+        w.stack(files, &lt, &order, &slot);
+    }
+    w.summarize(top, &layer_sizes, abandoned_layers)
+}
 
-        // The efficiency visit of this layer's leaves.
-        for &n in &order {
+impl Walk {
+    /// dive's efficiency visit of one layer's leaves: each adds its size to its
+    /// path's record. False when dive abandons the layer (a whiteout of a path it
+    /// cannot find).
+    fn visit(
+        &mut self,
+        k: usize,
+        files: &LayerFiles,
+        lt: &PathTree<LayerNode>,
+        order: &[NodeId],
+        slot: &[NodeId],
+    ) -> bool {
+        let (names, stacked) = (&mut self.names, &mut self.stacked);
+        for &n in order {
             if lt.children(n).next().is_some() {
                 continue;
             }
@@ -231,14 +258,14 @@ pub fn figures(layers: &[&LayerFiles], top: usize) -> DiveFigures {
                     // dive looks a base-layer whiteout up in the base layer itself.
                     stripped.and_then(|s| lt.child(parent, s)).map(|t| {
                         if lt.data(t).info(files).0 {
-                            subtree_size(&lt, t, |d| d.info(files).1)
+                            subtree_size(lt, t, |d| d.info(files).1)
                         } else {
                             0
                         }
                     })
                 } else if stacked.is_alive(record) {
                     Some(if stacked.data(record).is_dir {
-                        subtree_size(&stacked, record, |d| d.size)
+                        subtree_size(stacked, record, |d| d.size)
                     } else {
                         0
                     })
@@ -247,10 +274,7 @@ pub fn figures(layers: &[&LayerFiles], top: usize) -> DiveFigures {
                 };
                 match found {
                     Some(s) => s,
-                    None => {
-                        abandoned_layers.push(k);
-                        break;
-                    }
+                    None => return false,
                 }
             } else {
                 lt.data(n).info(files).1
@@ -262,70 +286,91 @@ pub fn figures(layers: &[&LayerFiles], top: usize) -> DiveFigures {
             }
             d.count += 1;
         }
+        true
+    }
 
-        // Stack this layer on the running tree, visiting every node as dive's `Stack`.
-        for &n in &order {
-            let name = names.name(lt.name(n));
+    /// Stacks one layer on the running tree, visiting every node as dive's `Stack`.
+    fn stack(
+        &mut self,
+        files: &LayerFiles,
+        lt: &PathTree<LayerNode>,
+        order: &[NodeId],
+        slot: &[NodeId],
+    ) {
+        for &n in order {
+            let name = self.names.name(lt.name(n));
             if name.starts_with(WHITEOUT) {
                 let parent = lt.parent(n).unwrap_or(ROOT);
-                if let Some(sym) = names.get(&name[WHITEOUT.len()..]) {
-                    if let Some(target) = stacked.child(slot[parent as usize], sym) {
-                        if stacked.is_alive(target) {
-                            stacked.kill_subtree(target, true, |_, _| {});
+                if let Some(sym) = self.names.get(&name[WHITEOUT.len()..]) {
+                    if let Some(target) = self.stacked.child(slot[parent as usize], sym) {
+                        if self.stacked.is_alive(target) {
+                            self.stacked.kill_subtree(target, true, |_, _| {});
                         }
                     }
                 }
             } else {
                 let s = slot[n as usize];
-                revive(&mut stacked, s);
+                revive(&mut self.stacked, s);
                 let (is_dir, size) = lt.data(n).info(files);
-                let d = stacked.data_mut(s);
+                let d = self.stacked.data_mut(s);
                 d.is_dir = is_dir;
                 d.size = size;
             }
         }
     }
 
-    let (mut sum_min, mut sum_cum, mut wasted) = (0i64, 0i64, 0i64);
-    let mut inefficient: Vec<(i64, u32, NodeId)> = Vec::new();
-    for id in 0..stacked.len() as NodeId {
-        let d = stacked.data(id);
-        if !d.seen {
-            continue;
+    /// The figures from every path's record.
+    fn summarize(
+        &self,
+        top: usize,
+        layer_sizes: &[u64],
+        abandoned_layers: Vec<usize>,
+    ) -> DiveFigures {
+        let stacked = &self.stacked;
+        let (mut sum_min, mut sum_cum, mut wasted) = (0i64, 0i64, 0i64);
+        let mut inefficient: Vec<(i64, u32, NodeId)> = Vec::new();
+        for id in 0..stacked.len() as NodeId {
+            let d = stacked.data(id);
+            if !d.seen {
+                continue;
+            }
+            sum_min += d.min;
+            sum_cum += d.cum;
+            if d.count >= 2 {
+                wasted += d.cum;
+                inefficient.push((d.cum, d.count, id));
+            }
         }
-        sum_min += d.min;
-        sum_cum += d.cum;
-        if d.count >= 2 {
-            wasted += d.cum;
-            inefficient.push((d.cum, d.count, id));
+        inefficient.sort_by(|a, b| b.0.cmp(&a.0).then(a.2.cmp(&b.2)));
+        let inefficient = inefficient
+            .into_iter()
+            .take(top)
+            .map(|(cum, count, id)| Inefficiency {
+                path: format!(
+                    "/{}",
+                    crate::text::path_text(&stacked.path(&self.names, id))
+                ),
+                count,
+                cumulative_bytes: cum.max(0) as u64,
+            })
+            .collect();
+        let efficiency = if sum_cum == 0 {
+            1.0
+        } else {
+            sum_min as f64 / sum_cum as f64
+        };
+        let size_bytes: u64 = layer_sizes.iter().sum();
+        let user_size_bytes: u64 = layer_sizes.iter().skip(1).sum();
+        let wasted_bytes = wasted.max(0) as u64;
+        DiveFigures {
+            efficiency,
+            wasted_bytes,
+            user_wasted_percent: wasted_bytes as f64 / user_size_bytes as f64,
+            size_bytes,
+            user_size_bytes,
+            inefficient,
+            abandoned_layers,
         }
-    }
-    inefficient.sort_by(|a, b| b.0.cmp(&a.0).then(a.2.cmp(&b.2)));
-    let inefficient = inefficient
-        .into_iter()
-        .take(top)
-        .map(|(cum, count, id)| Inefficiency {
-            path: format!("/{}", crate::text::path_text(&stacked.path(&names, id))),
-            count,
-            cumulative_bytes: cum.max(0) as u64,
-        })
-        .collect();
-    let efficiency = if sum_cum == 0 {
-        1.0
-    } else {
-        sum_min as f64 / sum_cum as f64
-    };
-    let size_bytes: u64 = layer_sizes.iter().sum();
-    let user_size_bytes: u64 = layer_sizes.iter().skip(1).sum();
-    let wasted_bytes = wasted.max(0) as u64;
-    DiveFigures {
-        efficiency,
-        wasted_bytes,
-        user_wasted_percent: wasted_bytes as f64 / user_size_bytes as f64,
-        size_bytes,
-        user_size_bytes,
-        inefficient,
-        abandoned_layers,
     }
 }
 

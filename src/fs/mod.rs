@@ -305,8 +305,49 @@ impl FsModel {
         hashed: bool,
         pulled: bool,
     ) -> Result<(), String> {
-        // Whiteouts and opaque markers only act on lower layers, wherever they sit in
-        // the tar: apply them before any of this layer's own entries.
+        self.apply_whiteouts(k, files);
+        let mut cached_dir: Vec<u8> = Vec::new();
+        let mut cached_parent = ROOT;
+        for e in files.iter() {
+            self.layers[k as usize].entries += 1;
+            let kind = match e.kind {
+                EntryKind::File => NodeKind::File,
+                EntryKind::Hardlink => NodeKind::Hardlink,
+                EntryKind::Symlink => NodeKind::Symlink,
+                EntryKind::Dir => NodeKind::Dir,
+                EntryKind::Other => NodeKind::Other,
+                EntryKind::Whiteout | EntryKind::Opaque | EntryKind::Meta => continue,
+            };
+            // Tar entries come grouped by directory: reuse the last parent while it is
+            // still an alive directory.
+            let parent = if e.dir == cached_dir.as_slice()
+                && self.tree.is_alive(cached_parent)
+                && self.tree.data(cached_parent).kind == NodeKind::Dir
+            {
+                cached_parent
+            } else {
+                let p = self.ensure_dirs(e.dir, k);
+                cached_dir.clear();
+                cached_dir.extend_from_slice(e.dir);
+                cached_parent = p;
+                p
+            };
+            let sym = self.names.intern(e.name);
+            let node = self.tree.child_slot(parent, sym);
+            // The new content first: a hardlink shares its target's.
+            let content = match kind {
+                NodeKind::File => self.new_content(k, &e, hashed, pulled),
+                NodeKind::Hardlink => self.link_content(&e)?,
+                _ => NO_CONTENT,
+            };
+            self.set(node, kind, k, content);
+        }
+        Ok(())
+    }
+
+    /// Whiteouts and opaque markers act on lower layers only, wherever they sit in
+    /// the tar: applied before any of the layer's own entries.
+    fn apply_whiteouts(&mut self, k: u16, files: &LayerFiles) {
         for e in files.iter() {
             match e.kind {
                 EntryKind::Whiteout => {
@@ -328,110 +369,88 @@ impl FsModel {
                 _ => {}
             }
         }
+    }
 
-        let mut cached_dir: Vec<u8> = Vec::new();
-        let mut cached_parent = ROOT;
-        for e in files.iter() {
-            self.layers[k as usize].entries += 1;
-            let kind = match e.kind {
-                EntryKind::File => NodeKind::File,
-                EntryKind::Hardlink => NodeKind::Hardlink,
-                EntryKind::Symlink => NodeKind::Symlink,
-                EntryKind::Dir => NodeKind::Dir,
-                EntryKind::Other => NodeKind::Other,
-                EntryKind::Whiteout | EntryKind::Opaque | EntryKind::Meta => continue,
-            };
-            let (dir, base) = (e.dir, e.name);
-            // Tar entries come grouped by directory: reuse the last parent while it is
-            // still an alive directory.
-            let parent = if dir == cached_dir.as_slice()
-                && self.tree.is_alive(cached_parent)
-                && self.tree.data(cached_parent).kind == NodeKind::Dir
-            {
-                cached_parent
-            } else {
-                let p = self.ensure_dirs(dir, k);
-                cached_dir.clear();
-                cached_dir.extend_from_slice(dir);
-                cached_parent = p;
-                p
-            };
-            let sym = self.names.intern(base);
-            let node = self.tree.child_slot(parent, sym);
-
-            // The new content first: a hardlink shares its target's.
-            let content = match kind {
-                NodeKind::File => {
-                    let layer = &mut self.layers[k as usize];
-                    layer.bytes += e.size;
-                    layer.files += 1;
-                    let content = Content {
-                        size: e.size,
-                        layer: k,
-                        refs: 1,
-                    };
-                    let (hash, pull) = (e.hash.unwrap_or(0), e.pull.unwrap_or(0));
-                    match self.free.pop() {
-                        Some(c) => {
-                            self.contents[c as usize] = content;
-                            if hashed {
-                                self.hashes[c as usize] = hash;
-                            }
-                            if pulled {
-                                self.pulls[c as usize] = pull;
-                            }
-                            c
-                        }
-                        None => {
-                            self.contents.push(content);
-                            if hashed {
-                                self.hashes.push(hash);
-                            }
-                            if pulled {
-                                self.pulls.push(pull);
-                            }
-                            (self.contents.len() - 1) as u32
-                        }
-                    }
+    /// A regular file's new content, counted on layer `k` (in the slot of a
+    /// content hidden for good, when there is one).
+    fn new_content(
+        &mut self,
+        k: u16,
+        e: &crate::layer::Entry<'_>,
+        hashed: bool,
+        pulled: bool,
+    ) -> u32 {
+        let layer = &mut self.layers[k as usize];
+        layer.bytes += e.size;
+        layer.files += 1;
+        let content = Content {
+            size: e.size,
+            layer: k,
+            refs: 1,
+        };
+        let (hash, pull) = (e.hash.unwrap_or(0), e.pull.unwrap_or(0));
+        match self.free.pop() {
+            Some(c) => {
+                self.contents[c as usize] = content;
+                if hashed {
+                    self.hashes[c as usize] = hash;
                 }
-                NodeKind::Hardlink => {
-                    let target = self.tree.lookup(&self.names, e.link).ok_or_else(|| {
-                        format!(
-                            "hardlink {} points to {}, which is not in the image",
-                            String::from_utf8_lossy(&e.path()),
-                            String::from_utf8_lossy(e.link)
-                        )
-                    })?;
-                    let c = self.tree.data(target).content;
-                    if c != NO_CONTENT {
-                        self.contents[c as usize].refs += 1;
-                    }
-                    c
+                if pulled {
+                    self.pulls[c as usize] = pull;
                 }
-                _ => NO_CONTENT,
-            };
-
-            if self.tree.is_alive(node) {
-                let old = *self.tree.data(node);
-                if kind == NodeKind::Dir && old.kind == NodeKind::Dir {
-                    continue;
-                }
-                if old.kind == NodeKind::Dir {
-                    self.kill(node, false, k);
-                }
-                let rewrite = kind == NodeKind::File
-                    && old.kind == NodeKind::File
-                    && self.same_content(old.content, content, k);
-                self.release(node, k, rewrite);
+                c
             }
-            self.tree.set_alive(node, true);
-            *self.tree.data_mut(node) = FsNode {
-                kind,
-                layer: k,
-                content,
-            };
+            None => {
+                self.contents.push(content);
+                if hashed {
+                    self.hashes.push(hash);
+                }
+                if pulled {
+                    self.pulls.push(pull);
+                }
+                (self.contents.len() - 1) as u32
+            }
         }
-        Ok(())
+    }
+
+    /// A hardlink's content: its target's, one reference more.
+    fn link_content(&mut self, e: &crate::layer::Entry<'_>) -> Result<u32, String> {
+        let target = self.tree.lookup(&self.names, e.link).ok_or_else(|| {
+            format!(
+                "hardlink {} points to {}, which is not in the image",
+                String::from_utf8_lossy(&e.path()),
+                String::from_utf8_lossy(e.link)
+            )
+        })?;
+        let c = self.tree.data(target).content;
+        if c != NO_CONTENT {
+            self.contents[c as usize].refs += 1;
+        }
+        Ok(c)
+    }
+
+    /// Sets `node` to an entry of layer `k`, letting go of what was there: a
+    /// folder's subtree, or a file's content (as a rewrite when it is the same).
+    fn set(&mut self, node: NodeId, kind: NodeKind, k: u16, content: u32) {
+        if self.tree.is_alive(node) {
+            let old = *self.tree.data(node);
+            if kind == NodeKind::Dir && old.kind == NodeKind::Dir {
+                return;
+            }
+            if old.kind == NodeKind::Dir {
+                self.kill(node, false, k);
+            }
+            let rewrite = kind == NodeKind::File
+                && old.kind == NodeKind::File
+                && self.same_content(old.content, content, k);
+            self.release(node, k, rewrite);
+        }
+        self.tree.set_alive(node, true);
+        *self.tree.data_mut(node) = FsNode {
+            kind,
+            layer: k,
+            content,
+        };
     }
 
     /// Bytes of regular files over all layers (what `docker images` shows).

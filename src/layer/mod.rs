@@ -22,7 +22,7 @@ use xxhash_rust::xxh3::{xxh3_128, Xxh3};
 
 use crate::tar::{self, BlockSource, SectionSource, StreamSource, TarKind, TarWalker};
 pub use files::LayerFiles;
-pub(crate) use files::{distinct, normalize_path, EntryKind};
+pub(crate) use files::{distinct, normalize_path, Entry, EntryKind};
 use files::{is_estargz_metadata, whiteout_kind};
 use pull::{pull_costs, Counted, FullChunks, Metered};
 
