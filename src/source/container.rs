@@ -5,18 +5,18 @@
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{self, Read};
+use std::io;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
 use crate::error::{Error, Result};
-use crate::layer::{self, normalize_path, Compression, LayerScan, ScanOptions};
-use crate::tar::{SectionSource, StreamSource, TarKind, TarWalker};
+use crate::layer::{self, normalize_path, LayerScan, ScanOptions};
+use crate::tar::{SectionSource, TarKind, TarWalker};
 
 /// Metadata files (JSON) larger than this are refused rather than read into memory.
 pub(crate) const MAX_METADATA: u64 = 64 << 20;
 /// All metadata kept from a stream, at most.
-const MAX_STREAM_METADATA: u64 = 256 << 20;
+pub(super) const MAX_STREAM_METADATA: u64 = 256 << 20;
 
 #[derive(Debug, Clone, Copy)]
 struct Member {
@@ -37,16 +37,7 @@ pub(crate) struct DirContainer {
     label: String,
 }
 
-/// A tar stream consumed once: small files kept, layers scanned as they passed.
-pub(crate) struct StreamContainer {
-    label: String,
-    /// Shared with the names linked to it, as the scans are.
-    small: HashMap<String, Arc<Vec<u8>>>,
-    sizes: HashMap<String, u64>,
-    /// Each layer scanned once; a link to it shares the scan (never a copy: a
-    /// crafted archive can link one member from thousands of names).
-    scans: HashMap<String, std::result::Result<Arc<LayerScan>, String>>,
-}
+pub(crate) use super::stream::StreamContainer;
 
 pub(crate) enum Container {
     Tar(TarContainer),
@@ -56,13 +47,13 @@ pub(crate) enum Container {
     Registry(Box<crate::source::registry::Registry>),
 }
 
-fn lossy(b: &[u8]) -> String {
+pub(super) fn lossy(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
 /// An image archive whose member is stored sparse (`tar -S`): its blob is not one
 /// run of bytes in the archive, and imgsize reads blobs in place.
-fn sparse_member(label: &str, key: &str) -> Error {
+pub(super) fn sparse_member(label: &str, key: &str) -> Error {
     Error::format(
         format!("{label}: {}", crate::source::digest::printable(key)),
         "is stored as a sparse file (tar -S); write the image archive without -S",
@@ -70,7 +61,7 @@ fn sparse_member(label: &str, key: &str) -> Error {
 }
 
 /// Resolves a link target relative to the member that holds it.
-fn resolve_link(member: &str, target: &[u8], hard: bool) -> String {
+pub(super) fn resolve_link(member: &str, target: &[u8], hard: bool) -> String {
     let mut joined = Vec::new();
     if !hard && !target.starts_with(b"/") {
         if let Some((dir, _)) = member.rsplit_once('/') {
@@ -189,148 +180,6 @@ impl DirContainer {
             ));
         }
         Ok(Some(real))
-    }
-}
-
-enum StreamBlob {
-    Json(Vec<u8>),
-    Layer(Box<std::result::Result<LayerScan, String>>),
-    TooBig,
-}
-
-impl StreamContainer {
-    /// Reads a whole tar stream. Metadata is kept; every blob that looks like a layer
-    /// is scanned as it passes, so memory holds metadata, never layer bytes.
-    pub(crate) fn read(
-        input: impl Read,
-        label: &str,
-        opts: &ScanOptions,
-        progress: &(dyn Fn(u64) + Sync),
-    ) -> Result<StreamContainer> {
-        let mut input = io::BufReader::with_capacity(1 << 20, input);
-        let head = io::BufRead::fill_buf(&mut input)
-            .map_err(|e| Error::io(label, e))?
-            .to_vec();
-        // `docker save app | gzip` is a common way to keep tarballs around.
-        let reader: Box<dyn Read> = match Compression::detect(&head) {
-            Some(Compression::Gzip) => Box::new(flate2::read::MultiGzDecoder::new(input)),
-            Some(Compression::Zstd) => {
-                Box::new(zstd::stream::read::Decoder::new(input).map_err(|e| Error::io(label, e))?)
-            }
-            Some(Compression::None) => Box::new(input),
-            None if head.is_empty() => {
-                return Err(Error::format(label, "empty input: not an image"))
-            }
-            None => {
-                return Err(Error::format(
-                    label,
-                    "not a tar archive (expected `docker save` output or an OCI archive)",
-                ))
-            }
-        };
-        let mut walker = TarWalker::new(StreamSource::new(io::BufReader::with_capacity(
-            256 << 10,
-            reader,
-        )));
-        let mut small = HashMap::new();
-        let mut sizes = HashMap::new();
-        let mut scans = HashMap::new();
-        let mut links: Vec<(String, String)> = Vec::new();
-        let mut name = Vec::new();
-        let mut any = false;
-        let mut kept = 0u64;
-        loop {
-            let (key, kind, size) = match walker.next_entry() {
-                Ok(Some(e)) => {
-                    normalize_path(e.path, &mut name);
-                    let key = lossy(&name);
-                    if e.sparse.is_some() {
-                        return Err(sparse_member(label, &key));
-                    }
-                    if matches!(e.kind, TarKind::Symlink | TarKind::Hardlink) {
-                        let target = resolve_link(&key, e.link, e.kind == TarKind::Hardlink);
-                        links.push((key.clone(), target));
-                    }
-                    (key, e.kind, e.size)
-                }
-                Ok(None) => break,
-                Err(e) => return Err(Error::format(label, e.to_string())),
-            };
-            any = true;
-            if kind != TarKind::File {
-                continue;
-            }
-            sizes.insert(key.clone(), size);
-            let place = format!("{label}: {key}");
-            let named_metadata =
-                key.ends_with(".json") || matches!(key.as_str(), "oci-layout" | "repositories");
-            if (named_metadata || size <= 4096) && size <= MAX_METADATA {
-                kept += size;
-                if kept > MAX_STREAM_METADATA {
-                    return Err(Error::format(
-                        label,
-                        "more than 256 MiB of metadata files: not an image",
-                    ));
-                }
-                let mut data = Vec::new();
-                walker
-                    .read_content(&mut data)
-                    .map_err(|e| Error::format(&place, e.to_string()))?;
-                small.insert(key, Arc::new(data));
-                continue;
-            }
-            // Blobs are told apart by their first bytes: JSON is kept, layers scanned.
-            let blob = walker
-                .with_content(|r| -> io::Result<StreamBlob> {
-                    let mut head = vec![0u8; 512];
-                    let n = crate::tar::read_full(r, &mut head)?;
-                    head.truncate(n);
-                    let first = head.iter().find(|b| !b.is_ascii_whitespace());
-                    if matches!(first, Some(b'{') | Some(b'[')) {
-                        if size > MAX_METADATA || kept + size > MAX_STREAM_METADATA {
-                            return Ok(StreamBlob::TooBig);
-                        }
-                        r.read_to_end(&mut head)?;
-                        return Ok(StreamBlob::Json(head));
-                    }
-                    let chained = io::Cursor::new(head).chain(r);
-                    Ok(StreamBlob::Layer(Box::new(
-                        layer::scan_read(chained, Some(size), opts, progress).map_err(|e| e.0),
-                    )))
-                })
-                .map_err(|e| Error::format(label, e.to_string()))?
-                .map_err(|e| Error::io(&place, e))?;
-            match blob {
-                StreamBlob::Json(data) => {
-                    kept += data.len() as u64;
-                    small.insert(key, Arc::new(data));
-                }
-                StreamBlob::Layer(scan) => {
-                    scans.insert(key, scan.map(Arc::new));
-                }
-                StreamBlob::TooBig => {}
-            }
-        }
-        if !any {
-            return Err(Error::format(label, "empty tar archive: not an image"));
-        }
-        for (from, to) in links {
-            if let Some(d) = small.get(&to).cloned() {
-                small.entry(from.clone()).or_insert(d);
-            }
-            if let Some(s) = sizes.get(&to).copied() {
-                sizes.entry(from.clone()).or_insert(s);
-            }
-            if let Some(scan) = scans.get(&to).cloned() {
-                scans.entry(from).or_insert(scan);
-            }
-        }
-        Ok(StreamContainer {
-            label: label.to_string(),
-            small,
-            sizes,
-            scans,
-        })
     }
 }
 

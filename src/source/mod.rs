@@ -19,6 +19,7 @@ mod oci;
 pub(crate) mod reference;
 pub(crate) mod registry;
 mod select;
+mod stream;
 
 use crate::error::{Error, Result};
 use crate::layer::ScanOptions;
