@@ -172,6 +172,17 @@ pub(crate) fn compare(
     depth: usize,
     top: usize,
 ) -> Diff {
+    Diff {
+        categories: category_pairs(wa, wb),
+        folders: folder_pairs(a, b, depth, top),
+        files: file_changes(a, b, top),
+        layers: layer_diff(a, b),
+        packages: package_changes(a, b, top),
+    }
+}
+
+/// Every waste category of either side, the one that shrank most first.
+fn category_pairs(wa: &Waste, wb: &Waste) -> Vec<CategoryPair> {
     let (ca, cb) = (category_map(wa), category_map(wb));
     let mut categories: Vec<CategoryPair> = pair_up(&ca, &cb)
         .into_iter()
@@ -187,7 +198,11 @@ pub(crate) fn compare(
             .cmp(&y.delta_bytes)
             .then_with(|| x.category.cmp(&y.category))
     });
+    categories
+}
 
+/// The `top` folders at `depth` whose bytes changed most.
+fn folder_pairs(a: &Analysis, b: &Analysis, depth: usize, top: usize) -> Vec<Pair> {
     let folder_map = |x: &Analysis| -> BTreeMap<String, u64> {
         paths::folders(&x.model, &x.usage, depth)
             .into_iter()
@@ -204,51 +219,41 @@ pub(crate) fn compare(
         })
         .filter(|p| p.delta_bytes != 0)
         .collect();
-    folders.sort_by(|x, y| {
-        y.delta_bytes
-            .abs()
-            .cmp(&x.delta_bytes.abs())
-            .then_with(|| x.path.cmp(&y.path))
-    });
+    by_size_of_change(&mut folders, |p| (p.delta_bytes, &p.path));
     folders.truncate(top);
+    folders
+}
 
+/// Largest change first, then by path.
+fn by_size_of_change<T>(v: &mut [T], key: impl Fn(&T) -> (i128, &String)) {
+    v.sort_by(|x, y| {
+        let ((dx, px), (dy, py)) = (key(x), key(y));
+        dy.abs().cmp(&dx.abs()).then_with(|| px.cmp(py))
+    });
+}
+
+/// The `top` files added, removed, grown and shrunk, each kind largest first.
+fn file_changes(a: &Analysis, b: &Analysis, top: usize) -> Vec<FileChange> {
     let (ma, mb) = (file_map(a), file_map(b));
+    let change = |path: &String, change, a_bytes, b_bytes| FileChange {
+        path: path.clone(),
+        change,
+        a_bytes,
+        b_bytes,
+        delta_bytes: delta(a_bytes, b_bytes),
+    };
     let mut changes: Vec<FileChange> = Vec::new();
     for (p, &x) in &ma {
         match mb.get(p) {
-            None => changes.push(FileChange {
-                path: p.clone(),
-                change: Change::Removed,
-                a_bytes: x,
-                b_bytes: 0,
-                delta_bytes: delta(x, 0),
-            }),
-            Some(&y) if y > x => changes.push(FileChange {
-                path: p.clone(),
-                change: Change::Grown,
-                a_bytes: x,
-                b_bytes: y,
-                delta_bytes: delta(x, y),
-            }),
-            Some(&y) if y < x => changes.push(FileChange {
-                path: p.clone(),
-                change: Change::Shrunk,
-                a_bytes: x,
-                b_bytes: y,
-                delta_bytes: delta(x, y),
-            }),
+            None => changes.push(change(p, Change::Removed, x, 0)),
+            Some(&y) if y > x => changes.push(change(p, Change::Grown, x, y)),
+            Some(&y) if y < x => changes.push(change(p, Change::Shrunk, x, y)),
             _ => {}
         }
     }
     for (p, &y) in &mb {
         if !ma.contains_key(p) {
-            changes.push(FileChange {
-                path: p.clone(),
-                change: Change::Added,
-                a_bytes: 0,
-                b_bytes: y,
-                delta_bytes: delta(0, y),
-            });
+            changes.push(change(p, Change::Added, 0, y));
         }
     }
     let mut files = Vec::new();
@@ -263,22 +268,10 @@ pub(crate) fn compare(
             .filter(|c| c.change == kind)
             .cloned()
             .collect();
-        of_kind.sort_by(|x, y| {
-            y.delta_bytes
-                .abs()
-                .cmp(&x.delta_bytes.abs())
-                .then_with(|| x.path.cmp(&y.path))
-        });
+        by_size_of_change(&mut of_kind, |c| (c.delta_bytes, &c.path));
         files.extend(of_kind.into_iter().take(top));
     }
-
-    Diff {
-        categories,
-        folders,
-        files,
-        layers: layer_diff(a, b),
-        packages: package_changes(a, b, top),
-    }
+    files
 }
 
 /// Packages added, removed, at another version, or resized; the `top` largest

@@ -267,99 +267,26 @@ pub struct Overlap {
 /// Computes the overlap of `images`, whose layers index into `layers`. The layers'
 /// prints are consumed.
 pub fn compute(images: &[FleetImage], layers: &mut [DistinctLayer]) -> Overlap {
-    // Which images hold each distinct layer, and where.
-    let mut holders: Vec<Vec<(usize, usize)>> = vec![Vec::new(); layers.len()];
-    for (i, img) in images.iter().enumerate() {
-        for (pos, l) in img.layers.iter().enumerate() {
-            holders[l.distinct].push((i, pos));
-        }
-    }
-    // The images holding each distinct layer, each once (an image's holdings are
-    // pushed together, so repeats are adjacent).
-    let holder_images: Vec<Vec<usize>> = holders
-        .iter()
-        .map(|h| {
-            let mut imgs: Vec<usize> = h.iter().map(|x| x.0).collect();
-            imgs.dedup();
-            imgs
-        })
-        .collect();
-    let shared: Vec<bool> = holder_images.iter().map(|h| h.len() >= 2).collect();
-
+    let h = Holders::of(images, layers.len());
     let per_image: Vec<ImageShare> = images
         .iter()
-        .map(|img| {
-            let size = img
-                .layers
-                .iter()
-                .map(|l| layers[l.distinct].summary.bytes)
-                .sum();
-            let shared_bytes = img
-                .layers
-                .iter()
-                .filter(|l| shared[l.distinct])
-                .map(|l| layers[l.distinct].summary.bytes)
-                .sum();
-            ImageShare {
-                layers: img.layers.len(),
-                size,
-                compressed_size: img.layers.iter().map(|l| l.compressed_bytes).sum(),
-                shared_bytes,
-                unique_bytes: size - shared_bytes,
-                base_image: img.base.as_ref().map(|b| b.name.clone()),
-            }
-        })
+        .map(|img| image_share(img, layers, &h.shared))
         .collect();
-
     let referenced: Vec<usize> = (0..layers.len())
-        .filter(|&d| !holders[d].is_empty())
+        .filter(|&d| !h.holders[d].is_empty())
         .collect();
     let node_bytes: u64 = referenced.iter().map(|&d| layers[d].summary.bytes).sum();
     let sum_of_sizes: u64 = per_image.iter().map(|s| s.size).sum();
-    let registry_bytes = {
-        let mut seen: FxHashMap<&str, u64> = FxHashMap::default();
-        let mut all = true;
-        for l in images.iter().flat_map(|i| &i.layers) {
-            match (l.compressed_bytes, l.digest.as_deref()) {
-                (Some(b), Some(d)) => {
-                    seen.insert(d, b);
-                }
-                _ => all = false,
-            }
-        }
-        all.then(|| seen.values().sum())
-    };
-
-    let mut shared_layers: Vec<SharedLayer> = referenced
-        .iter()
-        .filter(|&&d| shared[d])
-        .map(|&d| {
-            let (i, pos) = holders[d][0];
-            let l = &images[i].layers[pos];
-            SharedLayer {
-                diff_id: layers[d].diff_id.clone(),
-                digest: l.digest.clone(),
-                size: layers[d].summary.bytes,
-                compressed_size: compressed(images, &holders[d]),
-                files: layers[d].summary.files,
-                instruction: l.instruction.clone(),
-                images: holder_images[d].clone(),
-            }
-        })
-        .collect();
-    shared_layers.sort_by(|a, b| b.size.cmp(&a.size).then(a.images.cmp(&b.images)));
-
+    let shared_layers = shared_layers(images, layers, &h, &referenced);
     let mut base_chains = Vec::new();
-    let all: Vec<usize> = (0..images.len()).collect();
-    chains(images, layers, &all, 0, &mut base_chains);
+    chains(images, layers, &mut base_chains);
     base_chains.sort_by(|a, b| {
         b.size
             .cmp(&a.size)
             .then(b.images.len().cmp(&a.images.len()))
             .then(a.images.cmp(&b.images))
     });
-
-    let near_misses = near_misses(images, layers, &holders, &holder_images);
+    let near_misses = near_misses(images, layers, &h.holders, &h.images);
     let totals = Totals {
         images: images.len(),
         layers: images.iter().map(|i| i.layers.len()).sum(),
@@ -368,7 +295,7 @@ pub fn compute(images: &[FleetImage], layers: &mut [DistinctLayer]) -> Overlap {
         node_bytes,
         saved_by_sharing: sum_of_sizes - node_bytes,
         sum_of_compressed_sizes: per_image.iter().map(|s| s.compressed_size).sum(),
-        registry_bytes,
+        registry_bytes: registry_bytes(images),
         near_miss_saving: near_misses.iter().map(|m| m.saving).sum(),
         near_miss_files: near_misses.iter().map(|m| m.files).sum(),
     };
@@ -381,6 +308,106 @@ pub fn compute(images: &[FleetImage], layers: &mut [DistinctLayer]) -> Overlap {
     }
 }
 
+/// Who holds each distinct layer.
+struct Holders {
+    /// (image, position) of each holding, by distinct layer.
+    holders: Vec<Vec<(usize, usize)>>,
+    /// The images holding each distinct layer, each once.
+    images: Vec<Vec<usize>>,
+    /// Held by two images or more.
+    shared: Vec<bool>,
+}
+
+impl Holders {
+    fn of(images: &[FleetImage], distinct: usize) -> Holders {
+        let mut holders: Vec<Vec<(usize, usize)>> = vec![Vec::new(); distinct];
+        for (i, img) in images.iter().enumerate() {
+            for (pos, l) in img.layers.iter().enumerate() {
+                holders[l.distinct].push((i, pos));
+            }
+        }
+        // An image's holdings are pushed together, so repeats are adjacent.
+        let images: Vec<Vec<usize>> = holders
+            .iter()
+            .map(|h| {
+                let mut imgs: Vec<usize> = h.iter().map(|x| x.0).collect();
+                imgs.dedup();
+                imgs
+            })
+            .collect();
+        let shared = images.iter().map(|h| h.len() >= 2).collect();
+        Holders {
+            holders,
+            images,
+            shared,
+        }
+    }
+}
+
+/// One image's bytes: in all, shared with another image, its own.
+fn image_share(img: &FleetImage, layers: &[DistinctLayer], shared: &[bool]) -> ImageShare {
+    let bytes = |keep: &dyn Fn(usize) -> bool| -> u64 {
+        img.layers
+            .iter()
+            .filter(|l| keep(l.distinct))
+            .map(|l| layers[l.distinct].summary.bytes)
+            .sum()
+    };
+    let size = bytes(&|_| true);
+    let shared_bytes = bytes(&|d| shared[d]);
+    ImageShare {
+        layers: img.layers.len(),
+        size,
+        compressed_size: img.layers.iter().map(|l| l.compressed_bytes).sum(),
+        shared_bytes,
+        unique_bytes: size - shared_bytes,
+        base_image: img.base.as_ref().map(|b| b.name.clone()),
+    }
+}
+
+/// What one registry stores: each compressed blob once (unknown unless every
+/// layer is compressed).
+fn registry_bytes(images: &[FleetImage]) -> Option<u64> {
+    let mut seen: FxHashMap<&str, u64> = FxHashMap::default();
+    for l in images.iter().flat_map(|i| &i.layers) {
+        match (l.compressed_bytes, l.digest.as_deref()) {
+            (Some(b), Some(d)) => {
+                seen.insert(d, b);
+            }
+            _ => return None,
+        }
+    }
+    Some(seen.values().sum())
+}
+
+/// The layers two images or more hold, largest first.
+fn shared_layers(
+    images: &[FleetImage],
+    layers: &[DistinctLayer],
+    h: &Holders,
+    referenced: &[usize],
+) -> Vec<SharedLayer> {
+    let mut out: Vec<SharedLayer> = referenced
+        .iter()
+        .filter(|&&d| h.shared[d])
+        .map(|&d| {
+            let (i, pos) = h.holders[d][0];
+            let l = &images[i].layers[pos];
+            SharedLayer {
+                diff_id: layers[d].diff_id.clone(),
+                digest: l.digest.clone(),
+                size: layers[d].summary.bytes,
+                compressed_size: compressed(images, &h.holders[d]),
+                files: layers[d].summary.files,
+                instruction: l.instruction.clone(),
+                images: h.images[d].clone(),
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| b.size.cmp(&a.size).then(a.images.cmp(&b.images)));
+    out
+}
+
 /// A layer's compressed size: its blob's in the first image holding it compressed
 /// (an image read from a `docker save` tarball holds it uncompressed).
 fn compressed(images: &[FleetImage], holders: &[(usize, usize)]) -> Option<u64> {
@@ -389,59 +416,63 @@ fn compressed(images: &[FleetImage], holders: &[(usize, usize)]) -> Option<u64> 
         .find_map(|&(i, pos)| images[i].layers[pos].compressed_bytes)
 }
 
-/// The base chains of `group` (images that agree on their first `depth` layers):
-/// split the group by the layer at `depth`; where no part holds the whole group,
-/// the group's chain ends here.
-fn chains(
+/// The base chains: the longest run of bottom layers each group of two or more
+/// images shares, found by splitting the fleet at each layer position where its
+/// members part. Walked on a stack of its own: an image chooses how many layers
+/// it has.
+fn chains(images: &[FleetImage], layers: &[DistinctLayer], out: &mut Vec<BaseChain>) {
+    let mut work: Vec<(Vec<usize>, usize)> = vec![((0..images.len()).collect(), 0)];
+    while let Some((group, depth)) = work.pop() {
+        let mut parts: Vec<(usize, Vec<usize>)> = Vec::new();
+        for &i in &group {
+            if let Some(l) = images[i].layers.get(depth) {
+                match parts.iter_mut().find(|(d, _)| *d == l.distinct) {
+                    Some((_, members)) => members.push(i),
+                    None => parts.push((l.distinct, vec![i])),
+                }
+            }
+        }
+        let whole = parts.iter().any(|(_, m)| m.len() == group.len());
+        if !whole && depth > 0 && group.len() >= 2 {
+            out.push(chain(images, layers, &group, depth));
+        }
+        for (_, members) in parts {
+            if members.len() >= 2 {
+                work.push((members, depth + 1));
+            }
+        }
+    }
+}
+
+/// The chain of the bottom `depth` layers that `group` shares.
+fn chain(
     images: &[FleetImage],
     layers: &[DistinctLayer],
     group: &[usize],
     depth: usize,
-    out: &mut Vec<BaseChain>,
-) {
-    let mut parts: Vec<(usize, Vec<usize>)> = Vec::new();
-    for &i in group {
-        if let Some(l) = images[i].layers.get(depth) {
-            match parts.iter_mut().find(|(d, _)| *d == l.distinct) {
-                Some((_, members)) => members.push(i),
-                None => parts.push((l.distinct, vec![i])),
-            }
-        }
-    }
-    let whole = parts.iter().any(|(_, m)| m.len() == group.len());
-    // A chain's compressed size: every layer's, from whichever image has it compressed.
-    let compressed_chain = |depth: usize| -> Option<u64> {
-        (0..depth)
-            .map(|k| {
-                group
-                    .iter()
-                    .find_map(|&i| images[i].layers[k].compressed_bytes)
-            })
-            .sum()
-    };
-    if !whole && depth > 0 && group.len() >= 2 {
-        let first = &images[group[0]];
-        let chain = &first.layers[..depth];
-        let bases: Vec<Option<&Base>> = group.iter().map(|&i| images[i].base.as_ref()).collect();
-        let base = bases[0]
-            .filter(|b| {
-                b.layers.is_some_and(|n| n <= depth) && bases.iter().all(|o| *o == bases[0])
-            })
-            .cloned();
-        out.push(BaseChain {
-            images: group.to_vec(),
-            layers: depth,
-            size: chain.iter().map(|l| layers[l.distinct].summary.bytes).sum(),
-            compressed_size: compressed_chain(depth),
-            instruction: chain[depth - 1].instruction.clone(),
-            layers_beyond_base: base.as_ref().and_then(|b| b.layers).map(|n| depth - n),
-            base_image: base.map(|b| b.name),
-        });
-    }
-    for (_, members) in parts {
-        if members.len() >= 2 {
-            chains(images, layers, &members, depth + 1, out);
-        }
+) -> BaseChain {
+    let first = &images[group[0]];
+    let chain = &first.layers[..depth];
+    let bases: Vec<Option<&Base>> = group.iter().map(|&i| images[i].base.as_ref()).collect();
+    let base = bases[0]
+        .filter(|b| b.layers.is_some_and(|n| n <= depth) && bases.iter().all(|o| *o == bases[0]))
+        .cloned();
+    // Every layer's compressed size, from whichever image has it compressed.
+    let compressed_size = (0..depth)
+        .map(|k| {
+            group
+                .iter()
+                .find_map(|&i| images[i].layers[k].compressed_bytes)
+        })
+        .sum();
+    BaseChain {
+        images: group.to_vec(),
+        layers: depth,
+        size: chain.iter().map(|l| layers[l.distinct].summary.bytes).sum(),
+        compressed_size,
+        instruction: chain[depth - 1].instruction.clone(),
+        layers_beyond_base: base.as_ref().and_then(|b| b.layers).map(|n| depth - n),
+        base_image: base.map(|b| b.name),
     }
 }
 
