@@ -203,73 +203,7 @@ impl Renderer for Html {
     fn diff(&self, r: &DiffReport) -> Option<String> {
         let (ta, tb) = r.treemaps.as_ref()?;
         let delta = |d: i128| human_delta(d);
-        let tables = vec![
-            Table {
-                title: "Waste by category".into(),
-                columns: vec!["Category", "A", "B", "Delta"],
-                rows: r
-                    .categories
-                    .iter()
-                    .map(|c| {
-                        vec![
-                            c.category.clone(),
-                            human(c.a_bytes),
-                            human(c.b_bytes),
-                            delta(c.delta_bytes),
-                        ]
-                    })
-                    .collect(),
-            },
-            Table {
-                title: format!("Folders at depth {}", r.folders_depth),
-                columns: vec!["Folder", "A", "B", "Delta"],
-                rows: r
-                    .folders
-                    .iter()
-                    .map(|p| {
-                        vec![
-                            p.path.clone(),
-                            human(p.a_bytes),
-                            human(p.b_bytes),
-                            delta(p.delta_bytes),
-                        ]
-                    })
-                    .collect(),
-            },
-            Table {
-                title: "Layers".into(),
-                columns: vec!["Layer", "A", "B", "Size"],
-                rows: r
-                    .layers
-                    .shared
-                    .iter()
-                    .map(|s| {
-                        vec![
-                            format!("shared: {}", s.instruction),
-                            format!("#{}", s.a_index),
-                            format!("#{}", s.b_index),
-                            human(s.bytes),
-                        ]
-                    })
-                    .chain(r.layers.only_a.iter().map(|l| {
-                        vec![
-                            format!("only in A: {}", l.instruction),
-                            format!("#{}", l.index),
-                            "-".into(),
-                            human(l.bytes),
-                        ]
-                    }))
-                    .chain(r.layers.only_b.iter().map(|l| {
-                        vec![
-                            format!("only in B: {}", l.instruction),
-                            "-".into(),
-                            format!("#{}", l.index),
-                            human(l.bytes),
-                        ]
-                    }))
-                    .collect(),
-            },
-        ];
+        let tables = diff_tables(r);
         let (na, nb) = (name(&r.a, &r.a_input), name(&r.b, &r.b_input));
         Some(page(&Page {
             title: format!("{na} → {nb}"),
@@ -309,6 +243,78 @@ impl Renderer for Html {
             tables: Some(tables),
         }))
     }
+}
+
+/// The diff page's tables: waste by category, folders, layers.
+fn diff_tables(r: &DiffReport) -> Vec<Table> {
+    let delta = |d: i128| human_delta(d);
+    vec![
+        Table {
+            title: "Waste by category".into(),
+            columns: vec!["Category", "A", "B", "Delta"],
+            rows: r
+                .categories
+                .iter()
+                .map(|c| {
+                    vec![
+                        c.category.clone(),
+                        human(c.a_bytes),
+                        human(c.b_bytes),
+                        delta(c.delta_bytes),
+                    ]
+                })
+                .collect(),
+        },
+        Table {
+            title: format!("Folders at depth {}", r.folders_depth),
+            columns: vec!["Folder", "A", "B", "Delta"],
+            rows: r
+                .folders
+                .iter()
+                .map(|p| {
+                    vec![
+                        p.path.clone(),
+                        human(p.a_bytes),
+                        human(p.b_bytes),
+                        delta(p.delta_bytes),
+                    ]
+                })
+                .collect(),
+        },
+        Table {
+            title: "Layers".into(),
+            columns: vec!["Layer", "A", "B", "Size"],
+            rows: r
+                .layers
+                .shared
+                .iter()
+                .map(|s| {
+                    vec![
+                        format!("shared: {}", s.instruction),
+                        format!("#{}", s.a_index),
+                        format!("#{}", s.b_index),
+                        human(s.bytes),
+                    ]
+                })
+                .chain(r.layers.only_a.iter().map(|l| {
+                    vec![
+                        format!("only in A: {}", l.instruction),
+                        format!("#{}", l.index),
+                        "-".into(),
+                        human(l.bytes),
+                    ]
+                }))
+                .chain(r.layers.only_b.iter().map(|l| {
+                    vec![
+                        format!("only in B: {}", l.instruction),
+                        "-".into(),
+                        format!("#{}", l.index),
+                        human(l.bytes),
+                    ]
+                }))
+                .collect(),
+        },
+    ]
 }
 
 #[cfg(test)]
