@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use super::words::{self, HintReport};
 use super::{finite, Tool, SCHEMA_VERSION, TOOL};
-use crate::analysis::waste::{Example, Finding, LayerShare, Waste};
+use crate::analysis::waste::{Finding, Waste};
 use crate::analysis::{paths, Analysis};
 
 /// The image's figures (also the `a`/`b` objects of `diff`).
@@ -172,37 +172,28 @@ pub struct ViewOptions {
     pub top: usize,
 }
 
-/// A finding as the reports show it: the analysis's facts and a summary in words.
+/// A finding as the reports show it: the analysis's facts (its fields, in JSON
+/// too) and a summary in words.
 #[derive(Debug, Clone, Serialize)]
 pub struct FindingReport {
-    pub category: String,
-    pub bytes: u64,
-    pub files: u64,
-    /// What the bytes cost to pull (null unless every layer is compressed).
-    pub compressed_bytes: Option<u64>,
-    /// The largest paths, largest first.
-    pub paths: Vec<Example>,
-    /// Layers that added the bytes, most first.
-    pub layers: Vec<LayerShare>,
-    /// The instruction of the layer that added the most.
-    pub instruction: String,
+    #[serde(flatten)]
+    pub finding: Finding,
     /// One sentence saying what was found.
     pub summary: String,
-    pub fix: String,
+}
+
+impl std::ops::Deref for FindingReport {
+    type Target = Finding;
+    fn deref(&self) -> &Finding {
+        &self.finding
+    }
 }
 
 impl FindingReport {
     fn of(f: &Finding, instructions: &[String]) -> FindingReport {
         FindingReport {
-            category: f.category.clone(),
-            bytes: f.bytes,
-            files: f.files,
-            compressed_bytes: f.compressed_bytes,
-            paths: f.paths.clone(),
-            layers: f.layers.clone(),
-            instruction: f.instruction.clone(),
+            finding: f.clone(),
             summary: words::summary(f, instructions),
-            fix: f.fix.clone(),
         }
     }
 }
@@ -210,90 +201,19 @@ impl FindingReport {
 impl InspectReport {
     pub fn build(a: &Analysis, waste: &Waste, view: ViewOptions) -> InspectReport {
         let instructions: Vec<String> = a.layers.iter().map(|l| l.instruction.clone()).collect();
-        let usage = &a.usage;
-        let mut folders = paths::folders(&a.model, usage, view.depth);
-        let rest = if folders.len() > view.top {
-            folders.split_off(view.top)
-        } else {
-            Vec::new()
-        };
-        let paths_remainder = Remainder {
-            count: rest.len(),
-            bytes: rest.iter().map(|p| p.bytes).sum(),
-            files: rest.iter().map(|p| p.files).sum(),
-            compressed_bytes: a
-                .model
-                .pulled()
-                .then(|| rest.iter().filter_map(|p| p.compressed_bytes).sum()),
-        };
-        let layers = a
-            .layers
-            .iter()
-            .map(|l| LayerReport {
-                index: l.index,
-                digest: l.digest.clone(),
-                diff_id: l.diff_id.clone(),
-                media_type: l.media_type.clone(),
-                compression: l.compression,
-                bytes: l.bytes,
-                compressed_bytes: l.compressed_bytes,
-                files: l.files,
-                hidden_bytes: l.hidden_bytes,
-                hides_bytes: l.hides_bytes,
-                created: l.history.as_ref().and_then(|h| h.created.clone()),
-                created_by: l.history.as_ref().and_then(|h| h.created_by.clone()),
-                instruction: l.instruction.clone(),
-                changes: a.changes.as_ref().and_then(|c| c.get(l.index).cloned()),
-            })
-            .collect();
-        let mut hidden: Vec<HiddenReport> = a
-            .model
-            .hidden_pairs()
-            .iter()
-            .map(|(&(from, by), c)| HiddenReport {
-                added_by: from as usize,
-                hidden_by: by as usize,
-                bytes: c.bytes,
-                files: c.files,
-                examples: c
-                    .examples
-                    .iter()
-                    .map(|&(b, n)| HiddenExample {
-                        path: a.model.path_string(n),
-                        bytes: b,
-                    })
-                    .collect(),
-            })
-            .collect();
-        hidden.sort_by(|x, y| y.bytes.cmp(&x.bytes).then(x.added_by.cmp(&y.added_by)));
+        let (paths, paths_remainder) = largest_folders(a, view);
         InspectReport {
             schema_version: SCHEMA_VERSION,
             tool: TOOL,
             input: a.input.clone(),
             image: ImageFigures::of(a, waste),
-            layers,
-            dive: DiveReport {
-                efficiency: a.dive.efficiency,
-                wasted_bytes: a.dive.wasted_bytes,
-                user_wasted_percent: finite(a.dive.user_wasted_percent),
-                size_bytes: a.dive.size_bytes,
-                user_size_bytes: a.dive.user_size_bytes,
-                inefficient_files: a
-                    .dive
-                    .inefficient
-                    .iter()
-                    .map(|i| InefficientFile {
-                        path: i.path.clone(),
-                        count: i.count,
-                        bytes: i.cumulative_bytes,
-                    })
-                    .collect(),
-            },
+            layers: a.layers.iter().map(|l| LayerReport::of(a, l)).collect(),
+            dive: DiveReport::of(&a.dive),
             paths_depth: view.depth,
-            paths: folders,
+            paths,
             paths_remainder,
-            largest_files: paths::largest_files(&a.model, usage, view.top),
-            hidden,
+            largest_files: paths::largest_files(&a.model, &a.usage, view.top),
+            hidden: hidden_reports(a),
             findings: waste
                 .findings
                 .iter()
@@ -316,4 +236,92 @@ impl InspectReport {
         self.treemap = crate::analysis::treemap::build(a);
         self
     }
+}
+
+/// The `top` largest folders at `depth`, and what the rest add up to.
+fn largest_folders(a: &Analysis, view: ViewOptions) -> (Vec<paths::PathBytes>, Remainder) {
+    let mut folders = paths::folders(&a.model, &a.usage, view.depth);
+    let rest = if folders.len() > view.top {
+        folders.split_off(view.top)
+    } else {
+        Vec::new()
+    };
+    let remainder = Remainder {
+        count: rest.len(),
+        bytes: rest.iter().map(|p| p.bytes).sum(),
+        files: rest.iter().map(|p| p.files).sum(),
+        compressed_bytes: a
+            .model
+            .pulled()
+            .then(|| rest.iter().filter_map(|p| p.compressed_bytes).sum()),
+    };
+    (folders, remainder)
+}
+
+impl LayerReport {
+    fn of(a: &Analysis, l: &crate::analysis::LayerInfo) -> LayerReport {
+        LayerReport {
+            index: l.index,
+            digest: l.digest.clone(),
+            diff_id: l.diff_id.clone(),
+            media_type: l.media_type.clone(),
+            compression: l.compression,
+            bytes: l.bytes,
+            compressed_bytes: l.compressed_bytes,
+            files: l.files,
+            hidden_bytes: l.hidden_bytes,
+            hides_bytes: l.hides_bytes,
+            created: l.history.as_ref().and_then(|h| h.created.clone()),
+            created_by: l.history.as_ref().and_then(|h| h.created_by.clone()),
+            instruction: l.instruction.clone(),
+            changes: a.changes.as_ref().and_then(|c| c.get(l.index).cloned()),
+        }
+    }
+}
+
+impl DiveReport {
+    fn of(d: &crate::analysis::dive::DiveFigures) -> DiveReport {
+        DiveReport {
+            efficiency: d.efficiency,
+            wasted_bytes: d.wasted_bytes,
+            user_wasted_percent: finite(d.user_wasted_percent),
+            size_bytes: d.size_bytes,
+            user_size_bytes: d.user_size_bytes,
+            inefficient_files: d
+                .inefficient
+                .iter()
+                .map(|i| InefficientFile {
+                    path: i.path.clone(),
+                    count: i.count,
+                    bytes: i.cumulative_bytes,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Hidden bytes by the layer that added them and the one that hid them, largest
+/// first.
+fn hidden_reports(a: &Analysis) -> Vec<HiddenReport> {
+    let mut hidden: Vec<HiddenReport> = a
+        .model
+        .hidden_pairs()
+        .iter()
+        .map(|(&(from, by), c)| HiddenReport {
+            added_by: from as usize,
+            hidden_by: by as usize,
+            bytes: c.bytes,
+            files: c.files,
+            examples: c
+                .examples
+                .iter()
+                .map(|&(b, n)| HiddenExample {
+                    path: a.model.path_string(n),
+                    bytes: b,
+                })
+                .collect(),
+        })
+        .collect();
+    hidden.sort_by(|x, y| y.bytes.cmp(&x.bytes).then(x.added_by.cmp(&y.added_by)));
+    hidden
 }
