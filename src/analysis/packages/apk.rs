@@ -41,20 +41,10 @@ pub(super) fn find(ctx: &Context, claimed: &mut Claims, out: &mut Vec<Package>) 
         }
         if let Some(name) = name {
             out.push(Package {
-                ecosystem: "apk",
-                name,
-                version,
                 bytes,
-                compressed_bytes: None,
                 files,
-                dev: None,
-                optional: None,
-                peer: None,
-                layer,
-                paths: vec!["/lib/apk/db/installed".into()],
-                duplicate_of: None,
-                manifest: None,
                 installed_size: size,
+                ..Package::new("apk", name, version, layer, "/lib/apk/db/installed".into())
             });
         }
     }

@@ -52,23 +52,14 @@ pub(super) fn find(ctx: &Context, claimed: &mut Claims, out: &mut Vec<Package>) 
                 }
             }
         }
+        let version = field(&stanza, "Version").map(str::to_string);
         out.push(Package {
-            ecosystem: "deb",
-            name: name.to_string(),
-            version: field(&stanza, "Version").map(str::to_string),
             bytes,
-            compressed_bytes: None,
             files,
-            dev: None,
-            optional: None,
-            peer: None,
-            layer,
-            paths: vec![record],
-            duplicate_of: None,
-            manifest: None,
             installed_size: field(&stanza, "Installed-Size")
                 .and_then(|s| s.parse::<u64>().ok())
                 .map(|k| k * 1024),
+            ..Package::new("deb", name.to_string(), version, layer, record)
         });
     }
 }

@@ -56,6 +56,36 @@ pub struct Package {
     pub(crate) manifest: Option<NodeId>,
 }
 
+impl Package {
+    /// A package of `ecosystem` found by its record at `path`, installed by
+    /// `layer`; its bytes and files are counted by the caller, and the marks only
+    /// npm has are left unset.
+    pub(crate) fn new(
+        ecosystem: &'static str,
+        name: String,
+        version: Option<String>,
+        layer: usize,
+        path: String,
+    ) -> Package {
+        Package {
+            ecosystem,
+            name,
+            version,
+            bytes: 0,
+            compressed_bytes: None,
+            files: 0,
+            dev: None,
+            optional: None,
+            peer: None,
+            layer,
+            paths: vec![path],
+            duplicate_of: None,
+            installed_size: None,
+            manifest: None,
+        }
+    }
+}
+
 /// Bytes no package claims, by folder.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Unowned {

@@ -83,22 +83,16 @@ pub(super) fn find(ctx: &Context, claimed: &mut Claims, out: &mut Vec<Package>) 
             Some(Manifest { version, .. }) => (folder_name, version),
             None => (folder_name, None),
         };
+        let path = format!("/{}", crate::text::path_str(&dir));
         out.push(Package {
-            ecosystem: "npm",
-            name,
-            version,
             bytes,
-            compressed_bytes: None,
             files,
             // Set from the findings' dev marks (`Packages::mark_dev`).
             dev: Some(false),
             optional: flags.map(|f| f.optional),
             peer: flags.map(|f| f.peer),
-            layer,
-            paths: vec![format!("/{}", crate::text::path_str(&dir))],
-            duplicate_of: None,
-            installed_size: None,
             manifest: Some(manifest_node),
+            ..Package::new("npm", name, version, layer, path)
         });
     }
     // The same name at several paths: every copy but the largest names the largest.

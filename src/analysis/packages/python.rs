@@ -51,21 +51,11 @@ pub(super) fn find(ctx: &Context, claimed: &mut Claims, out: &mut Vec<Package>) 
                 files += 1;
             }
         }
+        let record = format!("/{}", String::from_utf8_lossy(dist_info));
         out.push(Package {
-            ecosystem: "python",
-            name,
-            version,
             bytes,
-            compressed_bytes: None,
             files,
-            dev: None,
-            optional: None,
-            peer: None,
-            layer,
-            paths: vec![format!("/{}", String::from_utf8_lossy(dist_info))],
-            duplicate_of: None,
-            manifest: None,
-            installed_size: None,
+            ..Package::new("python", name, version, layer, record)
         });
     }
 }
