@@ -43,6 +43,13 @@ impl<R: BufRead> GzipDecoder<R> {
     }
 }
 
+impl<R> GzipDecoder<R> {
+    /// The input it reads from.
+    pub(crate) fn get_ref(&self) -> &R {
+        &self.inner
+    }
+}
+
 fn finished(state: &isal::inflate_state) -> bool {
     state.block_state == isal::isal_block_state_ISAL_BLOCK_FINISH
 }

@@ -5,26 +5,27 @@
 //! Layers are independent, so the caller scans them in parallel; nothing here knows
 //! about other layers or about the image around it.
 
+mod decode; // the decode pipeline: blob -> decoder -> tar stream, and what it consumed
 mod files;
 #[cfg(feature = "isal")]
 mod isal;
 mod parallel;
 mod pull;
 
-use std::cell::Cell;
 use std::fs::File;
 use std::io::{self, Read, Seek};
-use std::rc::Rc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use sha2::{Digest, Sha256};
 use xxhash_rust::xxh3::{xxh3_128, Xxh3};
 
 use crate::tar::{self, BlockSource, SectionSource, StreamSource, TarKind, TarWalker};
+pub use decode::gzip_reader;
+use decode::{Input, Metered};
 pub use files::LayerFiles;
 pub(crate) use files::{distinct, normalize_path, Entry, EntryKind};
 use files::{is_estargz_metadata, whiteout_kind};
-use pull::{pull_costs, Counted, FullChunks, Metered};
+use pull::pull_costs;
 
 /// How a layer blob is compressed, as detected from its first bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -309,16 +310,8 @@ fn detect_or_fail(head: &[u8], len: u64) -> Result<Compression, ScanError> {
         .ok_or_else(|| ScanError("layer is not a tar, gzip or zstd stream".into()))
 }
 
-/// The gzip decoder layers are read with: ISA-L (feature `isal`, the default),
-/// else zlib-rs. Concatenated members are read one after the other.
-pub fn gzip_reader<R: io::BufRead>(input: R) -> impl Read {
-    #[cfg(feature = "isal")]
-    return isal::GzipDecoder::new(input);
-    #[cfg(not(feature = "isal"))]
-    return flate2::bufread::MultiGzDecoder::new(input);
-}
-
-/// Scans a layer from a stream (stdin, or a compressed blob).
+/// Scans a layer from a stream (stdin, or a compressed blob): the decode
+/// pipeline (`decode`), then the tar walker.
 pub fn scan_read<R: Read>(
     reader: R,
     known_len: Option<u64>,
@@ -330,48 +323,22 @@ pub fn scan_read<R: Read>(
     let got = tar::read_full(&mut raw, &mut head)?;
     head.truncate(got);
     let compression = detect_or_fail(&head, known_len.unwrap_or(got as u64))?;
-    let chained = io::Cursor::new(head).chain(Input(&mut raw));
-    // What the decoder has consumed of the blob, for each path's pull cost.
-    let consumed = Rc::new(Cell::new(0u64));
-    let counted = |r| Counted {
-        inner: FullChunks::new(r),
-        consumed: consumed.clone(),
-    };
-    let (files, captured, tar_bytes, diff_id) = match compression {
-        Compression::Gzip => {
-            let dec = gzip_reader(counted(chained));
-            walk_decoded(
-                Metered::new(
-                    Decoded {
-                        inner: dec,
-                        codec: "gzip",
-                    },
-                    consumed.clone(),
-                ),
-                opts,
-                true,
-                true,
-            )?
+    let walked = match compression {
+        Compression::None => {
+            let tar_stream = io::Cursor::new(head).chain(Input(&mut raw));
+            walk_stream(tar_stream, opts, false, None)?.0
         }
-        Compression::Zstd => {
-            let mut dec = zstd::stream::read::Decoder::with_buffer(counted(chained))
-                .map_err(|e| ScanError(format!("zstd: {e}")))?;
-            dec.window_log_max(ZSTD_WINDOW_LOG_MAX)
-                .map_err(|e| ScanError(format!("zstd: {e}")))?;
-            walk_decoded(
-                Metered::new(
-                    Decoded {
-                        inner: dec,
-                        codec: "zstd",
-                    },
-                    consumed.clone(),
-                ),
-                opts,
-                false,
-                true,
-            )?
+        c => {
+            let dec = decode::stream_decoder(head, &mut raw, c)?;
+            let mut starts = Vec::new();
+            let gzip = c == Compression::Gzip;
+            let (mut walked, metered) =
+                walk_stream(Metered::new(dec), opts, gzip, Some(&mut starts))?;
+            walked
+                .files
+                .set_pulls(pull_costs(&metered.map, &starts, walked.tar_bytes));
+            walked
         }
-        Compression::None => walk_decoded(Metered::off(chained), opts, false, false)?,
     };
     if opts.verify {
         // The blob digest covers every byte, including what follows the tar's end.
@@ -387,45 +354,50 @@ pub fn scan_read<R: Read>(
         }
     }
     Ok(LayerScan {
-        files,
+        files: walked.files,
         compression,
         blob_bytes: known_len.unwrap_or(blob_bytes),
-        tar_bytes,
-        captured,
+        tar_bytes: walked.tar_bytes,
+        captured: walked.captured,
         blob_digest: raw.digest(),
-        diff_id,
+        diff_id: walked.diff_id,
     })
 }
 
-type Walked = (LayerFiles, Vec<Captured>, u64, Option<String>);
-
-/// zstd windows of 128 MiB at most (zstd's default limit for decoding; `--long`
-/// uses 2^27): a crafted frame cannot make the decoder take gigabytes.
-pub(super) const ZSTD_WINDOW_LOG_MAX: u32 = 27;
+/// What walking one layer's tar found.
+struct Walked {
+    files: LayerFiles,
+    captured: Vec<Captured>,
+    /// Bytes of the tar up to its end-of-archive blocks.
+    tar_bytes: u64,
+    /// `sha256:` of the whole tar stream, when verifying.
+    diff_id: Option<String>,
+}
 
 /// What a decoder writes into at a time: large writes make inflate faster (about
 /// 10% over 8 KiB ones), and headers and skipped contents are then served from memory.
 pub(super) const DECODED_BUFFER: usize = 256 << 10;
 
-/// Walks a decoded layer; `gzip` for eStargz's metadata entries, `compressed` when
-/// `dec` is a [`Decoded`] whose checksum can tell corrupt data apart.
-fn walk_decoded<R: Read>(
-    dec: Metered<R>,
+/// Walks a tar stream (a decoded layer, or an uncompressed one) to its end, and
+/// hands the stream back (for its pull map). `gzip` for eStargz's metadata
+/// entries; with `starts` (a compressed layer), where each entry kept starts. A
+/// tar error in a compressed layer may come from corrupt data the decoder has not
+/// yet caught: its checksum at the end then says which.
+fn walk_stream<R: Read>(
+    stream: R,
     opts: &ScanOptions,
     gzip: bool,
-    compressed: bool,
-) -> Result<Walked, ScanError> {
+    starts: Option<&mut Vec<u64>>,
+) -> Result<(Walked, R), ScanError> {
+    let compressed = starts.is_some();
     let quiet = no_progress;
-    let mut starts = dec.meter.is_some().then(Vec::new);
-    let tap = Tap::new(dec, opts.verify, &quiet);
+    let tap = Tap::new(stream, opts.verify, &quiet);
     let buffered = io::BufReader::with_capacity(DECODED_BUFFER, tap);
     let mut walker = TarWalker::new(StreamSource::new(buffered));
-    let (mut files, captured) = match walk(&mut walker, opts, gzip, starts.as_mut()) {
+    let (files, captured) = match walk(&mut walker, opts, gzip, starts) {
         Ok(w) => w,
         Err(e) if !compressed => return Err(e),
         Err(e) => {
-            // A tar error inside a compressed layer may come from corrupt data the
-            // decoder has not yet caught: its checksum at the end says which.
             let mut rest = walker.into_source().into_inner();
             return Err(match io::copy(&mut rest, &mut io::sink()) {
                 Err(corrupt) if corrupt.kind() == io::ErrorKind::InvalidData => corrupt.into(),
@@ -439,64 +411,14 @@ fn walk_decoded<R: Read>(
     // little, and only there do gzip's CRC and zstd's checksum catch a corrupt blob.
     io::copy(&mut buffered, &mut io::sink())?;
     let mut tap = buffered.into_inner();
-    if let (Some(m), Some(starts)) = (&tap.inner.meter, starts) {
-        files.set_pulls(pull_costs(&m.map, &starts, tar_bytes));
-    }
     let diff_id = if opts.verify { tap.digest() } else { None };
-    Ok((files, captured, tar_bytes, diff_id))
-}
-
-/// An error of the compressed input itself (a short file, a dropped connection),
-/// carried through the decoder in a type of its own so it is not taken for
-/// corrupt data.
-#[derive(Debug)]
-struct InputError(io::Error);
-
-impl std::fmt::Display for InputError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(f)
-    }
-}
-
-impl std::error::Error for InputError {}
-
-/// The compressed blob as the decoder reads it: its errors are marked as the input's.
-struct Input<R>(R);
-
-impl<R: Read> Read for Input<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.0
-            .read(buf)
-            .map_err(|e| io::Error::new(e.kind(), InputError(e)))
-    }
-}
-
-/// A decoder whose errors are told apart by type: the input's come back as they
-/// were; an early end is a truncation; anything else the decoder found wrong in
-/// the data (a bad CRC, a corrupt block) is a corrupt stream.
-struct Decoded<R> {
-    pub(super) inner: R,
-    pub(super) codec: &'static str,
-}
-
-impl<R: Read> Read for Decoded<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.inner.read(buf).map_err(|e| {
-            if e.get_ref().is_some_and(|i| i.is::<InputError>()) {
-                return match e.into_inner().map(|i| i.downcast::<InputError>()) {
-                    Some(Ok(input)) => input.0,
-                    _ => io::Error::other("input error"),
-                };
-            }
-            if e.kind() == io::ErrorKind::UnexpectedEof {
-                return e;
-            }
-            io::Error::new(
-                io::ErrorKind::InvalidData,
-                format!("corrupt {} stream: {e}", self.codec),
-            )
-        })
-    }
+    let walked = Walked {
+        files,
+        captured,
+        tar_bytes,
+        diff_id,
+    };
+    Ok((walked, tap.inner))
 }
 
 /// Walks a layer's entries; with `starts`, records where each entry kept starts in

@@ -9,20 +9,16 @@
 //! walked without decoding them). A plain gzip or single-frame zstd layer has one
 //! unit and is decoded as before.
 
-use std::cell::Cell;
 use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{self, BufRead, Read};
 use std::os::unix::fs::FileExt;
-use std::rc::Rc;
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
 use std::sync::Mutex;
 
-use super::pull::{pull_costs, Counted};
-use super::{
-    gzip_reader, walk, Compression, Decoded, LayerScan, ScanError, ScanOptions, DECODED_BUFFER,
-    ZSTD_WINDOW_LOG_MAX,
-};
+use super::decode::{self, gzip_reader};
+use super::pull::pull_costs;
+use super::{walk, Compression, LayerScan, ScanError, ScanOptions, DECODED_BUFFER};
 use crate::tar::{self, BlockSource, SectionSource, StreamSource, TarWalker};
 
 /// Units are at least this much of the blob (the last may be less): large enough that
@@ -414,35 +410,16 @@ impl Unit<'_> {
         // is as long as a member or frame, which a crafted layer makes hundreds
         // of MB.
         blob.resize(UNIT_READ, 0);
-        let used = Rc::new(Cell::new(0u64));
-        let input = Counted {
-            inner: UnitInput {
-                file: self.file,
-                pos: self.start + self.from,
-                end: self.start + self.to,
-                buf: blob,
-                lo: 0,
-                hi: 0,
-            },
-            consumed: used.clone(),
+        let input = UnitInput {
+            file: self.file,
+            pos: self.start + self.from,
+            end: self.start + self.to,
+            buf: blob,
+            lo: 0,
+            hi: 0,
         };
-        let mut dec: Box<dyn Read> = match self.compression {
-            Compression::Gzip => Box::new(Decoded {
-                inner: gzip_reader(input),
-                codec: "gzip",
-            }),
-            _ => {
-                // Parameters may only be set between sessions: the last unit's ended.
-                let window = zstd::zstd_safe::DParameter::WindowLogMax(ZSTD_WINDOW_LOG_MAX);
-                zstd.reset(zstd::zstd_safe::ResetDirective::SessionOnly)
-                    .and_then(|_| zstd.set_parameter(window))
-                    .map_err(|code| io::Error::other(zstd::zstd_safe::get_error_name(code)))?;
-                Box::new(Decoded {
-                    inner: zstd::stream::read::Decoder::with_context(input, zstd),
-                    codec: "zstd",
-                })
-            }
-        };
+        let mut dec = decode::decoder(input, self.compression, Some(zstd))
+            .map_err(|e| io::Error::other(e.0))?;
         loop {
             let recycled = free.lock().ok().and_then(|f| f.try_recv().ok());
             let mut data = recycled.unwrap_or_default();
@@ -456,7 +433,7 @@ impl Unit<'_> {
                     break;
                 }
                 n += got;
-                marks.push((n, self.from + used.get()));
+                marks.push((n, self.from + dec.consumed()));
             }
             if n == 0 {
                 return Ok(());
