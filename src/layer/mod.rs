@@ -5,6 +5,7 @@
 //! Layers are independent, so the caller scans them in parallel; nothing here knows
 //! about other layers or about the image around it.
 
+mod cut; // where a blob can be cut for the parallel decoders
 mod decode; // the decode pipeline: blob -> decoder -> tar stream, and what it consumed
 mod files;
 #[cfg(feature = "isal")]
