@@ -10,12 +10,18 @@
 #   app.oci.tar      OCI archive, gzip layers
 #   app.oci/         OCI layout directory, gzip layers (same blobs as app.oci.tar)
 #   app.zstd.oci/    OCI layout directory, zstd layers
+#   app-slim.oci/    the same app as a two-stage build onto an empty base: what the
+#                    README's `diff` example compares (`testdata/build.sh slim`
+#                    rebuilds it alone)
 set -euo pipefail
+only=${1:-all}
 here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+# shellcheck source=testdata/storage.sh
+source "$here/storage.sh"
+private_storage "$work/storage"
+trap 'drop_private_storage; rm -rf "$work"' EXIT
 export BUILDAH_ISOLATION=chroot
-export STORAGE_DRIVER=vfs
 export TZ=UTC SOURCE_DATE_EPOCH=1700000000
 
 # The base image: busybox and its applet links, nothing else.
@@ -52,10 +58,27 @@ CMD ["sh"]
 CF
 buildah bud --isolation chroot --layers -f "$ctx/Containerfile" -t imgsize-test-app "$ctx" >/dev/null
 
-rm -rf "$here/app.docker.tar" "$here/app.oci.tar" "$here/app.oci" "$here/app.zstd.oci"
-skopeo copy -q containers-storage:localhost/imgsize-test-app "docker-archive:$here/app.docker.tar:app:latest"
-skopeo copy -q --dest-compress-format gzip containers-storage:localhost/imgsize-test-app "oci-archive:$here/app.oci.tar:latest"
-skopeo copy -q --dest-compress-format gzip containers-storage:localhost/imgsize-test-app "oci:$here/app.oci:latest"
-skopeo copy -q --dest-compress-format zstd containers-storage:localhost/imgsize-test-app "oci:$here/app.zstd.oci:latest"
-buildah rmi imgsize-test-app imgsize-test-base >/dev/null
+# The fix: a second stage onto an empty base, with only what the app runs.
+cat > "$ctx/Containerfile.slim" <<'CF'
+FROM imgsize-test-app AS build
+RUN echo '{"name":"right-pad","version":"1.0.1"}' > /app/node_modules/right-pad/package.json
+FROM scratch
+COPY --from=build /etc/passwd /etc/passwd
+COPY --from=build /app/src/index.js /app/src/index.js
+COPY --from=build /app/node_modules /app/node_modules
+ENV NODE_ENV=production
+CMD ["/app/src/index.js"]
+CF
+buildah bud --isolation chroot --layers -f "$ctx/Containerfile.slim" -t imgsize-test-slim "$ctx" >/dev/null
+rm -rf "$here/app-slim.oci"
+skopeo copy -q --dest-compress-format gzip containers-storage:localhost/imgsize-test-slim "oci:$here/app-slim.oci:slim"
+
+if [ "$only" = all ]; then
+  rm -rf "$here/app.docker.tar" "$here/app.oci.tar" "$here/app.oci" "$here/app.zstd.oci"
+  skopeo copy -q containers-storage:localhost/imgsize-test-app "docker-archive:$here/app.docker.tar:app:latest"
+  skopeo copy -q --dest-compress-format gzip containers-storage:localhost/imgsize-test-app "oci-archive:$here/app.oci.tar:latest"
+  skopeo copy -q --dest-compress-format gzip containers-storage:localhost/imgsize-test-app "oci:$here/app.oci:latest"
+  skopeo copy -q --dest-compress-format zstd containers-storage:localhost/imgsize-test-app "oci:$here/app.zstd.oci:latest"
+fi
+
 du -sh "$here"/app.*

@@ -76,10 +76,7 @@ impl CheckReport {
     }
 
     pub(super) fn name(&self) -> String {
-        self.image
-            .reference
-            .clone()
-            .unwrap_or_else(|| self.input.clone())
+        super::image_name(self.image.reference.as_deref(), &self.input)
     }
 
     /// GitHub Actions workflow commands, one per failed rule. Escaped as the

@@ -74,8 +74,27 @@ fn pct(a: u64, b: u64) -> String {
             "new".into()
         }
     } else {
-        format!("{:+.1}%", (b as f64 - a as f64) / a as f64 * 100.0)
+        change_percent((b as f64 - a as f64) / a as f64 * 100.0)
     }
+}
+
+/// A relative change: one decimal, more where one decimal would round a change
+/// that is not total to -100% (59.7 MB -> 18.2 kB is -99.97%, not -100.0%), or
+/// one that is not nothing to 0%.
+fn change_percent(p: f64) -> String {
+    let one = format!("{p:+.1}%");
+    let rounds_away = (p.abs() >= 99.95 && p.abs() < 100.0) || (p != 0.0 && p.abs() < 0.05);
+    if !rounds_away {
+        return one;
+    }
+    for digits in 2..=6 {
+        let s = format!("{p:+.digits$}%");
+        let v: f64 = s.trim_end_matches('%').parse().unwrap_or(p);
+        if v.abs() != 100.0 && v != 0.0 {
+            return s;
+        }
+    }
+    one
 }
 
 impl DiffReport {
@@ -150,7 +169,7 @@ impl DiffReport {
     }
 
     pub(super) fn name(f: &ImageFigures, input: &str) -> String {
-        f.reference.clone().unwrap_or_else(|| input.to_string())
+        super::image_name(f.reference.as_deref(), input)
     }
 
     /// (label, A, B, delta, percent) for the summary.
@@ -196,7 +215,7 @@ impl DiffReport {
             if l.exceeded {
                 format!(
                     "FAIL: B is {} larger than A, more than --fail-if-larger {} ({})",
-                    human_delta(self.delta.layer_bytes),
+                    human(u64::try_from(self.delta.layer_bytes.max(0)).unwrap_or(u64::MAX)),
                     l.limit,
                     human(l.limit_bytes)
                 )
@@ -209,5 +228,17 @@ impl DiffReport {
                 )
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod percent_tests {
+    #[test]
+    fn near_total_changes_are_not_rounded_to_total() {
+        assert_eq!(super::pct(59_700_000, 18_200), "-99.97%");
+        assert_eq!(super::pct(100, 0), "-100.0%");
+        assert_eq!(super::pct(100, 50), "-50.0%");
+        assert_eq!(super::pct(10_000_000, 10_000_001), "+0.00001%");
+        assert_eq!(super::pct(100, 100), "+0.0%");
     }
 }

@@ -146,7 +146,7 @@ fn fill(template: &str, parts: &[(&str, &str)]) -> String {
 }
 
 fn name(image: &ImageFigures, input: &str) -> String {
-    image.reference.clone().unwrap_or_else(|| input.to_string())
+    super::image_name(image.reference.as_deref(), input)
 }
 
 impl Renderer for Html {

@@ -131,6 +131,18 @@ pub(crate) const TOOL: Tool = Tool {
     version: env!("CARGO_PKG_VERSION"),
 };
 
+/// What an image is called in a report: its reference where that names an image
+/// (`docker.io/library/app:latest`); for an OCI layout whose `ref.name` is a bare
+/// tag, the input with it (`testdata/app.oci:latest`, as skopeo writes `oci:`
+/// names); else the input as typed.
+pub(crate) fn image_name(reference: Option<&str>, input: &str) -> String {
+    match reference {
+        Some(r) if r.contains(['/', ':', '@']) => r.to_string(),
+        Some(tag) if !tag.is_empty() && tag != input => format!("{input}:{tag}"),
+        _ => input.to_string(),
+    }
+}
+
 /// A ratio for people: `78.4%`.
 pub(crate) fn percent(ratio: f64) -> String {
     if ratio.is_finite() {

@@ -30,12 +30,19 @@ impl DiffReport {
             t.add_row(row(r.to_vec()));
         }
         right_align(&mut t, &[1, 2, 3, 4]);
+        // The name, and the input as typed where the name does not already say it.
+        let side = |f, input: &str| {
+            let name = Self::name(f, input);
+            if name.starts_with(input) {
+                name
+            } else {
+                format!("{name}  ({input})")
+            }
+        };
         format!(
-            "A  {}  ({})\nB  {}  ({})\nSizes in SI units (1 MB = 1,000,000 bytes); delta is B - A.\n\n{t}\n",
-            Self::name(&self.a, &self.a_input),
-            self.a_input,
-            Self::name(&self.b, &self.b_input),
-            self.b_input
+            "A  {}\nB  {}\nSizes in SI units (1 MB = 1,000,000 bytes); delta is B - A.\n\n{t}\n",
+            side(&self.a, &self.a_input),
+            side(&self.b, &self.b_input),
         )
     }
 

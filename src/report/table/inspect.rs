@@ -36,7 +36,7 @@ impl InspectReport {
 
     fn summary(&self) -> String {
         let img = &self.image;
-        let name = img.reference.clone().unwrap_or_else(|| self.input.clone());
+        let name = crate::report::image_name(img.reference.as_deref(), &self.input);
         let pull = match img.compressed_bytes {
             Some(c) => format!("Pull size {} compressed\n", human(c)),
             None => "Pull size unknown (layers stored uncompressed)\n".to_string(),

@@ -123,7 +123,7 @@ impl CheckReport {
 impl ManifestReport {
     fn table(&self) -> String {
         let img = &self.image;
-        let name = img.reference.clone().unwrap_or_else(|| self.input.clone());
+        let name = super::image_name(img.reference.as_deref(), &self.input);
         let mut out = format!(
             "Image     {name}  ({}, {}){}\n",
             img.input_kind,
