@@ -8,6 +8,7 @@ mod crafted;
 mod debian;
 mod diff;
 mod dive;
+mod docs;
 mod engine;
 mod errors;
 mod files;
