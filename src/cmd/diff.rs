@@ -46,10 +46,8 @@ pub(super) fn exec(args: DiffArgs) -> Result<ExitCode, Error> {
     );
     let format = args.out.format;
     if format == Format::Html {
-        report.treemaps = Some((
-            crate::analysis::treemap::build(&a),
-            crate::analysis::treemap::build(&b),
-        ));
+        use crate::report::diff::Picture;
+        report.pictures = Some((Picture::of(&a), Picture::of(&b)));
     }
     let text = rendered(format, "diff", format.renderer().diff(&report))?;
     write_out(args.out.output.as_deref(), &text)?;

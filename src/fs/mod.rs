@@ -366,6 +366,8 @@ impl FsModel {
                     if let Some(n) = self.tree.lookup(&self.names, &dir) {
                         if self.tree.data(n).kind == NodeKind::Dir {
                             self.kill(n, false, k);
+                            // The folder is this layer's now: it made it anew.
+                            self.tree.data_mut(n).layer = k;
                         }
                     }
                 }

@@ -156,9 +156,11 @@ fn scan_and_analyze(
     let tick = |n: u64| progress.bytes(n);
     let scans = scan_largest_first(&distinct_sizes, workers(image), |d, decoders| {
         let scan = ScanOptions { decoders, ..scan };
+        let i = first[d];
         let r = image
             .container
-            .scan_layer(&image.layers[first[d]], &scan, &tick);
+            .scan_layer(&image.layers[i], &scan, &tick)
+            .map_err(|e| layer_error(image, i, e));
         progress.layer_done();
         r
     });
@@ -199,6 +201,22 @@ fn analyze(
     let mut a = analysis::assemble(label, image, prepared, built, dive)?;
     a.changes = changes;
     Ok(a)
+}
+
+/// An error reading layer `i`, said of it: `app.oci: layer 3: blobs/sha256/…: …`.
+fn layer_error(image: &Image, i: usize, mut e: Error) -> Error {
+    let label = image.container.label();
+    let rest = e
+        .place
+        .strip_prefix(label)
+        .unwrap_or(&e.place)
+        .trim_start_matches(": ");
+    e.place = if rest.is_empty() {
+        format!("{label}: layer {i}")
+    } else {
+        format!("{label}: layer {i}: {rest}")
+    };
+    e
 }
 
 /// What the analyses take of an opened image: everything but its blobs.

@@ -54,12 +54,29 @@ pub struct DiffReport {
     pub layers: LayerDiff,
     pub instructions: Instructions,
     pub fail_if_larger: Option<Limit>,
-    /// Both images' treemaps, for the HTML report (`with_treemaps`).
+    /// Each side's picture, for the HTML report ([`DiffReport::with_pictures`]).
     #[serde(skip)]
-    pub treemaps: Option<(
-        crate::analysis::treemap::Treemap,
-        crate::analysis::treemap::Treemap,
-    )>,
+    pub pictures: Option<(Picture, Picture)>,
+}
+
+/// What the HTML page draws of one side of a diff: its treemap, and its own
+/// findings and hints under it.
+#[derive(Debug, Clone)]
+pub struct Picture {
+    pub treemap: crate::analysis::treemap::Treemap,
+    pub findings: Vec<super::inspect::FindingReport>,
+    pub hints: Vec<super::words::HintReport>,
+}
+
+impl Picture {
+    pub(crate) fn of(a: &crate::analysis::Analysis) -> Picture {
+        let (findings, hints) = super::inspect::findings_of(a);
+        Picture {
+            treemap: crate::analysis::treemap::build(a),
+            findings,
+            hints,
+        }
+    }
 }
 
 fn d(a: u64, b: u64) -> i128 {
@@ -145,7 +162,7 @@ impl DiffReport {
             layers: diff.layers,
             instructions,
             fail_if_larger,
-            treemaps: None,
+            pictures: None,
         }
     }
 

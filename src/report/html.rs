@@ -33,6 +33,9 @@ struct PageImage<'a> {
     /// Package names by place, for the boxes' `package`.
     packages: &'a [crate::analysis::treemap::TreemapPackage],
     instructions: Vec<String>,
+    /// Its findings and hints (each map of a diff shows its image's own).
+    findings: &'a [FindingReport],
+    hints: &'a [HintReport],
 }
 
 #[derive(Serialize)]
@@ -62,8 +65,6 @@ struct Page<'a> {
     folders: Vec<String>,
     /// Per layer: `[folder, name, change (0 added, 1 modified, 2 deleted), bytes]`.
     changes: Vec<Vec<Row>>,
-    findings: &'a [FindingReport],
-    hints: &'a [HintReport],
     tables: Option<Vec<Table>>,
 }
 
@@ -179,6 +180,8 @@ impl Renderer for Html {
                 treemap: &r.treemap.nodes,
                 packages: &r.treemap.packages,
                 instructions: instructions.clone(),
+                findings: &r.findings,
+                hints: &r.hints,
             }],
             layers: Some(
                 r.layers
@@ -194,14 +197,13 @@ impl Renderer for Html {
             instructions,
             folders,
             changes,
-            findings: &r.findings,
-            hints: &r.hints,
             tables: None,
         }))
     }
 
     fn diff(&self, r: &DiffReport) -> Option<String> {
-        let (ta, tb) = r.treemaps.as_ref()?;
+        let (pa, pb) = r.pictures.as_ref()?;
+        let (ta, tb) = (&pa.treemap, &pb.treemap);
         let delta = |d: i128| human_delta(d);
         let tables = diff_tables(r);
         let (na, nb) = (name(&r.a, &r.a_input), name(&r.b, &r.b_input));
@@ -224,6 +226,8 @@ impl Renderer for Html {
                     treemap: &ta.nodes,
                     packages: &ta.packages,
                     instructions: r.instructions.a.clone(),
+                    findings: &pa.findings,
+                    hints: &pa.hints,
                 },
                 PageImage {
                     label: format!("B: {nb}"),
@@ -232,14 +236,14 @@ impl Renderer for Html {
                     treemap: &tb.nodes,
                     packages: &tb.packages,
                     instructions: r.instructions.b.clone(),
+                    findings: &pb.findings,
+                    hints: &pb.hints,
                 },
             ],
             layers: None,
             instructions: r.instructions.a.clone(),
             folders: Vec::new(),
             changes: Vec::new(),
-            findings: &[],
-            hints: &[],
             tables: Some(tables),
         }))
     }

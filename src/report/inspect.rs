@@ -238,6 +238,24 @@ impl InspectReport {
     }
 }
 
+/// An image's findings and hints as the reports show them.
+pub(crate) fn findings_of(a: &Analysis) -> (Vec<FindingReport>, Vec<HintReport>) {
+    let instructions: Vec<String> = a.layers.iter().map(|l| l.instruction.clone()).collect();
+    let findings = a
+        .waste
+        .findings
+        .iter()
+        .map(|f| FindingReport::of(f, &instructions))
+        .collect();
+    let hints = a
+        .waste
+        .hints
+        .iter()
+        .map(|h| words::hint(h, &instructions))
+        .collect();
+    (findings, hints)
+}
+
 /// The `top` largest folders at `depth`, and what the rest add up to.
 fn largest_folders(a: &Analysis, view: ViewOptions) -> (Vec<paths::PathBytes>, Remainder) {
     let mut folders = paths::folders(&a.model, &a.usage, view.depth);

@@ -295,8 +295,25 @@ impl<R: Read> Read for NetReader<R> {
     }
 }
 
+/// What asking the engines for an image came to, when it did not open it: no
+/// engine answered (those tried), or the one that answered lacks the image.
+pub(crate) enum NotOpened {
+    NoEngine { tried: String },
+    NotThere { engine: String },
+}
+
+impl NotOpened {
+    /// Why the engines did not serve the image, said before the registry's answer.
+    pub(crate) fn reason(&self) -> String {
+        match self {
+            NotOpened::NoEngine { tried } => format!("no engine answered (tried {tried})"),
+            NotOpened::NotThere { engine } => format!("the engine at {engine} does not have it"),
+        }
+    }
+}
+
 /// Reads `name` from an engine of `kind`; when none answers, or `fallback` and the
-/// engine lacks the image, `Ok(None)` lets the caller try the registry.
+/// engine lacks the image, `Err(NotOpened)` lets the caller try the registry.
 pub(crate) fn open(
     kind: EngineKind,
     name: &str,
@@ -304,20 +321,27 @@ pub(crate) fn open(
     opts: &OpenOptions,
     scan: &ScanOptions,
     progress: &crate::progress::Progress,
-) -> Result<Option<Image>> {
+) -> Result<std::result::Result<Image, NotOpened>> {
     let engine = match Engine::find(kind)? {
         Ok(e) => e,
-        Err(_) if fallback => return Ok(None),
+        Err(tried) if fallback => return Ok(Err(NotOpened::NoEngine { tried })),
         Err(tried) => {
+            let hint = match std::env::var("DOCKER_HOST") {
+                Ok(h) if !h.is_empty() => format!("is the engine DOCKER_HOST names ({h}) running?"),
+                _ => "is Docker or Podman running? (DOCKER_HOST or CONTAINER_HOST can name another)"
+                    .to_string(),
+            };
             return Err(Error::network(
                 name,
-                format!("no engine answers (tried {tried}); is Docker or Podman running? DOCKER_HOST names another"),
-            ))
+                format!("no engine answers (tried {tried}); {hint}"),
+            ));
         }
     };
     match engine.open(name, opts, scan, progress)? {
-        Some(image) => Ok(Some(image)),
-        None if fallback => Ok(None),
+        Some(image) => Ok(Ok(image)),
+        None if fallback => Ok(Err(NotOpened::NotThere {
+            engine: engine.endpoint.display.clone(),
+        })),
         None => Err(Error::missing(
             engine.place(name),
             "no such image in the engine (`docker images` lists what it has)",

@@ -130,20 +130,25 @@ pub(crate) fn open_target(
             };
             open(&path, &opts, scan, &tick)
         }
-        Target::Engine { engine, name } => {
-            engine::open(engine, &name, false, opts, scan, progress)?
-                .ok_or_else(|| Error::missing(input, "no such image in the engine"))
-        }
+        Target::Engine { engine, name } => engine::open(engine, &name, false, opts, scan, progress)?
+            .map_err(|_| Error::missing(input, "no such image in the engine")),
         Target::Registry(r) => open_registry(&r, input, opts),
         Target::EngineOrRegistry(r) => {
-            if let Some(image) = engine::open(EngineKind::Any, input, true, opts, scan, progress)? {
-                return Ok(image);
-            }
+            let not_opened =
+                match engine::open(EngineKind::Any, input, true, opts, scan, progress)? {
+                    Ok(image) => return Ok(image),
+                    Err(n) => n,
+                };
+            // Why no engine served the image, then what the registry said.
             open_registry(&r, input, opts).map_err(|mut e| {
-                if matches!(e.kind, crate::error::ErrorKind::Network(_)) {
-                    if let crate::error::ErrorKind::Network(m) = &mut e.kind {
-                        m.push_str(" (no local engine has this image either)");
-                    }
+                let engines = not_opened.reason();
+                let registry = e.place.strip_prefix(input).unwrap_or(&e.place);
+                let registry = registry.trim_start_matches(": ").to_string();
+                if let crate::error::ErrorKind::Network(m) | crate::error::ErrorKind::Missing(m) =
+                    &mut e.kind
+                {
+                    *m = format!("{engines}; the registry then: {registry}: {m}");
+                    e.place = input.to_string();
                 }
                 e
             })

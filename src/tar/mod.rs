@@ -67,7 +67,12 @@ pub(crate) struct TarEntry<'a> {
 #[derive(Debug)]
 pub(crate) enum TarError {
     Io(io::Error),
-    Format { offset: u64, msg: String },
+    /// `entry`: the entry's path, once its headers said it.
+    Format {
+        offset: u64,
+        entry: Option<String>,
+        msg: String,
+    },
 }
 
 impl std::fmt::Display for TarError {
@@ -77,7 +82,14 @@ impl std::fmt::Display for TarError {
                 write!(f, "truncated tar: {e}")
             }
             TarError::Io(e) => write!(f, "{e}"),
-            TarError::Format { offset, msg } => write!(f, "bad tar header at byte {offset}: {msg}"),
+            TarError::Format {
+                offset,
+                entry: Some(path),
+                msg,
+            } => write!(f, "tar entry '{path}' (header at byte {offset} of the tar): {msg}"),
+            TarError::Format { offset, msg, .. } => {
+                write!(f, "tar header at byte {offset} of the tar: {msg}")
+            }
         }
     }
 }
@@ -197,7 +209,10 @@ impl<S: BlockSource> TarWalker<S> {
         if got < n {
             return Err(TarError::Io(io::Error::new(
                 io::ErrorKind::UnexpectedEof,
-                "tar entry runs past the end of the stream",
+                format!(
+                    "tar entry '{}' runs past the end of the stream ({got} of its {n} bytes there)",
+                    crate::text::path_text(&self.path)
+                ),
             )));
         }
         self.offset += n;
@@ -224,7 +239,30 @@ impl<S: BlockSource> TarWalker<S> {
     fn format_err(&self, header_at: u64, msg: impl Into<String>) -> TarError {
         TarError::Format {
             offset: header_at,
+            entry: None,
             msg: msg.into(),
+        }
+    }
+
+    /// An error about the entry whose path is set, said of it.
+    fn with_entry(&self, e: TarError) -> TarError {
+        match e {
+            TarError::Format {
+                offset,
+                entry: None,
+                msg,
+            } => TarError::Format {
+                offset,
+                entry: Some(crate::text::path_text(&self.path)),
+                msg,
+            },
+            TarError::Io(io) if io.kind() == io::ErrorKind::UnexpectedEof => TarError::Io(
+                io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    format!("tar entry '{}': {io}", crate::text::path_text(&self.path)),
+                ),
+            ),
+            e => e,
         }
     }
 
@@ -254,7 +292,8 @@ impl<S: BlockSource> TarWalker<S> {
         if self.finished {
             return Ok(None);
         }
-        self.skip_pending()?;
+        // What the entry before left unread: its path says whose content ran short.
+        self.skip_pending().map_err(|e| self.with_entry(e))?;
         self.entry_at = self.offset;
         let mut ext = Extensions::default();
         loop {
@@ -369,20 +408,30 @@ impl<S: BlockSource> TarWalker<S> {
         if typeflag == b'S' {
             real_size = Some(self.read_gnu_sparse(header_at)?);
         }
-        self.pending = self.entry_blocks(header_at, content)?;
+        let pax_sparse = match (ext.sparse.take(), kind) {
+            (Some(s), TarKind::File) => Some(s),
+            _ => None,
+        };
+        if let Some(name) = pax_sparse.as_ref().and_then(|s| s.name.clone()) {
+            ext.path = Some(name);
+        }
+        self.set_names(ext);
+        self.pending = self
+            .entry_blocks(header_at, content)
+            .map_err(|e| self.with_entry(e))?;
         self.pending_content = content;
-        if let (Some(s), TarKind::File) = (ext.sparse.take(), kind) {
+        if let Some(s) = pax_sparse {
             self.sparse = s.regions;
             real_size = s.real_size;
-            ext.path = s.name.or(ext.path.take());
             if s.map_in_data {
-                self.read_sparse_map_in_data(header_at)?;
+                self.read_sparse_map_in_data(header_at)
+                    .map_err(|e| self.with_entry(e))?;
             }
         }
         if let Some(real) = real_size {
-            self.check_sparse_map(header_at, real)?;
+            self.check_sparse_map(header_at, real)
+                .map_err(|e| self.with_entry(e))?;
         }
-        self.set_names(ext);
         // Old tars mark directories only by a trailing slash.
         let kind = match kind {
             TarKind::File if self.path.last() == Some(&b'/') && typeflag == 0 => TarKind::Dir,

@@ -15,6 +15,7 @@ impl<S: BlockSource> TarWalker<S> {
     pub(super) fn read_gnu_sparse(&mut self, header_at: u64) -> Result<u64, TarError> {
         gnu_sparse_map(&self.header[386..482], 4, &mut self.sparse).map_err(|m| {
             TarError::Format {
+                entry: None,
                 offset: header_at,
                 msg: m,
             }

@@ -187,7 +187,7 @@ fn the_report_works_in_chromium() {
         by_category.as_str().unwrap().contains("rgb(215, 220, 226)"),
         "{by_category}"
     );
-    assert!(eval(&tab, "document.getElementById('legend').textContent")
+    assert!(eval(&tab, "document.querySelector('.legend').textContent")
         .as_str()
         .unwrap()
         .contains("source-maps"));
@@ -277,4 +277,40 @@ fn the_diff_report_shows_both_maps() {
         tables.as_str().unwrap().contains("Waste by category"),
         "{tables}"
     );
+}
+
+/// What a new user saw wrong in the pictures (issue 23): the diff's second map
+/// was labelled with the first image's instructions and packages, its page said
+/// "No findings" where A had some, the map ran below the first screen, and the
+/// hints showed as literal backticks in a monospace box.
+#[test]
+#[ignore = "needs chromium (.ci/run installs it)"]
+fn each_map_has_its_own_legend_and_findings_and_fits_the_screen() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = testdata("app.oci");
+    let b = testdata("app-slim.oci");
+    let page = report(dir.path(), &["diff", a.to_str().unwrap(), b.to_str().unwrap()]);
+    let browser = browser();
+    let tab = open(&browser, &page);
+    assert_clean(&tab);
+    let legends = eval(&tab, "JSON.stringify([...document.querySelectorAll('.legend')].map(l => l.textContent))");
+    let legends: Vec<String> = serde_json::from_str(legends.as_str().unwrap()).unwrap();
+    assert_eq!(legends.len(), 2, "{legends:?}");
+    assert!(legends[0].contains("ADD busybox-rootfs"), "{legends:?}");
+    assert!(legends[1].contains("COPY file:") && !legends[1].contains("busybox"), "{legends:?}");
+    let findings = eval(&tab, "document.getElementById('findings').textContent");
+    let findings = findings.as_str().unwrap();
+    assert!(findings.contains("source-maps") && findings.contains("layer-churn"), "{findings}");
+    // The first screen (1400 x 1000) holds the maps and their legends.
+    let bottom = eval(&tab, "Math.max(...[...document.querySelectorAll('.legend')].map(l => l.getBoundingClientRect().bottom))");
+    assert!(bottom.as_f64().unwrap() < 1000.0, "legend ends at {bottom}");
+    // The inspect page: the map, its legend and the first layer bar above the fold,
+    // and the hints as a list with code, not backticks in a box.
+    let page = report(dir.path(), &["inspect", a.to_str().unwrap()]);
+    let tab = open(&browser, &page);
+    let bottom = eval(&tab, "document.querySelector('.layer').getBoundingClientRect().bottom");
+    assert!(bottom.as_f64().unwrap() < 1000.0, "first layer bar ends at {bottom}");
+    let hints = eval(&tab, "document.querySelector('ul.hints').textContent");
+    assert!(!hints.as_str().unwrap().contains('`'), "{hints}");
+    assert_eq!(eval(&tab, "document.querySelectorAll('ul.hints code').length > 0"), true);
 }

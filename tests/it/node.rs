@@ -293,7 +293,7 @@ fn html_report_of_the_single_stage_build() {
             .contains("package: npm typescript@5.6.3 (dev)"),
         "{got}"
     );
-    let legend = eval(&tab, "document.getElementById('legend').textContent");
+    let legend = eval(&tab, "document.querySelector('.legend').textContent");
     assert!(
         legend
             .as_str()

@@ -19,14 +19,21 @@ function human(b) {
   while (v >= 1000 && i < UNITS.length - 1) { v /= 1000; i++; }
   return i === 0 ? b + " B" : (v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : v.toFixed(0)) + " " + UNITS[i];
 }
-const PALETTE = ["#8ecae6", "#ffb703", "#90be6d", "#f28482", "#b79ced", "#f9c74f", "#4cc9f0", "#f4a261", "#a8dadc", "#e9c46a", "#84a59d", "#cdb4db"];
+// ColorBrewer's Set3 (without its grey, which means "not flagged" here): twelve
+// light hues in an order where neighbours (layers #1 and #2, #4 and #5) differ.
+const PALETTE = ["#80b1d3", "#fdb462", "#b3de69", "#fb8072", "#bebada", "#ffed6f", "#8dd3c7", "#fccde5", "#bc80bd", "#ccebc5", "#ffffb3", "#a6cee3"];
 const GREY = "#d7dce2";
 const OTHER = "#c8bfae";
 
-// Package colours: the largest packages of the first image, by name, so that a
-// package has one colour in both maps of a diff.
+// Package colours, by name, so that a package has one colour in both maps of a
+// diff: the largest of each image in turn (A's first, then those only B has).
 const PACKAGE_COLOUR = new Map();
-(DATA.images[0].packages || []).slice(0, PALETTE.length).forEach((p, i) => PACKAGE_COLOUR.set(p.name, PALETTE[i]));
+for (const img of DATA.images) {
+  for (const p of img.packages || []) {
+    if (PACKAGE_COLOUR.size >= PALETTE.length) break;
+    if (!PACKAGE_COLOUR.has(p.name)) PACKAGE_COLOUR.set(p.name, PALETTE[PACKAGE_COLOUR.size]);
+  }
+}
 
 // One treemap in a container: zoom by click, out by the breadcrumb.
 function Treemap(map, crumbs, nodes, instructions, packages) {
@@ -114,12 +121,14 @@ function Treemap(map, crumbs, nodes, instructions, packages) {
   return self;
 }
 
-function legend(target, mode, instructions) {
+// One map's legend: its own image's layers or packages (a diff's two images
+// differ), or the waste categories.
+function legend(target, mode, img) {
   target.replaceChildren();
   const items = mode === "layer"
-    ? instructions.map((s, i) => [PALETTE[i % PALETTE.length], "#" + i + " " + s])
+    ? img.instructions.map((s, i) => [PALETTE[i % PALETTE.length], "#" + i + " " + s])
     : mode === "package"
-      ? (DATA.images[0].packages || []).slice(0, PALETTE.length).map((p) => [PACKAGE_COLOUR.get(p.name), p.label])
+      ? (img.packages || []).filter((p) => PACKAGE_COLOUR.has(p.name)).map((p) => [PACKAGE_COLOUR.get(p.name), p.label])
         .concat([[OTHER, "smaller packages"], [GREY, "no package (the app, caches, data)"]])
       : DATA.categories.map((c, i) => [PALETTE[i % PALETTE.length], c]).concat([[GREY, "not flagged"]]);
   for (const [c, label] of items) {
@@ -213,6 +222,13 @@ function layers(target, list) {
   });
 }
 
+// Text with `code` spans as code elements (the hints write commands that way).
+function withCode(tag, text) {
+  const e = el(tag);
+  text.split("`").forEach((part, k) => e.appendChild(k % 2 ? el("code", null, part) : document.createTextNode(part)));
+  return e;
+}
+
 function findings(target, list, hints) {
   if (list.length === 0) target.appendChild(el("p", "muted", "No findings."));
   else {
@@ -228,13 +244,19 @@ function findings(target, list, hints) {
     }
     target.appendChild(t);
   }
-  for (const h of hints) target.appendChild(el("pre", null, h.message));
+  if (hints.length > 0) {
+    target.appendChild(el("h3", null, "Hints"));
+    const ul = el("ul", "hints");
+    for (const h of hints) ul.appendChild(withCode("li", h.message));
+    target.appendChild(ul);
+  }
 }
 
 function main() {
   $("title").textContent = DATA.title;
   $("subtitle").textContent = DATA.subtitle;
   const maps = $("maps");
+  if (DATA.images.length > 1) maps.classList.add("two");
   const views = DATA.images.map((img) => {
     const wrap = el("div");
     wrap.style.flex = "1";
@@ -243,15 +265,20 @@ function main() {
     const map = el("div", "map");
     const fig = el("div", "figures");
     figures(fig, img.image, img.dive);
-    wrap.append(fig, crumbs, map);
+    const key = el("div", "legend");
+    wrap.append(fig, crumbs, map, key);
     maps.appendChild(wrap);
-    return Treemap(map, crumbs, img.treemap, img.instructions, img.packages);
+    const view = Treemap(map, crumbs, img.treemap, img.instructions, img.packages);
+    view.legend = key;
+    return view;
   });
   window.__imgsize.maps = views;
   const toggle = $("colour");
   const redraw = () => {
-    views.forEach((v) => v.recolour(toggle.value));
-    legend($("legend"), toggle.value, DATA.images[0].instructions);
+    views.forEach((v, k) => {
+      v.recolour(toggle.value);
+      legend(v.legend, toggle.value, DATA.images[k]);
+    });
   };
   toggle.addEventListener("change", redraw);
   redraw();
@@ -261,7 +288,11 @@ function main() {
   } else {
     $("layer-section").remove();
   }
-  findings($("findings"), DATA.findings, DATA.hints);
+  for (const img of DATA.images) {
+    const box = $("findings");
+    if (DATA.images.length > 1) box.appendChild(el("h3", null, img.label));
+    findings(box, img.findings, img.hints);
+  }
   if (DATA.tables) {
     for (const t of DATA.tables) {
       const sec = el("section");

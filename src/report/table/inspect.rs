@@ -7,6 +7,18 @@ use crate::report::{percent, row};
 use crate::size::human;
 use crate::text::one_line;
 
+/// `podman images` counts the layers' tars (headers and padding too) and the
+/// image's metadata, so it shows a little more: said when the image came from
+/// Podman's service.
+fn podman_note(source: &crate::report::inspect::SourceReport) -> &'static str {
+    let podman = source.location.as_deref().is_some_and(|l| l.contains("podman"));
+    if source.transport == "engine" && podman {
+        "; `podman images` also counts tar headers and metadata"
+    } else {
+        ""
+    }
+}
+
 impl InspectReport {
     /// The human report.
     pub(super) fn table(&self) -> String {
@@ -43,7 +55,7 @@ impl InspectReport {
         };
         format!(
             "Image     {name}  ({}, {}){}\n\
-             Size      {} in {} layers (as `docker images` shows it), {} visible, {} hidden ({})\n\
+             Size      {} in {} layers (files' bytes, as `docker images` shows it{}), {} visible, {} hidden ({})\n\
              Waste     {} flagged ({} of the image), see Findings\n\
              {pull}\
              dive      efficiency {}, wasted {}, user wasted {}\n\
@@ -53,6 +65,7 @@ impl InspectReport {
             img.source.suffix(),
             human(img.layer_bytes),
             img.layer_count,
+            podman_note(&img.source),
             human(img.final_bytes),
             human(img.hidden_bytes),
             self.share(img.hidden_bytes),

@@ -100,6 +100,20 @@ pub(crate) fn lookup(registry: &str) -> Result<Option<Credential>> {
                     ),
                 ))
             }
+            Err(CredentialRetrievalError::ConfigReadError) => {
+                // The crate says only "Unable to read config": say where it is wrong.
+                let why = match std::fs::read_to_string(&path) {
+                    Err(e) => e.to_string(),
+                    Ok(text) => match serde_json::from_str::<serde_json::Value>(&text) {
+                        Err(e) => format!("not valid JSON: {e}"),
+                        Ok(_) => "its auths are not in the form docker writes".to_string(),
+                    },
+                };
+                return Err(Error::usage(
+                    from,
+                    format!("cannot read the credentials for {registry}: {why}"),
+                ));
+            }
             Err(e) => {
                 return Err(Error::usage(
                     from,
