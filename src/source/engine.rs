@@ -322,21 +322,22 @@ pub(crate) fn open(
     scan: &ScanOptions,
     progress: &crate::progress::Progress,
 ) -> Result<std::result::Result<Image, NotOpened>> {
-    let engine = match Engine::find(kind)? {
-        Ok(e) => e,
-        Err(tried) if fallback => return Ok(Err(NotOpened::NoEngine { tried })),
-        Err(tried) => {
-            let hint = match std::env::var("DOCKER_HOST") {
+    let engine =
+        match Engine::find(kind)? {
+            Ok(e) => e,
+            Err(tried) if fallback => return Ok(Err(NotOpened::NoEngine { tried })),
+            Err(tried) => {
+                let hint = match std::env::var("DOCKER_HOST") {
                 Ok(h) if !h.is_empty() => format!("is the engine DOCKER_HOST names ({h}) running?"),
                 _ => "is Docker or Podman running? (DOCKER_HOST or CONTAINER_HOST can name another)"
                     .to_string(),
             };
-            return Err(Error::network(
-                name,
-                format!("no engine answers (tried {tried}); {hint}"),
-            ));
-        }
-    };
+                return Err(Error::network(
+                    name,
+                    format!("no engine answers (tried {tried}); {hint}"),
+                ));
+            }
+        };
     match engine.open(name, opts, scan, progress)? {
         Some(image) => Ok(Ok(image)),
         None if fallback => Ok(Err(NotOpened::NotThere {

@@ -130,15 +130,17 @@ pub(crate) fn open_target(
             };
             open(&path, &opts, scan, &tick)
         }
-        Target::Engine { engine, name } => engine::open(engine, &name, false, opts, scan, progress)?
-            .map_err(|_| Error::missing(input, "no such image in the engine")),
+        Target::Engine { engine, name } => {
+            engine::open(engine, &name, false, opts, scan, progress)?
+                .map_err(|_| Error::missing(input, "no such image in the engine"))
+        }
         Target::Registry(r) => open_registry(&r, input, opts),
         Target::EngineOrRegistry(r) => {
-            let not_opened =
-                match engine::open(EngineKind::Any, input, true, opts, scan, progress)? {
-                    Ok(image) => return Ok(image),
-                    Err(n) => n,
-                };
+            let not_opened = match engine::open(EngineKind::Any, input, true, opts, scan, progress)?
+            {
+                Ok(image) => return Ok(image),
+                Err(n) => n,
+            };
             // Why no engine served the image, then what the registry said.
             open_registry(&r, input, opts).map_err(|mut e| {
                 let engines = not_opened.reason();

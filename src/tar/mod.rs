@@ -86,7 +86,10 @@ impl std::fmt::Display for TarError {
                 offset,
                 entry: Some(path),
                 msg,
-            } => write!(f, "tar entry '{path}' (header at byte {offset} of the tar): {msg}"),
+            } => write!(
+                f,
+                "tar entry '{path}' (header at byte {offset} of the tar): {msg}"
+            ),
             TarError::Format { offset, msg, .. } => {
                 write!(f, "tar header at byte {offset} of the tar: {msg}")
             }
@@ -256,12 +259,12 @@ impl<S: BlockSource> TarWalker<S> {
                 entry: Some(crate::text::path_text(&self.path)),
                 msg,
             },
-            TarError::Io(io) if io.kind() == io::ErrorKind::UnexpectedEof => TarError::Io(
-                io::Error::new(
+            TarError::Io(io) if io.kind() == io::ErrorKind::UnexpectedEof => {
+                TarError::Io(io::Error::new(
                     io::ErrorKind::UnexpectedEof,
                     format!("tar entry '{}': {io}", crate::text::path_text(&self.path)),
-                ),
-            ),
+                ))
+            }
             e => e,
         }
     }

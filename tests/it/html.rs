@@ -289,18 +289,30 @@ fn each_map_has_its_own_legend_and_findings_and_fits_the_screen() {
     let dir = tempfile::tempdir().unwrap();
     let a = testdata("app.oci");
     let b = testdata("app-slim.oci");
-    let page = report(dir.path(), &["diff", a.to_str().unwrap(), b.to_str().unwrap()]);
+    let page = report(
+        dir.path(),
+        &["diff", a.to_str().unwrap(), b.to_str().unwrap()],
+    );
     let browser = browser();
     let tab = open(&browser, &page);
     assert_clean(&tab);
-    let legends = eval(&tab, "JSON.stringify([...document.querySelectorAll('.legend')].map(l => l.textContent))");
+    let legends = eval(
+        &tab,
+        "JSON.stringify([...document.querySelectorAll('.legend')].map(l => l.textContent))",
+    );
     let legends: Vec<String> = serde_json::from_str(legends.as_str().unwrap()).unwrap();
     assert_eq!(legends.len(), 2, "{legends:?}");
     assert!(legends[0].contains("ADD busybox-rootfs"), "{legends:?}");
-    assert!(legends[1].contains("COPY file:") && !legends[1].contains("busybox"), "{legends:?}");
+    assert!(
+        legends[1].contains("COPY file:") && !legends[1].contains("busybox"),
+        "{legends:?}"
+    );
     let findings = eval(&tab, "document.getElementById('findings').textContent");
     let findings = findings.as_str().unwrap();
-    assert!(findings.contains("source-maps") && findings.contains("layer-churn"), "{findings}");
+    assert!(
+        findings.contains("source-maps") && findings.contains("layer-churn"),
+        "{findings}"
+    );
     // The first screen (1400 x 1000) holds the maps and their legends.
     let bottom = eval(&tab, "Math.max(...[...document.querySelectorAll('.legend')].map(l => l.getBoundingClientRect().bottom))");
     assert!(bottom.as_f64().unwrap() < 1000.0, "legend ends at {bottom}");
@@ -308,9 +320,21 @@ fn each_map_has_its_own_legend_and_findings_and_fits_the_screen() {
     // and the hints as a list with code, not backticks in a box.
     let page = report(dir.path(), &["inspect", a.to_str().unwrap()]);
     let tab = open(&browser, &page);
-    let bottom = eval(&tab, "document.querySelector('.layer').getBoundingClientRect().bottom");
-    assert!(bottom.as_f64().unwrap() < 1000.0, "first layer bar ends at {bottom}");
+    let bottom = eval(
+        &tab,
+        "document.querySelector('.layer').getBoundingClientRect().bottom",
+    );
+    assert!(
+        bottom.as_f64().unwrap() < 1000.0,
+        "first layer bar ends at {bottom}"
+    );
     let hints = eval(&tab, "document.querySelector('ul.hints').textContent");
     assert!(!hints.as_str().unwrap().contains('`'), "{hints}");
-    assert_eq!(eval(&tab, "document.querySelectorAll('ul.hints code').length > 0"), true);
+    assert_eq!(
+        eval(
+            &tab,
+            "document.querySelectorAll('ul.hints code').length > 0"
+        ),
+        true
+    );
 }

@@ -13,6 +13,7 @@ mod engine;
 mod errors;
 mod files;
 mod findings;
+mod first_hour;
 mod formats;
 mod hostile;
 mod html;

@@ -452,6 +452,18 @@ fn registry_basic_auth_from_each_credentials_file() {
         &o,
         &["401", &format!("docker login {host}"), "REGISTRY_AUTH_FILE"],
     );
+    // A credentials file cut short: where it stops being JSON (it said "Unable to
+    // read config").
+    let cut_dir = tempfile::tempdir().unwrap();
+    let cut = cut_dir.path().join("config.json");
+    std::fs::write(&cut, format!(r#"{{"auths": {{"{host}": {{"auth": "Y2k6"#)).unwrap();
+    let o = inspect(
+        home.path(),
+        &input,
+        &[],
+        &[("REGISTRY_AUTH_FILE", cut.to_str().unwrap())],
+    );
+    assert_error(&o, &["not valid JSON", "line 1 column"]);
     // REGISTRY_AUTH_FILE.
     let dir = tempfile::tempdir().unwrap();
     let good = auth_file(dir.path(), &host, "ci", "s3cret");

@@ -11,7 +11,10 @@ use crate::text::one_line;
 /// image's metadata, so it shows a little more: said when the image came from
 /// Podman's service.
 fn podman_note(source: &crate::report::inspect::SourceReport) -> &'static str {
-    let podman = source.location.as_deref().is_some_and(|l| l.contains("podman"));
+    let podman = source
+        .location
+        .as_deref()
+        .is_some_and(|l| l.contains("podman"));
     if source.transport == "engine" && podman {
         "; `podman images` also counts tar headers and metadata"
     } else {
