@@ -100,6 +100,10 @@ pub struct ImageArgs {
     /// checks (repeatable). Loopback hosts may use plain HTTP without it.
     #[arg(long, value_name = "HOST[:PORT]")]
     pub insecure_registry: Vec<String>,
+    /// Read names from this containers-storage (Podman's, Buildah's, CRI-O's
+    /// graphroot) with no daemon; `containers-storage:NAME` reads storage.conf's.
+    #[arg(long, value_name = "DIR")]
+    pub storage_root: Option<String>,
 }
 
 /// How much of a report to show.
@@ -368,6 +372,7 @@ impl ImageArgs {
                 registry: RegistryOptions {
                     insecure: self.insecure_registry.clone(),
                 },
+                storage_root: self.storage_root.clone(),
             },
             verify: self.verify,
             progress: !self.no_progress,

@@ -83,3 +83,39 @@ pub fn registry_manifest(body: &[u8]) {
     let _ = crate::source::registry::manifest_media(body, None, "fuzz");
     let _ = crate::source::registry::listed_manifests(body);
 }
+
+/// A tar-split's lines (as an engine keeps them, before gzip), read as the storage
+/// route reads a layer: each line by the fast path and by serde_json, which must
+/// agree wherever the fast path reads one; then the whole sized, and scanned by
+/// header (skipping files' bytes) and whole (`--verify`), with a layer folder that
+/// holds nothing. Where both scans read it, they find the same entries.
+pub fn tar_split(lines: &[u8]) {
+    use crate::source::storage::line;
+    use crate::source::storage::tarsplit::{tar_size_of, TarSplit};
+    for l in lines.split(|&b| b == b'\n') {
+        if let Some(fast) = line::fast(l) {
+            assert_eq!(
+                Ok(fast),
+                line::by_serde(l),
+                "{:?}",
+                String::from_utf8_lossy(l)
+            );
+        }
+    }
+    let Ok(len) = tar_size_of(lines) else {
+        return;
+    };
+    let dir = std::path::Path::new("/nonexistent/imgsize-fuzz");
+    let scan = |verify: bool| {
+        let opts = crate::layer::ScanOptions {
+            verify,
+            ..crate::scan_options(&crate::LoadOptions::default())
+        };
+        let src = TarSplit::from_lines(lines, dir, "fuzz".into());
+        crate::layer::scan_tar(src, Some(len), &opts, &|_| {})
+    };
+    if let (Ok(walked), Ok(read)) = (scan(false), scan(true)) {
+        assert_eq!(walked.files.len(), read.files.len());
+        assert_eq!(walked.tar_bytes, read.tar_bytes);
+    }
+}

@@ -78,3 +78,8 @@ impl Progress {
         }
     }
 }
+
+/// A note on stderr that does not stop the run (the slower route taken, and why).
+pub fn note(msg: &str) {
+    eprintln!("imgsize: {}", msg.replace(['\n', '\r'], " "));
+}

@@ -303,6 +303,34 @@ pub fn scan_section<F: Read + Seek>(
     scan_read(section, Some(len), opts, progress)
 }
 
+/// Scans an uncompressed layer's tar as `src` gives it (an engine's storage: the
+/// headers from tar-split, contents from the layer's folder, read only when the
+/// scan needs them): walked by header, or with `--verify` read whole and hashed
+/// (the diff_id). `len` is the tar's size where the storage records it.
+pub fn scan_tar<S: BlockSource + Read>(
+    src: S,
+    len: Option<u64>,
+    opts: &ScanOptions,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<LayerScan, ScanError> {
+    if opts.verify {
+        return scan_read(src, len, opts, progress);
+    }
+    let mut walker = TarWalker::new(src);
+    let (files, captured) = walk(&mut walker, opts, false, None)?;
+    let tar_bytes = walker.offset();
+    progress(len.unwrap_or(tar_bytes));
+    Ok(LayerScan {
+        files,
+        compression: Compression::None,
+        blob_bytes: len.unwrap_or(tar_bytes),
+        tar_bytes,
+        captured,
+        blob_digest: None,
+        diff_id: None,
+    })
+}
+
 fn detect_or_fail(head: &[u8], len: u64) -> Result<Compression, ScanError> {
     if len == 0 || head.is_empty() {
         return Err(ScanError("layer blob is empty".into()));

@@ -45,6 +45,8 @@ pub(crate) enum Container {
     Stream(StreamContainer),
     /// A registry repository, blobs fetched on demand.
     Registry(Box<crate::source::registry::Registry>),
+    /// An engine's storage: each layer's tar-split and folder.
+    Storage(crate::source::storage::StorageContainer),
 }
 
 pub(super) fn lossy(b: &[u8]) -> String {
@@ -208,6 +210,7 @@ impl Container {
             Container::Dir(d) => &d.label,
             Container::Stream(s) => &s.label,
             Container::Registry(r) => r.label(),
+            Container::Storage(s) => &s.label,
         }
     }
 
@@ -225,6 +228,7 @@ impl Container {
             Container::Dir(d) => d.resolve(name)?.is_some(),
             Container::Stream(s) => s.sizes.contains_key(name),
             Container::Registry(r) => r.exists(name),
+            Container::Storage(s) => s.size(name).is_some(),
         })
     }
 
@@ -252,6 +256,8 @@ impl Container {
                 None => Ok(None),
             },
             Container::Registry(r) => r.read_small(name),
+            // The config was read when the image was opened; nothing else is small.
+            Container::Storage(_) => Ok(None),
         }
     }
 
@@ -270,6 +276,7 @@ impl Container {
             Container::Stream(s) => s.sizes.get(name).copied(),
             // Known from the descriptors only; the scan checks it.
             Container::Registry(_) => None,
+            Container::Storage(s) => s.size(name),
         })
     }
 
@@ -309,6 +316,7 @@ impl Container {
                     .scan_layer(name, layer.declared_size, opts, progress)
                     .map(Arc::new);
             }
+            Container::Storage(s) => return s.scan_layer(name, opts, progress).map(Arc::new),
         };
         scanned.map(Arc::new).map_err(|e| Error::format(place, e.0))
     }

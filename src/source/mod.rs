@@ -19,6 +19,7 @@ mod oci;
 pub(crate) mod reference;
 pub(crate) mod registry;
 mod select;
+pub(crate) mod storage;
 mod stream;
 
 use crate::error::{Error, Result};
@@ -40,6 +41,8 @@ pub struct OpenOptions {
     pub layout: Layout,
     /// Which transport a name is read from (`--source`).
     pub source: reference::SourceKind,
+    /// A containers-storage to read names from with no daemon (`--storage-root`).
+    pub storage_root: Option<String>,
     pub registry: registry::RegistryOptions,
 }
 
@@ -53,6 +56,8 @@ pub enum Source {
     Engine(String),
     /// A registry, by its host.
     Registry(String),
+    /// An engine's storage read with no daemon (`containers-storage:`), by its root.
+    Storage(String),
 }
 
 impl Source {
@@ -62,6 +67,7 @@ impl Source {
             Source::File => "file",
             Source::Engine(_) => "engine",
             Source::Registry(_) => "registry",
+            Source::Storage(_) => "storage",
         }
     }
 
@@ -69,7 +75,7 @@ impl Source {
     pub(crate) fn location(&self) -> Option<&str> {
         match self {
             Source::File => None,
-            Source::Engine(a) | Source::Registry(a) => Some(a),
+            Source::Engine(a) | Source::Registry(a) | Source::Storage(a) => Some(a),
         }
     }
 }
@@ -135,6 +141,12 @@ pub(crate) fn open_target(
                 .map_err(|_| Error::missing(input, "no such image in the engine"))
         }
         Target::Registry(r) => open_registry(&r, input, opts),
+        Target::Storage { root, name } => {
+            open_storage(root.or(opts.storage_root.clone()), &name, input, opts)
+        }
+        Target::EngineOrRegistry(_) if opts.storage_root.is_some() => {
+            open_storage(opts.storage_root.clone(), input, input, opts)
+        }
         Target::EngineOrRegistry(r) => {
             let not_opened = match engine::open(EngineKind::Any, input, true, opts, scan, progress)?
             {
@@ -156,6 +168,24 @@ pub(crate) fn open_target(
             })
         }
     }
+}
+
+/// Image `name` from the containers-storage at `root` (else storage.conf's), with
+/// no daemon.
+fn open_storage(
+    root: Option<String>,
+    name: &str,
+    input: &str,
+    opts: &OpenOptions,
+) -> Result<Image> {
+    let root = root
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(storage::default_graphroot);
+    let stored =
+        storage::open_containers_storage(&root, name).map_err(|why| Error::missing(input, why))?;
+    let kind = "containers-storage".to_string();
+    let source = Source::Storage(root.display().to_string());
+    storage::image(input, kind, stored, source, opts)
 }
 
 fn open_registry(r: &reference::Reference, input: &str, opts: &OpenOptions) -> Result<Image> {

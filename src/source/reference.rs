@@ -46,6 +46,12 @@ pub(crate) enum Target {
     Registry(Reference),
     /// A bare reference: the engine if one answers and has it, else the registry.
     EngineOrRegistry(Reference),
+    /// `containers-storage:[driver@graphroot+runroot]NAME`: read from that storage
+    /// (or `--storage-root`, or storage.conf's) with no daemon.
+    Storage {
+        root: Option<String>,
+        name: String,
+    },
 }
 
 /// A parsed image reference, normalized as docker does.
@@ -216,6 +222,24 @@ impl Target {
                 });
             }
         }
+        if let Some(rest) = input.strip_prefix("containers-storage:") {
+            let (root, name) = match rest.strip_prefix('[').and_then(|r| r.split_once(']')) {
+                // `driver@graphroot+runroot`: the graphroot is what is read.
+                Some((spec, name)) => {
+                    let store = spec.split_once('@').map_or(spec, |(_, s)| s);
+                    let root = store.split_once('+').map_or(store, |(r, _)| r);
+                    (Some(root.to_string()), name)
+                }
+                None => (None, rest),
+            };
+            if name.is_empty() {
+                return Err(bad("containers-storage: needs an image name".into()));
+            }
+            return Ok(Target::Storage {
+                root,
+                name: name.to_string(),
+            });
+        }
         if let Some(rest) = input.strip_prefix("docker-archive:") {
             return Ok(file(rest));
         }
@@ -281,6 +305,25 @@ mod tests {
         for bad in ["App", "app:", "app@sha256:12", "a//b", "app:-x", ""] {
             assert!(Reference::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn containers_storage_names() {
+        let t = |s| Target::parse(s, SourceKind::Auto).unwrap();
+        assert_eq!(
+            t("containers-storage:app:latest"),
+            Target::Storage {
+                root: None,
+                name: "app:latest".into()
+            }
+        );
+        assert_eq!(
+            t("containers-storage:[overlay@/srv/graph+/run/x]localhost/app:1"),
+            Target::Storage {
+                root: Some("/srv/graph".into()),
+                name: "localhost/app:1".into()
+            }
+        );
     }
 
     #[test]

@@ -14,7 +14,8 @@ mod sparse; // GNU's sparse files: their maps, in every form
 use std::io::{self, BufRead, Read};
 
 use header::{check_checksum, cstr, parse_numeric, parse_pax};
-pub(crate) use source::{read_buffered, read_full, BlockSource, SectionSource, StreamSource};
+pub use source::BlockSource;
+pub(crate) use source::{read_buffered, read_full, SectionSource, StreamSource};
 
 const BLOCK: u64 = 512;
 /// Long names (GNU `L`/`K`) and PAX headers larger than this are refused.

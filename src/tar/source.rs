@@ -4,7 +4,7 @@
 use std::io::{self, BufRead, Read, Seek, SeekFrom};
 
 /// A source of tar blocks that can skip ahead.
-pub(crate) trait BlockSource {
+pub trait BlockSource {
     /// Reads until `buf` is full or the source ends; returns the bytes read.
     fn read_full(&mut self, buf: &mut [u8]) -> io::Result<usize>;
     /// Skips `n` bytes; an error if the source ends first.

@@ -28,6 +28,7 @@ mod registry;
 mod regression;
 mod services;
 mod snapshots;
+mod storage;
 mod tar_diff;
 
 use std::path::{Path, PathBuf};

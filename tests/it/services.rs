@@ -139,6 +139,129 @@ impl Podman {
     }
 }
 
+/// A real Docker Engine (`dockerd`, overlay2, its own containerd) with a private
+/// data root, exec root and socket, plus a loopback TCP address (an engine
+/// reached over the network). Stopped with SIGTERM on drop, so that it unmounts
+/// its layers and stops its containerd; SIGKILL after 20 s.
+pub struct Dockerd {
+    pub dir: tempfile::TempDir,
+    pub port: u16,
+    child: Child,
+}
+
+impl Dockerd {
+    pub fn start() -> Dockerd {
+        require(&["dockerd", "docker"]);
+        // A short path: containerd's socket path must fit in sun_path.
+        let dir = tempfile::Builder::new()
+            .prefix("dk")
+            .tempdir_in("/tmp")
+            .expect("tempdir");
+        let d = dir.path();
+        let port = free_port();
+        let log = std::fs::File::create(d.join("dockerd.log")).unwrap();
+        let child = Command::new("dockerd")
+            .arg("--data-root")
+            .arg(d.join("root"))
+            .arg("--exec-root")
+            .arg(d.join("exec"))
+            .arg("--pidfile")
+            .arg(d.join("d.pid"))
+            .arg("-H")
+            .arg(format!("unix://{}", d.join("docker.sock").display()))
+            .arg("-H")
+            .arg(format!("tcp://127.0.0.1:{port}"))
+            .args([
+                "--iptables=false",
+                "--ip6tables=false",
+                "--bridge=none",
+                "--storage-driver=overlay2",
+            ])
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("start dockerd");
+        let engine = Dockerd { dir, port, child };
+        let sock = engine.socket();
+        wait_for("dockerd's socket", || {
+            std::os::unix::net::UnixStream::connect(&sock).is_ok()
+                && engine
+                    .docker()
+                    .arg("version")
+                    .output()
+                    .is_ok_and(|o| o.status.success())
+        });
+        engine
+    }
+
+    pub fn socket(&self) -> PathBuf {
+        self.dir.path().join("docker.sock")
+    }
+
+    /// `DOCKER_HOST` for this engine.
+    pub fn host(&self) -> String {
+        format!("unix://{}", self.socket().display())
+    }
+
+    /// Its data root (`DockerRootDir`).
+    pub fn root(&self) -> PathBuf {
+        self.dir.path().join("root")
+    }
+
+    /// The docker CLI aimed at this engine.
+    pub fn docker(&self) -> Command {
+        let mut c = Command::new("docker");
+        c.arg("-H").arg(self.host()).env_remove("DOCKER_CONTEXT");
+        c
+    }
+
+    /// `docker load -i FILE`; returns what it printed.
+    pub fn load(&self, file: &Path) -> String {
+        run_ok(self.docker().arg("load").arg("-i").arg(file))
+    }
+
+    /// `docker tag FROM TO`.
+    pub fn tag(&self, from: &str, to: &str) {
+        run_ok(self.docker().args(["tag", from, to]));
+    }
+
+    /// `docker image inspect -f FORMAT NAME`, trimmed.
+    pub fn image_field(&self, name: &str, format: &str) -> String {
+        run_ok(self.docker().args(["image", "inspect", "-f", format, name]))
+            .trim()
+            .to_string()
+    }
+}
+
+impl Drop for Dockerd {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(20) {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        // Whatever it left mounted under its roots goes before the folder does.
+        let mounts = std::fs::read_to_string("/proc/self/mounts").unwrap_or_default();
+        let d = self.dir.path().to_string_lossy().into_owned();
+        let mut left: Vec<&str> = mounts
+            .lines()
+            .filter_map(|l| l.split(' ').nth(1))
+            .filter(|m| m.starts_with(&d))
+            .collect();
+        left.sort_by_key(|m| std::cmp::Reverse(m.len()));
+        for m in left {
+            let _ = Command::new("umount").args(["-l", m]).status();
+        }
+    }
+}
+
 /// How a registry is set up.
 #[derive(Default, Clone)]
 pub struct RegistryConfig {
