@@ -37,11 +37,17 @@ fn wants_content(path: &[u8]) -> bool {
     analysis::node_modules::wants_content(path) || analysis::packages::wants_content(path)
 }
 
+/// What is kept of a captured file (a package manifest's name and version, a
+/// metadata file's header block), cut on the scanning thread.
+fn condense(path: &[u8], data: Vec<u8>) -> Vec<u8> {
+    analysis::packages::condense(path, analysis::node_modules::condense(path, data))
+}
+
 /// Small files whose content the analysis reads, and how large they may be.
 pub fn scan_options(opts: &LoadOptions) -> ScanOptions {
     ScanOptions {
         capture: wants_content,
-        condense: analysis::node_modules::condense,
+        condense,
         capture_limit: 16 << 20,
         verify: opts.verify,
         content: opts.content,

@@ -125,7 +125,14 @@ fn debian_and_python_packages_match_the_extracted_filesystem() {
                     claim(&root, &rel, &mut seen)
                 })
                 .sum();
-            want_py.insert(stem.split('-').next().unwrap().to_string(), bytes);
+            // The name pip prints: METADATA's, not the folder's (charset_normalizer
+            // is charset-normalizer).
+            let metadata = std::fs::read_to_string(p.join("METADATA")).unwrap();
+            let name = metadata
+                .lines()
+                .find_map(|l| l.strip_prefix("Name: "))
+                .unwrap_or_else(|| stem.split('-').next().unwrap());
+            want_py.insert(name.to_string(), bytes);
         }
     }
     let got_py = packages(&v, "python");

@@ -84,6 +84,159 @@ fn len(s: &str) -> u64 {
     s.len() as u64
 }
 
+/// What a side-by-side with syft showed (issue 28): copies are one name@version,
+/// versions are another fact; Debian's node modules are its packages' bytes, not
+/// zero-byte npm rows; Python names come from METADATA and PKG-INFO, egg-info
+/// installs count; the files column counts regular files, as the bytes do.
+#[test]
+fn copies_versions_debian_modules_python_names_and_regular_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("p2.tar");
+    let manifest = |n: &str, v: &str| format!(r#"{{"name":"{n}","version":"{v}"}}"#);
+    let status = "Package: node-debug\nStatus: install ok installed\nArchitecture: all\nVersion: 4.3.4+~cs4.1.7-1\n\n\
+Package: libicu72\nStatus: install ok installed\nArchitecture: amd64\nVersion: 72.1-3\n";
+    let img = Image::new(
+        "p2:1",
+        vec![
+            Layer::new(
+                "RUN apt-get install -y node-debug libicu72",
+                vec![
+                    Entry::text("var/lib/dpkg/status", status),
+                    Entry::text(
+                        "var/lib/dpkg/info/node-debug.list",
+                        "/usr/share/nodejs/debug/package.json\n/usr/share/nodejs/debug/src/index.js\n\
+/usr/share/nodejs/debug/node_modules/ms/package.json\n/usr/share/nodejs/debug/node_modules/ms/index.js\n",
+                    ),
+                    Entry::text("usr/share/nodejs/debug/package.json", &manifest("debug", "4.3.4")),
+                    Entry::file("usr/share/nodejs/debug/src/index.js", 4_000),
+                    Entry::text("usr/share/nodejs/debug/node_modules/ms/package.json", &manifest("ms", "2.1.2")),
+                    Entry::file("usr/share/nodejs/debug/node_modules/ms/index.js", 3_000),
+                    Entry::text(
+                        "var/lib/dpkg/info/libicu72:amd64.list",
+                        "/usr/lib/libicuuc.so.72.1\n/usr/lib/libicuuc.so.72\n",
+                    ),
+                    Entry::file("usr/lib/libicuuc.so.72.1", 2_000_000),
+                    Entry::Symlink {
+                        path: "usr/lib/libicuuc.so.72".into(),
+                        target: "libicuuc.so.72.1".into(),
+                    },
+                ],
+            ),
+            Layer::new(
+                "RUN pip install && npm install",
+                vec![
+                    Entry::text(
+                        "venv/lib/python3.11/site-packages/charset_normalizer-3.3.2.dist-info/RECORD",
+                        "charset_normalizer/api.py,,\ncharset_normalizer-3.3.2.dist-info/METADATA,,\n",
+                    ),
+                    Entry::text(
+                        "venv/lib/python3.11/site-packages/charset_normalizer-3.3.2.dist-info/METADATA",
+                        "Metadata-Version: 2.1\nName: charset-normalizer\nVersion: 3.3.2\n\nA long description.\n",
+                    ),
+                    Entry::file("venv/lib/python3.11/site-packages/charset_normalizer/api.py", 900),
+                    Entry::text(
+                        "venv/lib/python3.11/site-packages/PyYAML-6.0.1-py3.11.egg-info/PKG-INFO",
+                        "Metadata-Version: 1.1\nName: PyYAML\nVersion: 6.0.1\n",
+                    ),
+                    Entry::text(
+                        "venv/lib/python3.11/site-packages/PyYAML-6.0.1-py3.11.egg-info/installed-files.txt",
+                        "../yaml/__init__.py\n../yaml/reader.py\nPKG-INFO\n",
+                    ),
+                    Entry::file("venv/lib/python3.11/site-packages/PyYAML-6.0.1-py3.11.egg-info/SOURCES.txt", 77),
+                    Entry::file("venv/lib/python3.11/site-packages/yaml/__init__.py", 500),
+                    Entry::file("venv/lib/python3.11/site-packages/yaml/reader.py", 600),
+                    Entry::text(
+                        "venv/lib/python3.11/site-packages/distro-1.8.0.egg-info",
+                        "Metadata-Version: 1.1\nName: distro\nVersion: 1.8.0\n",
+                    ),
+                    Entry::text("app/node_modules/js-yaml/package.json", &manifest("js-yaml", "4.1.0")),
+                    Entry::file("app/node_modules/js-yaml/index.js", 5_000),
+                    Entry::text("app/node_modules/a/node_modules/js-yaml/package.json", &manifest("js-yaml", "3.14.1")),
+                    Entry::file("app/node_modules/a/node_modules/js-yaml/index.js", 4_000),
+                    Entry::text("app/node_modules/b/node_modules/js-yaml/package.json", &manifest("js-yaml", "3.14.1")),
+                    Entry::file("app/node_modules/b/node_modules/js-yaml/index.js", 4_000),
+                    Entry::text("app/node_modules/a/package.json", &manifest("a", "1.0.0")),
+                    Entry::text("app/node_modules/b/package.json", &manifest("b", "1.0.0")),
+                ],
+            ),
+        ],
+    );
+    synth::write(&[img], Format::DockerClassic, &out).unwrap();
+    let v = inspect_json(&out, &[]);
+    let all = v["packages"].as_array().unwrap();
+    // Debian's node modules: its package's bytes, no npm rows for them.
+    assert!(
+        !all.iter().any(|p| p["ecosystem"] == "npm"
+            && p["paths"][0]
+                .as_str()
+                .unwrap()
+                .starts_with("/usr/share/nodejs")),
+        "{all:?}"
+    );
+    let debug = find(&v, "deb", "node-debug", "/var/lib/dpkg");
+    let files = |n: &str, ver: &str| len(&manifest(n, ver));
+    assert_eq!(
+        debug["bytes"],
+        4_000 + 3_000 + files("debug", "4.3.4") + files("ms", "2.1.2")
+    );
+    // The files column counts regular files: the symlink is claimed, not counted.
+    let icu = find(&v, "deb", "libicu72", "/var/lib/dpkg");
+    assert_eq!(
+        (icu["files"].as_u64(), icu["bytes"].as_u64()),
+        (Some(1), Some(2_000_000))
+    );
+    // Copies of one name@version, and the versions of one name.
+    let new = find(&v, "npm", "js-yaml", "/app/node_modules/js-yaml");
+    let a = find(
+        &v,
+        "npm",
+        "js-yaml",
+        "/app/node_modules/a/node_modules/js-yaml",
+    );
+    let b = find(
+        &v,
+        "npm",
+        "js-yaml",
+        "/app/node_modules/b/node_modules/js-yaml",
+    );
+    assert!(new["duplicate_of"].is_null() && a["duplicate_of"].is_null());
+    assert_eq!(
+        b["duplicate_of"],
+        "/app/node_modules/a/node_modules/js-yaml"
+    );
+    assert_eq!(new["other_versions"], serde_json::json!(["3.14.1"]));
+    assert_eq!(b["other_versions"], serde_json::json!(["4.1.0"]));
+    let csv = stdout(&run(&[
+        "packages",
+        "--format",
+        "csv",
+        out.to_str().unwrap(),
+    ]));
+    assert!(
+        csv.lines().any(|l| l.starts_with("npm,js-yaml,3.14.1,")
+            && l.ends_with(",/app/node_modules/b/node_modules/js-yaml,/app/node_modules/a/node_modules/js-yaml,4.1.0")),
+        "{csv}"
+    );
+    // Python: METADATA's name; an egg-info folder with its list; a distutils file.
+    let site = "/venv/lib/python3.11/site-packages/";
+    let cn = find(&v, "python", "charset-normalizer", site);
+    assert_eq!(cn["version"], "3.3.2");
+    let yaml = find(&v, "python", "PyYAML", site);
+    assert_eq!(yaml["version"], "6.0.1");
+    assert_eq!(
+        yaml["bytes"],
+        500 + 600
+            + 77
+            + len("Metadata-Version: 1.1\nName: PyYAML\nVersion: 6.0.1\n")
+            + len("../yaml/__init__.py\n../yaml/reader.py\nPKG-INFO\n")
+    );
+    assert_eq!(yaml["files"], 5);
+    let distro = find(&v, "python", "distro", site);
+    assert_eq!(distro["version"], "1.8.0");
+    assert_eq!(distro["files"], 1);
+    assert_every_byte_once(&v, "/var/lib");
+}
+
 #[test]
 fn bytes_by_package_from_each_record() {
     let dir = tempfile::tempdir().unwrap();
@@ -105,13 +258,14 @@ fn bytes_by_package_from_each_record() {
         find(&v, "npm", "@types/node", "/app/node_modules/@types/node")["dev"],
         true
     );
-    // The same name twice, two versions: the smaller names the larger.
+    // The same name in two versions: not copies of each other, but versions.
     let nested = find(&v, "npm", "ms", "/app/node_modules/express/node_modules/ms");
     let top = find(&v, "npm", "ms", "/app/node_modules/ms");
     assert_eq!(nested["version"], "2.0.0");
     assert_eq!(top["version"], "2.1.3");
-    assert_eq!(nested["duplicate_of"], "/app/node_modules/ms");
-    assert!(top["duplicate_of"].is_null());
+    assert!(nested["duplicate_of"].is_null() && top["duplicate_of"].is_null());
+    assert_eq!(nested["other_versions"], serde_json::json!(["2.1.3"]));
+    assert_eq!(top["other_versions"], serde_json::json!(["2.0.0"]));
     // optional and peer as the hidden lockfile says; null where it has no record.
     assert_eq!(
         (&top["optional"], &top["peer"]),
@@ -172,11 +326,15 @@ fn assert_every_byte_once(v: &Value, unowned_path: &str) {
         sum("packages") + sum("unowned"),
         v["image"]["final_bytes"].as_u64().unwrap()
     );
-    assert!(v["unowned"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|u| u["path"] == unowned_path));
+    assert!(
+        v["unowned"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|u| u["path"] == unowned_path),
+        "{unowned_path} not in {}",
+        v["unowned"]
+    );
 }
 
 #[test]
@@ -198,7 +356,7 @@ fn the_packages_command() {
     let rows: Vec<&str> = csv.lines().collect();
     assert_eq!(
         rows[0],
-        "ecosystem,name,version,bytes,compressed_bytes,files,dev,optional,peer,layer,path,duplicate_of"
+        "ecosystem,name,version,bytes,compressed_bytes,files,dev,optional,peer,layer,path,duplicate_of,other_versions"
     );
     assert_eq!(rows.len(), 1 + 6, "{csv}");
     assert!(rows[1..].iter().all(|r| r.starts_with("npm,")));

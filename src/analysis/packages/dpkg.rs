@@ -46,9 +46,8 @@ pub(super) fn find(ctx: &Context, claimed: &mut Claims, out: &mut Vec<Package>) 
                 if p.is_empty() || p == "." {
                     continue;
                 }
-                if let Some(b) = claim(ctx, claimed, out, p.as_bytes()) {
-                    bytes += b;
-                    files += 1;
+                if let Some(c) = claim(ctx, claimed, out, p.as_bytes()) {
+                    c.add_to(&mut files, &mut bytes);
                 }
             }
         }

@@ -47,8 +47,12 @@ pub struct Package {
     pub layer: usize,
     /// npm: the package folders (`/app/node_modules/x`); others: the record.
     pub paths: Vec<String>,
-    /// npm: where the same name is installed first (largest), when this is another copy.
+    /// npm: where the same name@version is installed first (largest), when this
+    /// is another copy (`npm dedupe` could remove it).
     pub duplicate_of: Option<String>,
+    /// npm: the other versions of this name installed in the image, oldest first
+    /// (a fact apart from copies: each version may be needed).
+    pub other_versions: Vec<String>,
     /// dpkg's own estimate (`Installed-Size`, in bytes), for comparison.
     pub installed_size: Option<u64>,
     /// npm: the node of its `package.json`, whose dev mark the findings set.
@@ -80,6 +84,7 @@ impl Package {
             layer,
             paths: vec![path],
             duplicate_of: None,
+            other_versions: Vec::new(),
             installed_size: None,
             manifest: None,
         }
@@ -143,12 +148,17 @@ pub(crate) fn wants_content(path: &[u8]) -> bool {
     match name {
         b"status" => path.ends_with(b"var/lib/dpkg/status"),
         b"installed" => path.ends_with(b"lib/apk/db/installed"),
-        b"RECORD" => path.ends_with(b".dist-info/RECORD"),
         _ => {
             (name.ends_with(b".list") && path.starts_with(b"var/lib/dpkg/info/"))
                 || path.starts_with(b"var/lib/dpkg/status.d/")
+                || python::wants_content(path)
         }
     }
+}
+
+/// What is kept of a captured package record, cut on the scanning thread.
+pub(crate) fn condense(path: &[u8], data: Vec<u8>) -> Vec<u8> {
+    python::condense(path, data)
 }
 
 /// What the package view needs of the image.
@@ -235,14 +245,35 @@ fn lookup_alive(m: &FsModel, path: &[u8]) -> Option<NodeId> {
         .filter(|&n| m.tree.is_alive(n))
 }
 
+/// What claiming one path gave a package: its bytes (each content once), and
+/// whether it is a regular file (the files column counts those, as the bytes do:
+/// a symlink or a device is claimed, so not unowned, but neither weighs nor counts).
+pub(super) struct Claimed {
+    pub bytes: u64,
+    pub regular: bool,
+}
+
+impl Claimed {
+    /// Adds this to a package's (files, bytes).
+    pub(super) fn add_to(&self, files: &mut u64, bytes: &mut u64) {
+        *bytes += self.bytes;
+        *files += u64::from(self.regular);
+    }
+}
+
+/// Whether a node is a regular file (a hardlink is one more name of one).
+pub(super) fn is_regular(kind: NodeKind) -> bool {
+    matches!(kind, NodeKind::File | NodeKind::Hardlink)
+}
+
 /// Claims the final file at `path` (relative to `/`) for the package that will be
-/// pushed next onto `out`: its bytes, once.
+/// pushed next onto `out`.
 pub(super) fn claim(
     ctx: &Context,
     claimed: &mut Claims,
     out: &[Package],
     path: &[u8],
-) -> Option<u64> {
+) -> Option<Claimed> {
     let m = ctx.model;
     let n = lookup_alive(m, path)?;
     if claimed.is_claimed(n) {
@@ -253,10 +284,15 @@ pub(super) fn claim(
         return None;
     }
     claimed.claim(n, out);
-    if !ctx.usage.owner[n as usize] {
-        return Some(0);
-    }
-    Some(m.content_of(n).map_or(0, |(size, _)| size))
+    let bytes = if ctx.usage.owner[n as usize] {
+        m.content_of(n).map_or(0, |(size, _)| size)
+    } else {
+        0
+    };
+    Some(Claimed {
+        bytes,
+        regular: is_regular(node.kind),
+    })
 }
 
 /// How deep the unowned folders are listed (`/usr/lib`).

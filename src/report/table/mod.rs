@@ -210,6 +210,12 @@ pub(crate) fn packages_table(
             Some(d) => format!("{name}, again (first at {d})"),
             None => name,
         };
+        let name = match p.other_versions.as_slice() {
+            [] => name,
+            [a] => format!("{name} (also {a})"),
+            [a, b] => format!("{name} (also {a}, {b})"),
+            [a, b, rest @ ..] => format!("{name} (also {a}, {b} and {} more)", rest.len()),
+        };
         let instr = instructions
             .get(p.layer)
             .map(|i| one_line(i, 36))
