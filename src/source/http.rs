@@ -23,8 +23,12 @@ pub(crate) fn stall_timeout() -> Duration {
         .unwrap_or(Duration::from_secs(60))
 }
 
-/// A client builder with imgsize's timeouts and user agent.
+/// A client builder with imgsize's timeouts and user agent, TLS by rustls with
+/// ring's cryptography.
 pub(crate) fn builder(stall: Duration) -> ClientBuilder {
+    // The process's provider, once: a second install finds it there and fails,
+    // which leaves the first in place.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     Client::builder()
         .user_agent(concat!("imgsize/", env!("CARGO_PKG_VERSION")))
         .connect_timeout(CONNECT_TIMEOUT)
