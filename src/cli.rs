@@ -31,6 +31,9 @@ pub enum Command {
     /// One line per path, for grep and jq: the final filesystem, or what one layer
     /// changed (--layer N).
     Files(FilesArgs),
+    /// Browse the image in the terminal, as dive does: layers, each layer's changes
+    /// or the image as of it, findings and packages that jump to their paths.
+    Explore(ExploreArgs),
     /// Bytes by package (npm, Debian, Alpine, Python), and what no package claims.
     Packages(PackagesArgs),
     /// Many images at once: the layers they share, what each adds alone, and the
@@ -277,6 +280,16 @@ pub struct FilesArgs {
     /// List what this layer added, modified and deleted (0 = the base layer).
     #[arg(long, value_name = "N")]
     pub layer: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExploreArgs {
+    /// The image (any input `inspect` reads).
+    pub input: String,
+    #[command(flatten)]
+    pub image: ImageArgs,
+    #[command(flatten)]
+    pub ignore: IgnoreArgs,
 }
 
 #[derive(Debug, Args)]

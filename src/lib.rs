@@ -13,6 +13,7 @@ pub mod cli;
 pub mod cmd;
 pub mod config;
 pub mod error;
+pub mod explore;
 pub mod fs;
 #[doc(hidden)]
 pub mod fuzzing;

@@ -99,6 +99,11 @@ impl Analysis {
         self.model.hidden_bytes()
     }
 
+    /// Bytes by package, and what no package claims.
+    pub fn packages(&self) -> &packages::Packages {
+        &self.packages
+    }
+
     /// The pull size: the sum of the compressed blobs, when every layer is compressed.
     pub(crate) fn compressed_bytes(&self) -> Option<u64> {
         self.layers.iter().map(|l| l.compressed_bytes).sum()

@@ -5,6 +5,7 @@
 
 mod check;
 mod diff;
+mod explore;
 mod files;
 mod inspect;
 mod manual;
@@ -26,6 +27,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
         Command::Diff(args) => diff::exec(args),
         Command::Check(args) => check::exec(*args),
         Command::Files(args) => files::exec(args),
+        Command::Explore(args) => explore::exec(args),
         Command::Packages(args) => packages::exec(args),
         Command::Overlap(args) => overlap::exec(args),
         Command::Completions(args) => manual::completions(args),

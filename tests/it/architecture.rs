@@ -1,36 +1,48 @@
-//! Imports run one way, top to bottom: cmd (and cli, config) -> report ->
-//! pipeline -> analysis -> fs, layer, source -> tar. A module never names one
+//! Imports run one way, top to bottom: cmd (and cli, config) -> report and
+//! explore (the terminal's renderer) -> pipeline -> analysis -> fs, layer, source -> tar. A module never names one
 //! above it; this test reads the sources and says where one does.
 
 use std::path::Path;
 
 /// Each floor, and the modules it must not name (`crate::<module>`).
 const FLOORS: &[(&str, &[&str])] = &[
-    ("report", &["cmd", "cli", "config", "pipeline"]),
-    ("pipeline", &["cmd", "cli", "config", "report"]),
-    ("analysis", &["cmd", "cli", "config", "report", "pipeline"]),
+    ("report", &["cmd", "cli", "config", "pipeline", "explore"]),
+    ("explore", &["cmd", "cli", "config", "pipeline", "report"]),
+    ("pipeline", &["cmd", "cli", "config", "report", "explore"]),
+    (
+        "analysis",
+        &["cmd", "cli", "config", "report", "pipeline", "explore"],
+    ),
     (
         "fs",
-        &["cmd", "cli", "config", "report", "pipeline", "analysis"],
+        &[
+            "cmd", "cli", "config", "report", "explore", "pipeline", "analysis",
+        ],
     ),
     (
         "layer",
-        &["cmd", "cli", "config", "report", "pipeline", "analysis"],
+        &[
+            "cmd", "cli", "config", "report", "explore", "pipeline", "analysis",
+        ],
     ),
     (
         "source",
-        &["cmd", "cli", "config", "report", "pipeline", "analysis"],
+        &[
+            "cmd", "cli", "config", "report", "explore", "pipeline", "analysis",
+        ],
     ),
     (
         "tar",
         &[
-            "cmd", "cli", "config", "report", "pipeline", "analysis", "fs", "layer", "source",
+            "cmd", "cli", "config", "report", "explore", "pipeline", "analysis", "fs", "layer",
+            "source",
         ],
     ),
     (
         "progress.rs",
         &[
-            "cmd", "cli", "config", "report", "pipeline", "analysis", "fs", "layer", "source",
+            "cmd", "cli", "config", "report", "explore", "pipeline", "analysis", "fs", "layer",
+            "source",
         ],
     ),
 ];

@@ -11,6 +11,7 @@ mod dive;
 mod docs;
 mod engine;
 mod errors;
+mod explore;
 mod files;
 mod findings;
 mod first_hour;
