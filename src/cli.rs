@@ -34,7 +34,8 @@ pub enum Command {
     /// Browse the image in the terminal, as dive does: layers, each layer's changes
     /// or the image as of it, findings and packages that jump to their paths.
     Explore(ExploreArgs),
-    /// Bytes by package (npm, Debian, Alpine, Python), and what no package claims.
+    /// Bytes by package (npm, Debian, Alpine, Python, conda, gems, Composer, NuGet,
+    /// jars), and what no package claims.
     Packages(PackagesArgs),
     /// Many images at once: the layers they share, what each adds alone, and the
     /// same files installed separately in each (what a shared base would save).

@@ -12,6 +12,11 @@ pub enum Ecosystem {
     Deb,
     Apk,
     Python,
+    Gem,
+    Composer,
+    Conda,
+    Nuget,
+    Jar,
 }
 
 impl Ecosystem {
@@ -21,6 +26,11 @@ impl Ecosystem {
             Ecosystem::Deb => "deb",
             Ecosystem::Apk => "apk",
             Ecosystem::Python => "python",
+            Ecosystem::Gem => "gem",
+            Ecosystem::Composer => "composer",
+            Ecosystem::Conda => "conda",
+            Ecosystem::Nuget => "nuget",
+            Ecosystem::Jar => "jar",
         }
     }
 }

@@ -237,6 +237,145 @@ Package: libicu72\nStatus: install ok installed\nArchitecture: amd64\nVersion: 7
     assert_every_byte_once(&v, "/var/lib");
 }
 
+/// The ecosystems beyond Node, Debian and Python (issue 28): Ruby gems by their
+/// specs (the gem's folder, its extensions and its cached .gem), Composer's
+/// installed.json (install paths, dev packages), conda's conda-meta (every file it
+/// lists, before the Python records of its site-packages), .NET's deps.json (the
+/// published assemblies) and Java archives by file name.
+#[test]
+fn gems_composer_conda_nuget_and_jars() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("eco.tar");
+    let gemspec = "# -*- encoding: utf-8 -*-\nGem::Specification.new do |s|\n  s.name = \"nokogiri\".freeze\n  s.version = \"1.15.4\"\nend\n";
+    let installed = r#"{"packages":[
+        {"name":"monolog/monolog","version":"3.5.0","install-path":"../monolog/monolog"},
+        {"name":"phpunit/phpunit","version":"v10.5.1","install-path":"../phpunit/phpunit"}],
+        "dev":true,"dev-package-names":["phpunit/phpunit"]}"#;
+    let conda = r#"{"name":"numpy","version":"1.26.4","build":"py311","files":["lib/python3.11/site-packages/numpy/core.so","lib/python3.11/site-packages/numpy-1.26.4.dist-info/RECORD","bin/f2py"]}"#;
+    let deps = r#"{"runtimeTarget":{"name":".NETCoreApp,Version=v8.0"},
+        "targets":{".NETCoreApp,Version=v8.0":{
+            "App/1.0.0":{"runtime":{"App.dll":{}}},
+            "Newtonsoft.Json/13.0.3":{"runtime":{"lib/net6.0/Newtonsoft.Json.dll":{}}},
+            "Humanizer.Core/2.14.1":{"runtime":{"lib/net6.0/Humanizer.dll":{}},
+                "resources":{"lib/net6.0/fr/Humanizer.resources.dll":{"locale":"fr"}}}}},
+        "libraries":{"App/1.0.0":{"type":"project"},
+            "Newtonsoft.Json/13.0.3":{"type":"package"},
+            "Humanizer.Core/2.14.1":{"type":"package"}}}"#;
+    let img = Image::new(
+        "eco:1",
+        vec![Layer::new(
+            "RUN install everything",
+            vec![
+                Entry::text(
+                    "usr/local/bundle/specifications/nokogiri-1.15.4-x86_64-linux.gemspec",
+                    gemspec,
+                ),
+                Entry::file("usr/local/bundle/gems/nokogiri-1.15.4-x86_64-linux/lib/nokogiri.rb", 3_000),
+                Entry::file(
+                    "usr/local/bundle/gems/nokogiri-1.15.4-x86_64-linux/ext/nokogiri.so",
+                    9_000,
+                ),
+                Entry::file("usr/local/bundle/cache/nokogiri-1.15.4-x86_64-linux.gem", 4_000),
+                Entry::file(
+                    "usr/local/bundle/extensions/x86_64-linux/3.2.0/nokogiri-1.15.4-x86_64-linux/gem.build_complete",
+                    10,
+                ),
+                Entry::text("srv/vendor/composer/installed.json", installed),
+                Entry::file("srv/vendor/monolog/monolog/src/Logger.php", 2_500),
+                Entry::file("srv/vendor/phpunit/phpunit/src/Framework/Assert.php", 7_000),
+                Entry::file("srv/vendor/autoload.php", 100),
+                Entry::text("opt/conda/conda-meta/numpy-1.26.4-py311.json", conda),
+                Entry::file("opt/conda/lib/python3.11/site-packages/numpy/core.so", 50_000),
+                Entry::text(
+                    "opt/conda/lib/python3.11/site-packages/numpy-1.26.4.dist-info/RECORD",
+                    "numpy/core.so,,\n",
+                ),
+                Entry::file("opt/conda/bin/f2py", 300),
+                Entry::text("app/App.deps.json", deps),
+                Entry::file("app/App.dll", 1_000),
+                Entry::file("app/Newtonsoft.Json.dll", 700_000),
+                Entry::file("app/Humanizer.dll", 300_000),
+                Entry::file("app/fr/Humanizer.resources.dll", 20_000),
+                Entry::file("opt/svc/lib/jackson-databind-2.15.2.jar", 1_600_000),
+                Entry::file("opt/svc/lib/guava-32.1.2-jre.jar", 3_000_000),
+                Entry::file("opt/svc/app.war", 40_000),
+            ],
+        )],
+    );
+    synth::write(&[img], Format::DockerClassic, &out).unwrap();
+    let v = inspect_json(&out, &[]);
+    let gem = find(&v, "gem", "nokogiri", "/usr/local/bundle/specifications");
+    assert_eq!(gem["version"], "1.15.4");
+    assert_eq!(gem["bytes"], len(gemspec) + 3_000 + 9_000 + 4_000 + 10);
+    assert_eq!(gem["files"], 5);
+    let monolog = find(
+        &v,
+        "composer",
+        "monolog/monolog",
+        "/srv/vendor/monolog/monolog",
+    );
+    assert_eq!(
+        (&monolog["version"], &monolog["bytes"], &monolog["dev"]),
+        (
+            &Value::from("3.5.0"),
+            &Value::from(2_500),
+            &Value::Bool(false)
+        )
+    );
+    let phpunit = find(&v, "composer", "phpunit/phpunit", "/srv/vendor/phpunit");
+    assert_eq!(
+        (&phpunit["version"], &phpunit["dev"]),
+        (&Value::from("10.5.1"), &Value::Bool(true))
+    );
+    let numpy = find(&v, "conda", "numpy", "/opt/conda/conda-meta");
+    assert_eq!(
+        numpy["bytes"],
+        len(conda) + 50_000 + len("numpy/core.so,,\n") + 300
+    );
+    assert!(
+        !v["packages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["ecosystem"] == "python"),
+        "conda's site-packages are conda's: {}",
+        v["packages"]
+    );
+    let json = find(&v, "nuget", "Newtonsoft.Json", "/app/App.deps.json");
+    assert_eq!(
+        (&json["version"], &json["bytes"]),
+        (&Value::from("13.0.3"), &Value::from(700_000))
+    );
+    let hum = find(&v, "nuget", "Humanizer.Core", "/app/App.deps.json");
+    assert_eq!(
+        (&hum["bytes"], &hum["files"]),
+        (&Value::from(320_000), &Value::from(2))
+    );
+    assert!(!v["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|p| p["name"] == "App"));
+    let guava = find(&v, "jar", "guava", "/opt/svc/lib/guava-32.1.2-jre.jar");
+    assert_eq!(
+        (&guava["version"], &guava["bytes"]),
+        (&Value::from("32.1.2-jre"), &Value::from(3_000_000))
+    );
+    find(&v, "jar", "jackson-databind", "/opt/svc/lib");
+    let war = find(&v, "jar", "app", "/opt/svc/app.war");
+    assert!(war["version"].is_null());
+    assert_every_byte_once(&v, "/srv/vendor");
+    let csv = stdout(&run(&[
+        "packages",
+        "--format",
+        "csv",
+        "--ecosystem",
+        "gem",
+        out.to_str().unwrap(),
+    ]));
+    assert_eq!(csv.lines().count(), 2, "{csv}");
+}
+
 #[test]
 fn bytes_by_package_from_each_record() {
     let dir = tempfile::tempdir().unwrap();

@@ -1,18 +1,26 @@
 //! Bytes by package, from the records package managers leave in the image: dpkg
-//! (`var/lib/dpkg/status` and `info/*.list`), apk (`lib/apk/db/installed`), Python
-//! (`*.dist-info/RECORD` under site-packages or dist-packages) and npm (every folder
-//! with a `package.json` directly under a `node_modules`). A file counts for the
-//! first manager that claims it, in that order (Debian's python3-* packages stay
-//! dpkg's), and what no package claims is "unowned", by folder.
+//! (`var/lib/dpkg/status` and `info/*.list`), apk (`lib/apk/db/installed`), conda
+//! (`conda-meta/*.json`), Python (`*.dist-info/RECORD`, `*.egg-info` under
+//! site-packages or dist-packages), npm (every folder with a `package.json` directly
+//! under a `node_modules`), Ruby gems (`specifications/*.gemspec`), Composer
+//! (`vendor/composer/installed.json`), NuGet (`*.deps.json`) and Java archives (by
+//! file name). A file counts for the first manager that claims it, in that order
+//! (Debian's python3-* packages stay dpkg's), and what no package claims is
+//! "unowned", by folder.
 //!
 //! Bytes are what the final filesystem holds (hardlinks once), never what a record
 //! says; a record that cannot be read leaves its package "unknown version", or its
 //! files unowned, never a wrong total.
 
 mod apk;
+mod composer;
+mod conda;
+mod dotnet;
 mod dpkg;
+mod java;
 mod npm;
 mod python;
+mod ruby;
 
 use std::collections::HashMap;
 
@@ -152,6 +160,10 @@ pub(crate) fn wants_content(path: &[u8]) -> bool {
             (name.ends_with(b".list") && path.starts_with(b"var/lib/dpkg/info/"))
                 || path.starts_with(b"var/lib/dpkg/status.d/")
                 || python::wants_content(path)
+                || ruby::wants_content(path)
+                || composer::wants_content(path)
+                || conda::wants_content(path)
+                || dotnet::wants_content(path)
         }
     }
 }
@@ -295,6 +307,40 @@ pub(super) fn claim(
     })
 }
 
+/// Claims every unclaimed file below the folder at `path` (relative to `/`) for
+/// the package that will be pushed next onto `out`; the folders are walked on a
+/// stack of their own (an image chooses how deep they go).
+pub(super) fn claim_tree(
+    ctx: &Context,
+    claimed: &mut Claims,
+    out: &[Package],
+    path: &[u8],
+    (files, bytes): (&mut u64, &mut u64),
+) {
+    let m = ctx.model;
+    let Some(top) = lookup_alive(m, path) else {
+        return;
+    };
+    let mut folders = vec![top];
+    while let Some(d) = folders.pop() {
+        for c in m.tree.children(d) {
+            if !m.tree.is_alive(c) || claimed.is_claimed(c) {
+                continue;
+            }
+            let node = m.tree.data(c);
+            if node.kind == NodeKind::Dir {
+                folders.push(c);
+                continue;
+            }
+            claimed.claim(c, out);
+            *files += u64::from(is_regular(node.kind));
+            if ctx.usage.owner[c as usize] {
+                *bytes += m.content_of(c).map_or(0, |(size, _)| size);
+            }
+        }
+    }
+}
+
 /// How deep the unowned folders are listed (`/usr/lib`).
 const UNOWNED_DEPTH: u32 = 2;
 
@@ -305,8 +351,13 @@ pub(crate) fn analyze(ctx: &Context) -> Packages {
     let mut packages = Vec::new();
     dpkg::find(ctx, &mut claimed, &mut packages);
     apk::find(ctx, &mut claimed, &mut packages);
+    conda::find(ctx, &mut claimed, &mut packages);
     python::find(ctx, &mut claimed, &mut packages);
     npm::find(ctx, &mut claimed, &mut packages);
+    ruby::find(ctx, &mut claimed, &mut packages);
+    composer::find(ctx, &mut claimed, &mut packages);
+    dotnet::find(ctx, &mut claimed, &mut packages);
+    java::find(ctx, &mut claimed, &mut packages);
     let mut order: Vec<usize> = (0..packages.len()).collect();
     order.sort_by(|&x, &y| {
         let (a, b) = (&packages[x], &packages[y]);
