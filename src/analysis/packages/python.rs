@@ -16,12 +16,15 @@ use crate::fs::NodeKind;
 
 /// Files whose content this module reads.
 pub(super) fn wants_content(path: &[u8]) -> bool {
-    in_site(path)
-        && (path.ends_with(b".dist-info/RECORD")
-            || path.ends_with(b".dist-info/METADATA")
-            || path.ends_with(b".egg-info/PKG-INFO")
-            || path.ends_with(b".egg-info/installed-files.txt")
-            || path.ends_with(b".egg-info"))
+    // The endings first: every path of every layer passes here, and the
+    // site-packages test scans the whole path (1.3% of a debian-npm run's
+    // profile when it came first).
+    (path.ends_with(b".dist-info/RECORD")
+        || path.ends_with(b".dist-info/METADATA")
+        || path.ends_with(b".egg-info/PKG-INFO")
+        || path.ends_with(b".egg-info/installed-files.txt")
+        || path.ends_with(b".egg-info"))
+        && in_site(path)
 }
 
 /// What is kept of a captured file: of `METADATA` and `PKG-INFO`, the header
