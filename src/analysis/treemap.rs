@@ -14,14 +14,22 @@ use crate::fs::NodeKind;
 
 /// The view's width over its height, for which every folder is laid out.
 pub const ASPECT: f64 = 1.6;
-/// Boxes smaller than this share of the image are merged.
-const MIN_SHARE: f64 = 1.0 / 3000.0;
+/// Boxes smaller than this share of the image are merged: a few pixels of a
+/// full-screen map, as disk-usage treemaps draw them.
+const MIN_SHARE: f64 = 1.0 / 50_000.0;
+/// At most about this many paths get a box of their own (the page carries each
+/// box as JSON, about 130 bytes, and each folder one more for what it merged);
+/// past it, the smallest are merged.
+const MAX_BOXES: usize = 5_000;
 
 /// One box. Coordinates are relative to the parent's view (0..1 each way).
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct TreemapNode {
     pub name: String,
-    /// Path with a leading `/` (`(hidden)` and merged boxes have none).
+    /// Path with a leading `/` (`(hidden)` and merged boxes have none). Not in
+    /// the page: its script joins the names (thousands of long node_modules paths
+    /// would be most of it).
+    #[serde(skip)]
     pub path: Option<String>,
     pub bytes: u64,
     pub files: u64,
@@ -30,6 +38,7 @@ pub struct TreemapNode {
     /// The layer that added most of the bytes.
     pub layer: usize,
     /// The waste category of most of the bytes, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub category: Option<&'static str>,
     /// The package that holds most of the bytes (its place in the image's
     /// packages, largest first), if any.
@@ -37,8 +46,19 @@ pub struct TreemapNode {
     pub package: Option<u32>,
     /// Index of the parent box (`None` for the root).
     pub parent: Option<usize>,
-    /// x, y, width, height within the parent laid out as the full view.
+    /// x, y, width, height within the parent laid out as the full view; in the
+    /// page to 1/100,000 of the parent (well under a pixel of any box).
+    #[serde(serialize_with = "rounded")]
     pub rect: [f32; 4],
+}
+
+fn rounded<S: serde::Serializer>(rect: &[f32; 4], s: S) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeTuple;
+    let mut t = s.serialize_tuple(4)?;
+    for v in rect {
+        t.serialize_element(&((f64::from(*v) * 1e5).round() / 1e5))?;
+    }
+    t.end()
 }
 
 struct Item {
@@ -346,7 +366,19 @@ pub fn build(a: &Analysis) -> Treemap {
 /// The boxes, parents before children.
 fn nodes(a: &Analysis) -> Vec<TreemapNode> {
     let total = a.layer_bytes().max(1);
-    let min = ((total as f64 * MIN_SHARE) as u64).max(1);
+    let mut min = ((total as f64 * MIN_SHARE) as u64).max(1);
+    // The MAX_BOXES-th largest path (files and folders), when there are more.
+    let u = &a.usage;
+    let mut sizes: Vec<u64> = u
+        .order
+        .iter()
+        .map(|&n| u.totals[n as usize].bytes)
+        .filter(|&b| b >= min)
+        .collect();
+    if sizes.len() > MAX_BOXES {
+        let (_, nth, _) = sizes.select_nth_unstable_by(MAX_BOXES, |x, y| y.cmp(x));
+        min = min.max(*nth + 1);
+    }
     let fs = items(a, crate::fs::tree::ROOT, min);
     let mut top = Vec::new();
     if a.final_bytes() > 0 {

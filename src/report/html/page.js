@@ -39,11 +39,19 @@ for (const img of DATA.images) {
 function Treemap(map, crumbs, nodes, instructions, packages) {
   const kids = nodes.map(() => []);
   nodes.forEach((n, i) => { if (n.parent !== null) kids[n.parent].push(i); });
+  // Paths from the names (parents come first): `/` under the image, its files
+  // and folders below it; merged and hidden boxes have none.
+  for (const n of nodes) {
+    const p = n.parent === null ? null : nodes[n.parent];
+    if (p === null || (n.kind !== "dir" && n.kind !== "file")) n.path = null;
+    else if (p.path === null) n.path = n.name;
+    else n.path = (p.path === "/" ? "" : p.path) + "/" + n.name;
+  }
   const self = { current: 0, mode: "layer" };
   const tip = $("tip");
   function colour(n) {
     if (self.mode === "category") {
-      return n.category === null ? GREY : PALETTE[DATA.categories.indexOf(n.category) % PALETTE.length];
+      return !n.category ? GREY : PALETTE[DATA.categories.indexOf(n.category) % PALETTE.length];
     }
     if (self.mode === "package") {
       if (n.package === undefined) return GREY;
@@ -57,52 +65,78 @@ function Treemap(map, crumbs, nodes, instructions, packages) {
       (instructions[n.layer] || "unknown") + (n.category ? "\nwaste: " + n.category : "") +
       (n.package !== undefined ? "\npackage: " + packages[n.package].label : "");
   }
-  function box(i, rect, inner) {
+  // One box in its parent, placed in shares of it (below the parent's label
+  // strip of `strip` pixels) so that it fills the map at any size; a label where
+  // one fits (`w` x `h`: its size in pixels now).
+  function box(i, r, strip, w, h, inner) {
     const n = nodes[i];
     const b = el("div", "box " + (n.kind === "dir" ? "dir" : n.kind) + (inner ? " inner" : ""));
-    if (inner) {
-      // Below the folder's own label strip.
-      b.style.left = rect[0] * 100 + "%";
-      b.style.top = "calc(16px + " + rect[1] + " * (100% - 16px))";
-      b.style.width = rect[2] * 100 + "%";
-      b.style.height = "calc(" + rect[3] + " * (100% - 16px))";
+    b.style.left = r[0] * 100 + "%";
+    b.style.width = r[2] * 100 + "%";
+    if (strip > 0) {
+      b.style.top = "calc(" + strip + "px + " + r[1] + " * (100% - " + strip + "px))";
+      b.style.height = "calc(" + r[3] + " * (100% - " + strip + "px))";
     } else {
-      b.style.left = rect[0] * 100 + "%";
-      b.style.top = rect[1] * 100 + "%";
-      b.style.width = rect[2] * 100 + "%";
-      b.style.height = rect[3] * 100 + "%";
+      b.style.top = r[1] * 100 + "%";
+      b.style.height = r[3] * 100 + "%";
     }
     b.style.background = colour(n);
     b.dataset.index = i;
     b.dataset.bytes = n.bytes;
-    b.appendChild(el("span", "label", n.name + " " + human(n.bytes)));
-    b.addEventListener("mousemove", (e) => {
-      e.stopPropagation();
-      tip.textContent = describe(n);
-      tip.style.display = "block";
-      tip.style.left = Math.min(e.clientX + 12, window.innerWidth - 300) + "px";
-      tip.style.top = e.clientY + 12 + "px";
-    });
-    b.addEventListener("mouseleave", () => { tip.style.display = "none"; });
-    if (n.kind === "dir" && kids[i].length > 0) {
-      b.addEventListener("click", (e) => { e.stopPropagation(); self.zoom(i); });
-    }
+    if (w >= LABEL_W && h >= LABEL_H) b.appendChild(el("span", "label", n.name + " " + human(n.bytes)));
     return b;
   }
-  // Draws `i`'s children into `parent`, and theirs inside them, three levels deep,
-  // skipping what would be too small to see.
-  function drawInto(parent, i, depth, area) {
+  // Boxes narrower or lower than this are not nested into; the layout already
+  // merged what would be smaller than a few pixels at the top (src/analysis/treemap.rs).
+  const NEST_PX = 10, LABEL_W = 30, LABEL_H = 13, STRIP = 15;
+  // Draws `i`'s children into `parent` (`w` x `h` pixels inside its border; the
+  // first `strip` pixels hold the parent's label), and theirs inside them, down
+  // to boxes of a few pixels, as disk-usage maps do. Returns the boxes drawn.
+  function drawInto(parent, i, w, h, strip, depth) {
+    const inner = h - strip;
+    let drawn = 0;
     for (const j of kids[i]) {
       const r = nodes[j].rect;
-      const b = box(j, r, depth > 0);
+      const cw = r[2] * w, ch = r[3] * inner;
+      // Below a pixel nothing shows; the whole view's boxes are always drawn.
+      if (depth > 0 && (cw < 1 || ch < 1)) continue;
+      const b = box(j, r, strip, cw, ch, depth > 0);
       parent.appendChild(b);
-      const a = area * r[2] * r[3];
-      if (depth < 2 && kids[j].length > 0 && a > 0.004) drawInto(b, j, depth + 1, a);
+      drawn++;
+      if (kids[j].length > 0 && cw >= NEST_PX && ch >= NEST_PX) {
+        // A folder's own label strip, where it is large enough to read.
+        const s = cw >= 40 && ch >= 36 ? STRIP : 0;
+        drawn += drawInto(b, j, cw - 2, ch - 2, s, depth + 1);
+      }
     }
+    return drawn;
   }
+  // One listener each on the map for every box (thousands of them).
+  const boxOf = (e) => e.target.closest && e.target.closest(".box");
+  map.addEventListener("mousemove", (e) => {
+    const b = boxOf(e);
+    if (!b) { tip.style.display = "none"; return; }
+    tip.textContent = describe(nodes[Number(b.dataset.index)]);
+    tip.style.display = "block";
+    tip.style.left = Math.min(e.clientX + 12, window.innerWidth - 300) + "px";
+    tip.style.top = e.clientY + 12 + "px";
+  });
+  map.addEventListener("mouseleave", () => { tip.style.display = "none"; });
+  map.addEventListener("click", (e) => {
+    // A click zooms into the outermost folder under it below the current view.
+    let b = boxOf(e);
+    let target = null;
+    for (; b && b !== map; b = b.parentElement.closest(".box")) {
+      const i = Number(b.dataset.index);
+      if (nodes[i].kind === "dir" && kids[i].length > 0) target = i;
+    }
+    if (target !== null) self.zoom(target);
+  });
   self.draw = function () {
     map.replaceChildren();
-    drawInto(map, self.current, 0, 1);
+    const t0 = performance.now();
+    self.boxes = drawInto(map, self.current, map.clientWidth, map.clientHeight, 0, 0);
+    self.drawMs = performance.now() - t0;
     crumbs.replaceChildren();
     const chain = [];
     for (let i = self.current; i !== null; i = nodes[i].parent) chain.unshift(i);
@@ -116,6 +150,13 @@ function Treemap(map, crumbs, nodes, instructions, packages) {
     crumbs.appendChild(el("span", "muted", "  " + human(nodes[self.current].bytes)));
   };
   self.zoom = function (i) { self.current = i; self.draw(); };
+  // Which boxes are nested and labelled depends on their size in pixels: a new
+  // window size draws them again.
+  let resized = null;
+  window.addEventListener("resize", () => {
+    clearTimeout(resized);
+    resized = setTimeout(() => self.draw(), 100);
+  });
   self.recolour = function (mode) { self.mode = mode; self.draw(); };
   self.draw();
   return self;
