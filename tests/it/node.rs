@@ -279,7 +279,7 @@ fn html_report_of_the_single_stage_build() {
            const ts = d.treemap.findIndex(n => n.path === '/app/node_modules/typescript'); \
            const b = document.querySelector(`.map > .box[data-index=\"${{ts}}\"]`); \
            const want = document.createElement('i'); want.style.background = PALETTE[{place}]; \
-           b.dispatchEvent(new MouseEvent('mousemove', {{clientX: 5, clientY: 5}})); \
+           b.dispatchEvent(new MouseEvent('mousemove', {{bubbles: true, clientX: 5, clientY: 5}})); \
            return JSON.stringify([b.style.background === want.style.background, \
              d.treemap[ts].package, document.getElementById('tip').textContent]); }})()"
     );
