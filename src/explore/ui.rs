@@ -198,8 +198,12 @@ fn draw_details(f: &mut Frame, app: &App, area: Rect) {
                 )));
             }
         }
+        _ if a.layers.is_empty() => {
+            title = "Layers".to_string();
+            lines.push(Line::from("the image has no layers"));
+        }
         _ => {
-            let l = &a.layers[app.layer.min(a.layers.len().saturating_sub(1))];
+            let l = &a.layers[app.layer.min(a.layers.len() - 1)];
             title = format!("Layer #{}", l.index);
             lines.push(Line::from(one_line(&l.instruction, 300)));
             lines.push(Line::from(format!(

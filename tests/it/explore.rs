@@ -327,3 +327,53 @@ fn the_readme_frame() {
     }
     assert_eq!(readme[from..to], frame, "IMGSIZE_DOCS=overwrite redraws it");
 }
+
+/// An image with no layers (a config alone) and one with an empty layer draw
+/// every panel and take every key without a panic.
+#[test]
+fn images_with_nothing_to_browse() {
+    use imgsize::synth::{self, Format, Image, Layer};
+    let dir = tempfile::tempdir().unwrap();
+    for (name, layers) in [
+        ("none", vec![]),
+        ("empty", vec![Layer::new("RUN true", vec![])]),
+    ] {
+        let out = dir.path().join(format!("{name}.tar"));
+        synth::write(
+            &[Image::new(&format!("{name}:1"), layers)],
+            Format::DockerClassic,
+            &out,
+        )
+        .unwrap();
+        let opts = LoadOptions {
+            changes: true,
+            ..Default::default()
+        };
+        let a = imgsize::load(out.to_str().unwrap(), &opts).unwrap();
+        let mut app = App::new(&a);
+        let frame = frame_text(&mut app, 120, 30);
+        assert!(frame.contains("nothing in this view"), "{frame}");
+        for code in [
+            KeyCode::Tab,
+            KeyCode::Down,
+            KeyCode::Enter,
+            KeyCode::Char(' '),
+            KeyCode::Char('c'),
+            KeyCode::Char('s'),
+            KeyCode::PageDown,
+            KeyCode::End,
+            KeyCode::Left,
+            KeyCode::Tab,
+            KeyCode::Enter,
+            KeyCode::Tab,
+            KeyCode::Enter,
+        ] {
+            key(&mut app, code);
+            frame_text(&mut app, 120, 30);
+        }
+        ctrl(&mut app, 'f');
+        typed(&mut app, "x*");
+        frame_text(&mut app, 40, 10);
+        frame_text(&mut app, 5, 3);
+    }
+}
