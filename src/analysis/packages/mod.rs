@@ -308,20 +308,33 @@ pub(super) fn claim(
 }
 
 /// Claims every unclaimed file below the folder at `path` (relative to `/`) for
-/// the package that will be pushed next onto `out`; the folders are walked on a
-/// stack of their own (an image chooses how deep they go).
+/// the package that will be pushed next onto `out`.
 pub(super) fn claim_tree(
     ctx: &Context,
     claimed: &mut Claims,
     out: &[Package],
     path: &[u8],
+    counts: (&mut u64, &mut u64),
+) {
+    if let Some(top) = lookup_alive(ctx.model, path) {
+        claim_below(ctx, claimed, out, top, None, counts);
+    }
+}
+
+/// Claims every unclaimed file below node `n`, except below folders named
+/// `skip` (npm: a nested `node_modules` holds other packages), for the package
+/// that will be pushed next onto `out`, adding to its (files, bytes). The folders
+/// are walked on a stack of their own: an image chooses how deep they go.
+pub(super) fn claim_below(
+    ctx: &Context,
+    claimed: &mut Claims,
+    out: &[Package],
+    n: NodeId,
+    skip: Option<&[u8]>,
     (files, bytes): (&mut u64, &mut u64),
 ) {
     let m = ctx.model;
-    let Some(top) = lookup_alive(m, path) else {
-        return;
-    };
-    let mut folders = vec![top];
+    let mut folders = vec![n];
     while let Some(d) = folders.pop() {
         for c in m.tree.children(d) {
             if !m.tree.is_alive(c) || claimed.is_claimed(c) {
@@ -329,7 +342,9 @@ pub(super) fn claim_tree(
             }
             let node = m.tree.data(c);
             if node.kind == NodeKind::Dir {
-                folders.push(c);
+                if skip != Some(m.names.name(m.tree.name(c))) {
+                    folders.push(c);
+                }
                 continue;
             }
             claimed.claim(c, out);

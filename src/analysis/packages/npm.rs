@@ -10,43 +10,10 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use super::{Claims, Context, Package};
+use super::{claim_below, Claims, Context, Package};
 use crate::analysis::node_modules::{folder_package_name, is_package_manifest, Manifest};
 use crate::fs::tree::NodeId;
 use crate::fs::NodeKind;
-
-/// Claims every unclaimed file below `n`, except below a nested `node_modules`,
-/// for the package that will be pushed next onto `out`. The folders are walked
-/// on a stack of their own: an image chooses how deep they go.
-fn claim_below(
-    ctx: &Context,
-    claimed: &mut Claims,
-    out: &[Package],
-    n: NodeId,
-    (files, bytes): (&mut u64, &mut u64),
-) {
-    let m = ctx.model;
-    let mut folders = vec![n];
-    while let Some(d) = folders.pop() {
-        for c in m.tree.children(d) {
-            if !m.tree.is_alive(c) || claimed.is_claimed(c) {
-                continue;
-            }
-            let node = m.tree.data(c);
-            if node.kind == NodeKind::Dir {
-                if m.names.name(m.tree.name(c)) != b"node_modules" {
-                    folders.push(c);
-                }
-                continue;
-            }
-            claimed.claim(c, out);
-            *files += u64::from(super::is_regular(node.kind));
-            if ctx.usage.owner[c as usize] {
-                *bytes += m.content_of(c).map_or(0, |(size, _)| size);
-            }
-        }
-    }
-}
 
 /// Every npm package in the image onto `out`, each claiming its files.
 pub(super) fn find(ctx: &Context, claimed: &mut Claims, out: &mut Vec<Package>) {
@@ -83,7 +50,14 @@ pub(super) fn find(ctx: &Context, claimed: &mut Claims, out: &mut Vec<Package>) 
         let folder_name = folder_package_name(&dir);
         let flags = ctx.records.lock_flags.get(&d).copied();
         let (mut files, mut bytes) = (0, 0);
-        claim_below(ctx, claimed, out, d, (&mut files, &mut bytes));
+        claim_below(
+            ctx,
+            claimed,
+            out,
+            d,
+            Some(b"node_modules"),
+            (&mut files, &mut bytes),
+        );
         let (name, version) = match manifest {
             Some(Manifest {
                 name: Some(n),
