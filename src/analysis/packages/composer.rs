@@ -33,13 +33,11 @@ enum Record {
 
 /// Every Composer package in the image onto `out`, each claiming its folder.
 pub(super) fn find(ctx: &Context, claimed: &mut Claims, out: &mut Vec<Package>) {
-    let found: Vec<_> = ctx
-        .visible_all(wants_content)
-        .map(|(c, layer, _)| (c.path.clone(), c.data.clone(), layer))
-        .collect();
-    for (path, data, layer) in found {
+    // The records borrow the context, not the claims: read in place.
+    for (c, layer, _) in ctx.visible_all(wants_content) {
+        let (path, data) = (&c.path, &c.data);
         // An installed.json that is not Composer's JSON claims nothing.
-        let Ok(record) = serde_json::from_slice::<Record>(&data) else {
+        let Ok(record) = serde_json::from_slice::<Record>(data) else {
             continue;
         };
         let composer = &path[..path.len() - b"/installed.json".len()];
@@ -48,7 +46,7 @@ pub(super) fn find(ctx: &Context, claimed: &mut Claims, out: &mut Vec<Package>) 
             Record::V2 { packages, dev } => (packages, Some(dev)),
             Record::V1(packages) => (packages, None),
         };
-        let record_path = format!("/{}", String::from_utf8_lossy(&path));
+        let record_path = format!("/{}", String::from_utf8_lossy(path));
         for p in packages {
             let folder = match &p.install_path {
                 Some(rel) => {

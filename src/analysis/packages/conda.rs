@@ -33,20 +33,18 @@ struct Meta {
 
 /// Every conda package in the image onto `out`, each claiming its files.
 pub(super) fn find(ctx: &Context, claimed: &mut Claims, out: &mut Vec<Package>) {
-    let found: Vec<_> = ctx
-        .visible_all(wants_content)
-        .map(|(c, layer, _)| (c.path.clone(), c.data.clone(), layer))
-        .collect();
-    for (path, data, layer) in found {
+    // The records borrow the context, not the claims: read in place.
+    for (c, layer, _) in ctx.visible_all(wants_content) {
+        let (path, data) = (&c.path, &c.data);
         // A record that is not conda's JSON (`history` is not .json) claims nothing.
-        let Ok(meta) = serde_json::from_slice::<Meta>(&data) else {
+        let Ok(meta) = serde_json::from_slice::<Meta>(data) else {
             continue;
         };
-        let Some(prefix) = prefix_of(&path) else {
+        let Some(prefix) = prefix_of(path) else {
             continue;
         };
         let (mut bytes, mut files) = (0, 0);
-        if let Some(c) = claim(ctx, claimed, out, &path) {
+        if let Some(c) = claim(ctx, claimed, out, path) {
             c.add_to(&mut files, &mut bytes);
         }
         for f in &meta.files {
@@ -67,7 +65,7 @@ pub(super) fn find(ctx: &Context, claimed: &mut Claims, out: &mut Vec<Package>) 
                 meta.name,
                 meta.version,
                 layer,
-                format!("/{}", String::from_utf8_lossy(&path)),
+                format!("/{}", String::from_utf8_lossy(path)),
             )
         });
     }

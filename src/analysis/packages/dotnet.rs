@@ -52,12 +52,10 @@ fn base_name(p: &str) -> &str {
 
 /// Every NuGet package of every published application onto `out`.
 pub(super) fn find(ctx: &Context, claimed: &mut Claims, out: &mut Vec<Package>) {
-    let found: Vec<_> = ctx
-        .visible_all(wants_content)
-        .map(|(c, layer, _)| (c.path.clone(), c.data.clone(), layer))
-        .collect();
-    for (path, data, layer) in found {
-        let Ok(deps) = serde_json::from_slice::<Deps>(&data) else {
+    // The records borrow the context, not the claims: read in place.
+    for (c, layer, _) in ctx.visible_all(wants_content) {
+        let (path, data) = (&c.path, &c.data);
+        let Ok(deps) = serde_json::from_slice::<Deps>(data) else {
             continue;
         };
         let dir = match path.iter().rposition(|&b| b == b'/') {
@@ -71,7 +69,7 @@ pub(super) fn find(ctx: &Context, claimed: &mut Claims, out: &mut Vec<Package>) 
                 format!("{dir}/{rel}")
             }
         };
-        let record = format!("/{}", String::from_utf8_lossy(&path));
+        let record = format!("/{}", String::from_utf8_lossy(path));
         for (key, lib) in &deps.libraries {
             if lib.kind != "package" {
                 continue;

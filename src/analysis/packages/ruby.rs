@@ -51,19 +51,16 @@ fn from_file_name(stem: &str) -> (String, Option<String>) {
 /// Every gem in the image onto `out`, each claiming its files.
 pub(super) fn find(ctx: &Context, claimed: &mut Claims, out: &mut Vec<Package>) {
     let m = ctx.model;
+    // The specs no manager claimed before this one runs (they borrow the
+    // context, not the claims).
     let specs: Vec<_> = ctx
         .visible_all(|p| spec_parts(p).is_some())
         .filter(|(_, _, n)| !claimed.is_claimed(*n))
-        .map(|(c, layer, _)| {
-            (
-                c.path.clone(),
-                String::from_utf8_lossy(&c.data).into_owned(),
-                layer,
-            )
-        })
+        .map(|(c, layer, _)| (c, layer))
         .collect();
-    for (path, text, layer) in specs {
-        let Some((home, stem)) = spec_parts(&path) else {
+    for (spec, layer) in specs {
+        let (path, text) = (&spec.path, String::from_utf8_lossy(&spec.data));
+        let Some((home, stem)) = spec_parts(path) else {
             continue;
         };
         let stem = String::from_utf8_lossy(stem).into_owned();
@@ -71,7 +68,7 @@ pub(super) fn find(ctx: &Context, claimed: &mut Claims, out: &mut Vec<Package>) 
         let (name, version) = from_spec(&text);
         let (mut bytes, mut files) = (0, 0);
         let home_s = String::from_utf8_lossy(home).into_owned();
-        if let Some(c) = claim(ctx, claimed, out, &path) {
+        if let Some(c) = claim(ctx, claimed, out, path) {
             c.add_to(&mut files, &mut bytes);
         }
         // The folder is NAME-VERSION[-PLATFORM], as the spec's file.
@@ -115,7 +112,7 @@ pub(super) fn find(ctx: &Context, claimed: &mut Claims, out: &mut Vec<Package>) 
                 name.unwrap_or(fname),
                 version.or(fversion),
                 layer,
-                format!("/{}", String::from_utf8_lossy(&path)),
+                format!("/{}", String::from_utf8_lossy(path)),
             )
         });
     }
