@@ -188,17 +188,40 @@ impl<'a> App<'a> {
 
     /// Sets the filter's text; a glob that does not compile keeps the last filter.
     pub fn set_filter(&mut self, text: &str) {
+        if self.take_filter(text) {
+            self.cursor = 0;
+            self.offset = 0;
+            self.refilter();
+        }
+    }
+
+    /// The filter's text and what it parses to, without applying it; whether it
+    /// parsed (a glob that does not compile keeps the last filter and says why).
+    fn take_filter(&mut self, text: &str) -> bool {
         self.filter_text = text.to_string();
         match Filter::parse(text) {
             Ok(f) => {
                 self.filter = f;
                 self.filter_error = None;
-                self.cursor = 0;
-                self.offset = 0;
-                self.refilter();
+                true
             }
-            Err(e) => self.filter_error = Some(e),
+            Err(e) => {
+                self.filter_error = Some(e);
+                false
+            }
         }
+    }
+
+    /// Shows the image as of the last layer (`aggregate`) or `layer`'s changes,
+    /// keeping what `focus` keeps: the view built and filtered once.
+    fn show(&mut self, aggregate: bool, layer: usize, focus: Option<Focus>, label: String) {
+        self.aggregate = aggregate;
+        self.layer = layer.min(self.layers().saturating_sub(1));
+        self.focus = focus;
+        self.focus_label = label;
+        self.cursor = 0;
+        self.offset = 0;
+        self.rebuild();
     }
 
     /// Shows or hides the paths with `mark`.
@@ -231,24 +254,16 @@ impl<'a> App<'a> {
         };
         self.finding = i;
         let label = format!("finding: {}", f.category);
+        let last = self.layers().saturating_sub(1);
         if let Some((added, hidden)) = f.churn {
-            self.aggregate = false;
-            self.layer = added.min(self.layers().saturating_sub(1));
-            self.rebuild();
-            self.set_focus(Some(Focus::HiddenBy(hidden as u16)), label);
+            self.show(false, added, Some(Focus::HiddenBy(hidden as u16)), label);
         } else if let Some(code) = category_code(&f.category) {
-            self.aggregate = true;
-            self.layer = self.layers().saturating_sub(1);
-            self.rebuild();
-            self.set_focus(Some(Focus::Category(code)), label);
+            self.show(true, last, Some(Focus::Category(code)), label);
         } else {
-            // Findings without a mark per file (duplicates): their largest paths.
-            let paths: Vec<String> = f.paths.iter().map(|p| p.path.clone()).collect();
-            self.aggregate = true;
-            self.layer = self.layers().saturating_sub(1);
-            self.set_focus(None, String::new());
-            self.set_filter(paths.first().map_or("", String::as_str));
-            self.rebuild();
+            // Findings without a mark per file (duplicates): their largest path.
+            let first = f.paths.first().map_or("", |p| p.path.as_str());
+            self.take_filter(first);
+            self.show(true, last, None, String::new());
         }
         self.panel = Panel::Tree;
     }
@@ -268,10 +283,8 @@ impl<'a> App<'a> {
                 .map(|v| format!("@{v}"))
                 .unwrap_or_default()
         );
-        self.aggregate = true;
-        self.layer = self.layers().saturating_sub(1);
-        self.rebuild();
-        self.set_focus(Some(Focus::Package(i as u32)), label);
+        let last = self.layers().saturating_sub(1);
+        self.show(true, last, Some(Focus::Package(i as u32)), label);
         self.panel = Panel::Tree;
     }
 
