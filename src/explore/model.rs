@@ -330,7 +330,6 @@ impl ViewTree {
             hidden_by: None,
             final_node: None,
         }];
-        let mut own = vec![false];
         let mut removed: Vec<(usize, u64)> = Vec::new();
         // The open folders from the root to the last node: (node, its name).
         let mut stack: Vec<u32> = vec![0];
@@ -358,39 +357,34 @@ impl ViewTree {
                 keep += 1;
             }
             stack.truncate(keep);
+            // The folders it implies, then the path itself takes the item's data
+            // (a folder already implied by its children included).
             for (d, comp) in comps.iter().enumerate().skip(keep - 1) {
                 let parent = *stack.last().unwrap_or(&0);
                 let id = nodes.len() as u32;
-                let leaf = d + 1 == comps.len();
                 nodes.push(Node {
                     name: (*comp).to_string(),
                     parent,
                     children: Vec::new(),
                     depth: d as u32 + 1,
-                    kind: if leaf { it.kind } else { "dir" },
-                    mark: if leaf { it.mark } else { Mark::Unchanged },
+                    kind: "dir",
+                    mark: Mark::Unchanged,
                     bytes: 0,
                     files: 0,
                     marks_below: 0,
-                    layer: leaf.then_some(it.layer),
-                    hidden_by: if leaf { it.hidden_by } else { None },
-                    final_node: if leaf { it.final_node } else { None },
+                    layer: None,
+                    hidden_by: None,
+                    final_node: None,
                 });
-                own.push(leaf);
                 nodes[parent as usize].children.push(id);
                 stack.push(id);
             }
-            if keep - 1 == comps.len() {
-                // The path was there as a folder its children implied.
-                let id = stack[comps.len()] as usize;
-                let n = &mut nodes[id];
-                n.kind = it.kind;
-                n.mark = it.mark;
-                n.layer = Some(it.layer);
-                n.hidden_by = it.hidden_by;
-                n.final_node = it.final_node;
-                own[id] = true;
-            }
+            let n = &mut nodes[stack[comps.len()] as usize];
+            n.kind = it.kind;
+            n.mark = it.mark;
+            n.layer = Some(it.layer);
+            n.hidden_by = it.hidden_by;
+            n.final_node = it.final_node;
             let id = stack[comps.len()] as usize;
             if nodes[id].mark == Mark::Deleted {
                 // What it removed, unless the view has something below it again.
@@ -410,17 +404,19 @@ impl ViewTree {
                 nodes[id].mark = Mark::Modified;
             }
         }
-        // Totals and marks, children before parents.
+        // Totals and marks, children before parents. A node with its own data
+        // has the layer that wrote it; a folder only its children imply, none.
         for i in (1..nodes.len()).rev() {
             let n = &nodes[i];
+            let own = n.layer.is_some();
             let mut below = n.marks_below;
-            if own[i] || n.children.is_empty() {
+            if own || n.children.is_empty() {
                 below |= n.mark.bit();
             }
-            if own[i] && n.mark == Mark::Unchanged && below & !Mark::Unchanged.bit() != 0 {
+            if own && n.mark == Mark::Unchanged && below & !Mark::Unchanged.bit() != 0 {
                 // A folder an earlier layer made, with changes below it.
                 nodes[i].mark = Mark::Modified;
-            } else if !own[i] && below != 0 {
+            } else if !own && below != 0 {
                 // A folder the view only implies: one mark if its subtree has one.
                 let mark = match below {
                     1 => Mark::Added,
