@@ -336,6 +336,68 @@ impl<T> Iterator for Children<'_, T> {
     }
 }
 
+/// Looks up many paths in a row, starting each from the folders it shares with the
+/// one before: lists of installed files (dpkg's, pip's RECORD) name the files of
+/// one folder after another, and a lookup by hash per component of every path
+/// was most of the package view on a real image. Same answers as
+/// [`PathTree::lookup`], on a tree that does not change between lookups.
+#[derive(Default)]
+pub(crate) struct PathCursor {
+    /// The last path looked up.
+    prev: Vec<u8>,
+    /// Its components that were found: where each lies in `prev`, and its node.
+    found: Vec<(usize, usize, NodeId)>,
+}
+
+impl PathCursor {
+    pub(crate) fn lookup<T: Default>(
+        &mut self,
+        tree: &PathTree<T>,
+        names: &Interner,
+        path: &[u8],
+    ) -> Option<NodeId> {
+        let mut comps = components(path);
+        // How many leading components this path shares with the last one.
+        let mut shared = 0;
+        let mut next = comps.next();
+        while let (Some((s, e)), Some(&(ps, pe, _))) = (next, self.found.get(shared)) {
+            if path[s..e] != self.prev[ps..pe] {
+                break;
+            }
+            self.found[shared].0 = s;
+            self.found[shared].1 = e;
+            shared += 1;
+            next = comps.next();
+        }
+        self.found.truncate(shared);
+        self.prev.clear();
+        self.prev.extend_from_slice(path);
+        let mut node = self.found.last().map_or(ROOT, |&(_, _, n)| n);
+        while let Some((s, e)) = next {
+            node = tree.alive_child(node, names.get(&path[s..e])?)?;
+            self.found.push((s, e, node));
+            next = comps.next();
+        }
+        Some(node)
+    }
+}
+
+/// The non-empty `/`-separated components of `path`, as ranges.
+fn components(path: &[u8]) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let mut at = 0;
+    std::iter::from_fn(move || loop {
+        if at >= path.len() {
+            return None;
+        }
+        let start = at;
+        let end = memchr::memchr(b'/', &path[at..]).map_or(path.len(), |i| at + i);
+        at = end + 1;
+        if end > start {
+            return Some((start, end));
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -367,5 +429,55 @@ mod tests {
         assert_eq!(t.lookup(&names, b"nope"), None);
         // Revived in place: the same id names the same path.
         assert_eq!(add(&mut t, &mut names, "usr/lib/x"), f);
+    }
+
+    #[test]
+    fn a_cursor_finds_what_lookup_finds() {
+        let mut names = Interner::default();
+        let mut t: PathTree<u32> = PathTree::new();
+        for p in [
+            "usr/lib/x",
+            "usr/lib/y",
+            "usr/share/doc/a",
+            "usr/lib/z/w",
+            "etc/x",
+        ] {
+            add(&mut t, &mut names, p);
+        }
+        let lib = t.lookup(&names, b"usr/lib").unwrap();
+        t.kill_subtree(lib, false, |_, _| {});
+        add(&mut t, &mut names, "usr/lib/y");
+        let paths: [&[u8]; 16] = [
+            b"usr/lib/x",
+            b"usr/lib/y",
+            b"usr//lib/y",
+            b"usr/lib/y/",
+            b"usr/lib",
+            b"usr/lib/z/w",
+            b"usr/share/doc/a",
+            b"usr/share/doc/b",
+            b"usr/share/doc/a",
+            b"etc/x",
+            b"",
+            b"/",
+            b"etc/x/y",
+            b"usr/share",
+            b"nope/lib/y",
+            b"usr/lib/yy",
+        ];
+        let mut cursor = PathCursor::default();
+        // Every order of two, and the whole list twice.
+        for a in paths {
+            for b in paths {
+                for p in [a, b] {
+                    assert_eq!(
+                        cursor.lookup(&t, &names, p),
+                        t.lookup(&names, p),
+                        "{}",
+                        String::from_utf8_lossy(p)
+                    );
+                }
+            }
+        }
     }
 }

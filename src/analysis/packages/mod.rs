@@ -26,7 +26,7 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use crate::fs::tree::NodeId;
+use crate::fs::tree::{NodeId, PathCursor};
 use crate::fs::{FsModel, NodeKind, Usage};
 use crate::layer::Captured;
 
@@ -135,8 +135,9 @@ impl Packages {
 pub(crate) const NO_PACKAGE: u32 = u32::MAX;
 
 /// Which package claims each file, by node id, while the packages are found:
-/// packages are numbered in the order they are pushed.
-pub(super) struct Claims(Vec<u32>);
+/// packages are numbered in the order they are pushed. Beside it, the cursor their
+/// lists of files are looked up with (one file after the next in the same folder).
+pub(super) struct Claims(Vec<u32>, PathCursor);
 
 impl Claims {
     pub(super) fn is_claimed(&self, n: NodeId) -> bool {
@@ -231,10 +232,9 @@ impl<'a> Context<'a> {
 /// The alive node at `path`, or where a merged /usr puts it: dpkg lists
 /// `/lib/x86_64-linux-gnu/libc.so.6` while the file sits in `/usr/lib`, behind the
 /// `/lib -> usr/lib` link (Debian 12, Ubuntu 22.04 and later).
-fn lookup_alive(m: &FsModel, path: &[u8]) -> Option<NodeId> {
-    if let Some(n) = m
-        .tree
-        .lookup(&m.names, path)
+fn lookup_alive(m: &FsModel, cursor: &mut PathCursor, path: &[u8]) -> Option<NodeId> {
+    if let Some(n) = cursor
+        .lookup(&m.tree, &m.names, path)
         .filter(|&n| m.tree.is_alive(n))
     {
         return Some(n);
@@ -287,7 +287,7 @@ pub(super) fn claim(
     path: &[u8],
 ) -> Option<Claimed> {
     let m = ctx.model;
-    let n = lookup_alive(m, path)?;
+    let n = lookup_alive(m, &mut claimed.1, path)?;
     if claimed.is_claimed(n) {
         return None;
     }
@@ -316,7 +316,7 @@ pub(super) fn claim_tree(
     path: &[u8],
     counts: (&mut u64, &mut u64),
 ) {
-    if let Some(top) = lookup_alive(ctx.model, path) {
+    if let Some(top) = lookup_alive(ctx.model, &mut claimed.1, path) {
         claim_below(ctx, claimed, out, top, None, counts);
     }
 }
@@ -362,7 +362,7 @@ const UNOWNED_DEPTH: u32 = 2;
 /// Every package in the image, largest first, and the unowned bytes by folder.
 pub(crate) fn analyze(ctx: &Context) -> Packages {
     let m = ctx.model;
-    let mut claimed = Claims(vec![NO_PACKAGE; m.tree.len()]);
+    let mut claimed = Claims(vec![NO_PACKAGE; m.tree.len()], PathCursor::default());
     let mut packages = Vec::new();
     dpkg::find(ctx, &mut claimed, &mut packages);
     apk::find(ctx, &mut claimed, &mut packages);

@@ -44,14 +44,14 @@ fn in_site(p: &[u8]) -> bool {
         .any(|w| w == b"/site-packages" || w == b"/dist-packages")
 }
 
-/// Normalizes `a/b/../c` (RECORD paths may climb out of site-packages to `bin/`).
-fn join_relative(base: &[u8], rel: &str) -> Vec<u8> {
-    let mut joined = base.to_vec();
+/// `base/rel` into `out`, normalized: `a/b/../c` is `a/c` (RECORD paths may climb
+/// out of site-packages to `bin/`). `joined` is room for the path before.
+fn join_relative(base: &[u8], rel: &str, joined: &mut Vec<u8>, out: &mut Vec<u8>) {
+    joined.clear();
+    joined.extend_from_slice(base);
     joined.push(b'/');
     joined.extend_from_slice(rel.as_bytes());
-    let mut out = Vec::new();
-    crate::layer::normalize_path(&joined, &mut out);
-    out
+    crate::layer::normalize_path(joined, out);
 }
 
 /// `Name:` and `Version:` of a METADATA or PKG-INFO header block.
@@ -116,6 +116,7 @@ fn dist_infos(ctx: &Context, claimed: &mut Claims, out: &mut Vec<Package>) {
         let base = &dist_info[..dist_info.len() - folder_len];
         let base = base.strip_suffix(b"/").unwrap_or(base);
         let (mut bytes, mut files) = (0, 0);
+        let (mut joined, mut path) = (Vec::new(), Vec::new());
         for line in String::from_utf8_lossy(&c.data).lines() {
             // `path,hash,size`; a path with a comma is quoted.
             let rel = match line.strip_prefix('"') {
@@ -125,7 +126,8 @@ fn dist_infos(ctx: &Context, claimed: &mut Claims, out: &mut Vec<Package>) {
             if rel.is_empty() {
                 continue;
             }
-            if let Some(c) = claim(ctx, claimed, out, &join_relative(base, rel)) {
+            join_relative(base, rel, &mut joined, &mut path);
+            if let Some(c) = claim(ctx, claimed, out, &path) {
                 c.add_to(&mut files, &mut bytes);
             }
         }
@@ -178,12 +180,14 @@ fn egg_infos(ctx: &Context, claimed: &mut Claims, out: &mut Vec<Package>) {
             let mut list = dir.clone();
             list.extend_from_slice(b"/installed-files.txt");
             if let Some((c, _, _)) = ctx.visible(&list) {
+                let (mut joined, mut path) = (Vec::new(), Vec::new());
                 for line in String::from_utf8_lossy(&c.data).lines() {
                     let rel = line.trim();
                     if rel.is_empty() {
                         continue;
                     }
-                    if let Some(c) = claim(ctx, claimed, out, &join_relative(&dir, rel)) {
+                    join_relative(&dir, rel, &mut joined, &mut path);
+                    if let Some(c) = claim(ctx, claimed, out, &path) {
                         c.add_to(&mut files, &mut bytes);
                     }
                 }
@@ -219,10 +223,14 @@ mod tests {
 
     #[test]
     fn relative_record_paths() {
-        assert_eq!(
-            join_relative(b"usr/lib/python3/site-packages", "../../../bin/pip"),
-            b"usr/bin/pip"
+        let (mut joined, mut out) = (Vec::new(), Vec::new());
+        join_relative(
+            b"usr/lib/python3/site-packages",
+            "../../../bin/pip",
+            &mut joined,
+            &mut out,
         );
+        assert_eq!(out, b"usr/bin/pip");
     }
 
     #[test]
