@@ -119,3 +119,18 @@ pub fn tar_split(lines: &[u8]) {
         assert_eq!(walked.tar_bytes, read.tar_bytes);
     }
 }
+
+/// A program as `layer::binary` reads it while scanning (front to back, through
+/// a window of what it asked for), then its build information as the package view
+/// reads it: a record or nothing, never a panic, and never more of the record than
+/// the file holds.
+pub fn program(file: &[u8]) {
+    let mut src = file;
+    if let Ok(Some(record)) = crate::layer::binary::go_build_info(&mut src, file.len() as u64) {
+        assert!(
+            record.len() <= file.len() + 1,
+            "a record larger than its file"
+        );
+        let _ = crate::analysis::packages::go::parse(&record);
+    }
+}

@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 use crate::error::{Error, Result};
 use crate::fs::{FsModel, Usage};
-use crate::layer::{Captured, Compression, LayerScan};
+use crate::layer::{Captured, CapturedKind, Compression, LayerScan};
 use crate::source::{History, LayerRef, Source};
 
 /// What the analyses know of an image besides its layers' entries: what its
@@ -120,6 +120,8 @@ pub(crate) struct Prepared {
     scans: Vec<Arc<LayerScan>>,
     /// Small files kept by the scans, by layer.
     captured: Vec<(usize, Captured)>,
+    /// What programs said they are made of (Go's build information), by layer.
+    binaries: Vec<(usize, Captured)>,
     hist: Vec<Option<History>>,
     /// Each layer's instruction, or `unknown`.
     instructions: Vec<String>,
@@ -197,16 +199,17 @@ pub(crate) fn prepare(
         };
         kept_by_layer.push((i, kept));
     }
-    let captured: Vec<(usize, Captured)> = kept_by_layer
+    let (captured, binaries): (Vec<_>, Vec<_>) = kept_by_layer
         .into_iter()
         .rev()
         .flat_map(|(i, kept)| kept.into_iter().map(move |c| (i, c)))
-        .collect();
+        .partition(|(_, c)| c.kind == CapturedKind::File);
     let hist = history::per_layer(&image.history, image.layers.len());
     let instructions = history::instructions(&hist);
     Ok(Prepared {
         scans,
         captured,
+        binaries,
         hist,
         instructions,
     })
@@ -254,6 +257,7 @@ pub(crate) fn model_and_findings(
                 &model,
                 &usage,
                 &p.captured,
+                &p.binaries,
                 &records,
             ));
             crate::timings::mark("  packages");

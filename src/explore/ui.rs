@@ -197,6 +197,13 @@ fn draw_details(f: &mut Frame, app: &App, area: Rect) {
                     p.other_versions.join(", ")
                 )));
             }
+            if !p.modules.is_empty() {
+                lines.push(Line::from(format!(
+                    "{} modules: {}",
+                    p.modules.len(),
+                    p.modules.join(", ")
+                )));
+            }
         }
         _ if a.layers.is_empty() => {
             title = "Layers".to_string();

@@ -5,6 +5,7 @@
 //! Layers are independent, so the caller scans them in parallel; nothing here knows
 //! about other layers or about the image around it.
 
+pub(crate) mod binary; // what a program says it is made of (Go's build information)
 mod cut; // where a blob can be cut for the parallel decoders
 mod decode; // the decode pipeline: blob -> decoder -> tar stream, and what it consumed
 mod files;
@@ -125,6 +126,17 @@ impl Default for ScanOptions {
 pub struct Captured {
     pub path: Vec<u8>,
     pub data: Vec<u8>,
+    pub kind: CapturedKind,
+}
+
+/// What a captured record holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CapturedKind {
+    /// The file's content (or what `condense` kept of it).
+    File,
+    /// A Go program's build information, not the program
+    /// (`binary::go_build_info`): its toolchain's version, a newline, its modules.
+    GoBuildInfo,
 }
 
 /// What scanning one layer blob found.
@@ -473,7 +485,7 @@ fn walk<S: BlockSource>(
     };
     loop {
         // `sparse`: a sparse file's regions.
-        let (kind, size, sparse) = match walker.next_entry()? {
+        let (kind, size, sparse, mode) = match walker.next_entry()? {
             None => break,
             Some(e) => {
                 normalize_path(e.path, &mut path);
@@ -481,7 +493,7 @@ fn walk<S: BlockSource>(
                 if e.kind == TarKind::Hardlink {
                     normalize_path(e.link, &mut link);
                 }
-                (e.kind, e.size, e.sparse.map(<[_]>::to_vec))
+                (e.kind, e.size, e.sparse.map(<[_]>::to_vec), e.mode)
             }
         };
         if path.is_empty()
@@ -522,7 +534,33 @@ fn walk<S: BlockSource>(
             captured.push(Captured {
                 path: path.clone(),
                 data: (opts.condense)(&path, data),
+                kind: CapturedKind::File,
             });
+        } else if kind == EntryKind::File && sparse.is_none() && mode & 0o111 != 0 && size >= 64 {
+            // A program: what it is made of, read from the parts of it that say so.
+            let mut h = opts.content.then(Xxh3::new);
+            let info = binary::go_build_info(
+                &mut binary::EntryPart {
+                    walker: &mut *walker,
+                    hash: h.as_mut(),
+                    pos: 0,
+                },
+                size,
+            )?;
+            if let Some(mut h) = h {
+                walker.stream_content(&mut chunk, |b| h.update(b))?;
+                files.set_last_hash(h.digest128());
+            }
+            if let Some(data) = info {
+                if captured_bytes + data.len() as u64 <= MAX_CAPTURED_PER_LAYER {
+                    captured_bytes += data.len() as u64;
+                    captured.push(Captured {
+                        path: path.clone(),
+                        data,
+                        kind: CapturedKind::GoBuildInfo,
+                    });
+                }
+            }
         } else if opts.content && kind == EntryKind::File && size > 0 {
             let mut h = Xxh3::new();
             if let Some(regions) = &sparse {

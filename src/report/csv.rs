@@ -9,7 +9,7 @@ pub(crate) struct Csv;
 impl Renderer for Csv {
     fn packages(&self, r: &PackagesReport) -> Option<String> {
         let mut out = String::from(
-            "ecosystem,name,version,bytes,compressed_bytes,files,dev,optional,peer,layer,path,duplicate_of,other_versions\n",
+            "ecosystem,name,version,bytes,compressed_bytes,files,dev,optional,peer,layer,path,duplicate_of,other_versions,modules\n",
         );
         let flag = |b: Option<bool>| b.map(|d| d.to_string()).unwrap_or_default();
         for p in &r.packages {
@@ -29,6 +29,7 @@ impl Renderer for Csv {
                 p.paths.first().cloned().unwrap_or_default(),
                 p.duplicate_of.clone().unwrap_or_default(),
                 p.other_versions.join(" "),
+                p.modules.join(" "),
             ];
             let line: Vec<String> = row.iter().map(|f| field(f)).collect();
             out.push_str(&line.join(","));

@@ -17,6 +17,7 @@ pub enum Ecosystem {
     Conda,
     Nuget,
     Jar,
+    Go,
 }
 
 impl Ecosystem {
@@ -31,6 +32,7 @@ impl Ecosystem {
             Ecosystem::Conda => "conda",
             Ecosystem::Nuget => "nuget",
             Ecosystem::Jar => "jar",
+            Ecosystem::Go => "go",
         }
     }
 }

@@ -167,6 +167,11 @@ fn append<W: Write>(b: &mut tar::Builder<W>, e: &Entry) -> io::Result<()> {
             h.set_cksum();
             b.append(&h, io::repeat(0).take(*size))
         }
+        Entry::Program { path, content } => {
+            let mut h = header(tar::EntryType::Regular, content.len() as u64);
+            h.set_mode(0o755);
+            b.append_data(&mut h, path, content.as_slice())
+        }
     }
 }
 
@@ -281,6 +286,7 @@ fn write_estargz<W: Write>(layer: &Layer, out: &mut W) -> io::Result<()> {
             Entry::CharDevice(p) => (p.clone(), "char", 0),
             Entry::RawName { path, size } => (String::from_utf8_lossy(path).into(), "reg", *size),
             Entry::PaxPath { path, size } => (path.clone(), "reg", *size),
+            Entry::Program { path, content } => (path.clone(), "reg", content.len() as u64),
         };
         w.entry(&name, kind, &raw, size)?;
     }

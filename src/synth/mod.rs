@@ -60,6 +60,11 @@ pub enum Entry {
         path: String,
         size: u64,
     },
+    /// An executable file (mode 0755) with the given content: a program.
+    Program {
+        path: String,
+        content: Vec<u8>,
+    },
 }
 
 impl Entry {
@@ -89,6 +94,13 @@ impl Entry {
 
     pub fn dir(path: &str) -> Entry {
         Entry::Dir(path.into())
+    }
+
+    pub fn program(path: &str, content: Vec<u8>) -> Entry {
+        Entry::Program {
+            path: path.into(),
+            content,
+        }
     }
 }
 

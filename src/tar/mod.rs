@@ -62,6 +62,8 @@ pub(crate) struct TarEntry<'a> {
     /// (offset, length) within `size`: the content the walker hands out is these
     /// regions back to back, and the rest of the file is zeros.
     pub sparse: Option<&'a [(u64, u64)]>,
+    /// Permission bits (`0o755`).
+    pub mode: u32,
 }
 
 /// An error in the tar structure, with the byte offset of the header at fault.
@@ -204,6 +206,34 @@ impl<S: BlockSource> TarWalker<S> {
             left -= n as u64;
         }
         self.took_content(got)
+    }
+
+    /// Skips `n` bytes of the current entry's content, then reads up to `len` more
+    /// (fewer at its end): for a reader that needs some parts of a file, front to
+    /// back. What is left of the content is skipped by the next `next_entry`.
+    pub(crate) fn read_content_part(&mut self, n: u64, len: usize) -> Result<Vec<u8>, TarError> {
+        let n = n.min(self.pending_content);
+        self.src.skip(n)?;
+        self.offset += n;
+        self.pending -= n;
+        self.pending_content -= n;
+        let want = (len as u64).min(self.pending_content) as usize;
+        let mut out = vec![0; want];
+        let got = self.src.read_full(&mut out)?;
+        out.truncate(got);
+        self.offset += got as u64;
+        self.pending -= got as u64;
+        self.pending_content -= got as u64;
+        if got < want {
+            return Err(TarError::Io(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                format!(
+                    "tar entry '{}' runs past the end of the stream",
+                    crate::text::path_text(&self.path)
+                ),
+            )));
+        }
+        Ok(out)
     }
 
     /// Accounts for `got` bytes of the current entry's content read: all of it, or
@@ -446,12 +476,15 @@ impl<S: BlockSource> TarWalker<S> {
             _ => 0,
         };
         let sparse = (kind == TarKind::File && real_size.is_some()).then_some(&self.sparse[..]);
+        // The permission bits (a field that does not parse reads as none).
+        let mode = header::parse_octal(&self.header[100..108]).map_or(0, |m| (m & 0o7777) as u32);
         Ok(TarEntry {
             path: &self.path,
             link: &self.link,
             kind,
             size,
             sparse,
+            mode,
         })
     }
 

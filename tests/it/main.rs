@@ -24,6 +24,7 @@ mod node;
 mod overlap;
 mod packages;
 mod parallel;
+mod programs;
 mod pull;
 mod registry;
 mod regression;

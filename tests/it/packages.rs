@@ -214,7 +214,7 @@ Package: libicu72\nStatus: install ok installed\nArchitecture: amd64\nVersion: 7
     ]));
     assert!(
         csv.lines().any(|l| l.starts_with("npm,js-yaml,3.14.1,")
-            && l.ends_with(",/app/node_modules/b/node_modules/js-yaml,/app/node_modules/a/node_modules/js-yaml,4.1.0")),
+            && l.ends_with(",/app/node_modules/b/node_modules/js-yaml,/app/node_modules/a/node_modules/js-yaml,4.1.0,")),
         "{csv}"
     );
     // Python: METADATA's name; an egg-info folder with its list; a distutils file.
@@ -495,7 +495,7 @@ fn the_packages_command() {
     let rows: Vec<&str> = csv.lines().collect();
     assert_eq!(
         rows[0],
-        "ecosystem,name,version,bytes,compressed_bytes,files,dev,optional,peer,layer,path,duplicate_of,other_versions"
+        "ecosystem,name,version,bytes,compressed_bytes,files,dev,optional,peer,layer,path,duplicate_of,other_versions,modules"
     );
     assert_eq!(rows.len(), 1 + 6, "{csv}");
     assert!(rows[1..].iter().all(|r| r.starts_with("npm,")));

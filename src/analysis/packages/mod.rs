@@ -3,8 +3,8 @@
 //! (`conda-meta/*.json`), Python (`*.dist-info/RECORD`, `*.egg-info` under
 //! site-packages or dist-packages), npm (every folder with a `package.json` directly
 //! under a `node_modules`), Ruby gems (`specifications/*.gemspec`), Composer
-//! (`vendor/composer/installed.json`), NuGet (`*.deps.json`) and Java archives (by
-//! file name). A file counts for the first manager that claims it, in that order
+//! (`vendor/composer/installed.json`), NuGet (`*.deps.json`), Java archives (by
+//! file name) and Go programs (the build information in the binary). A file counts for the first manager that claims it, in that order
 //! (Debian's python3-* packages stay dpkg's), and what no package claims is
 //! "unowned", by folder.
 //!
@@ -17,6 +17,7 @@ mod composer;
 mod conda;
 mod dotnet;
 mod dpkg;
+pub(crate) mod go;
 mod java;
 mod npm;
 mod python;
@@ -61,6 +62,9 @@ pub struct Package {
     /// npm: the other versions of this name installed in the image, oldest first
     /// (a fact apart from copies: each version may be needed).
     pub other_versions: Vec<String>,
+    /// go: the modules linked into the program (`path@version`), the toolchain
+    /// first as `stdlib@go1.19.8`.
+    pub modules: Vec<String>,
     /// dpkg's own estimate (`Installed-Size`, in bytes), for comparison.
     pub installed_size: Option<u64>,
     /// npm: the node of its `package.json`, whose dev mark the findings set.
@@ -93,6 +97,7 @@ impl Package {
             paths: vec![path],
             duplicate_of: None,
             other_versions: Vec::new(),
+            modules: Vec::new(),
             installed_size: None,
             manifest: None,
         }
@@ -179,6 +184,8 @@ pub(crate) struct Context<'a> {
     model: &'a FsModel,
     usage: &'a Usage,
     captured: &'a [(usize, Captured)],
+    /// Programs' build information, by layer.
+    binaries: &'a [(usize, Captured)],
     records: &'a crate::analysis::node_modules::Records,
     /// The captured files by (layer, path): a real node_modules tree has
     /// thousands of manifests, looked up once each.
@@ -190,6 +197,7 @@ impl<'a> Context<'a> {
         model: &'a FsModel,
         usage: &'a Usage,
         captured: &'a [(usize, Captured)],
+        binaries: &'a [(usize, Captured)],
         records: &'a crate::analysis::node_modules::Records,
     ) -> Context<'a> {
         let index = captured
@@ -201,6 +209,7 @@ impl<'a> Context<'a> {
             model,
             usage,
             captured,
+            binaries,
             records,
             index,
         }
@@ -373,6 +382,7 @@ pub(crate) fn analyze(ctx: &Context) -> Packages {
     composer::find(ctx, &mut claimed, &mut packages);
     dotnet::find(ctx, &mut claimed, &mut packages);
     java::find(ctx, &mut claimed, &mut packages);
+    go::find(ctx, &mut claimed, &mut packages);
     let mut order: Vec<usize> = (0..packages.len()).collect();
     order.sort_by(|&x, &y| {
         let (a, b) = (&packages[x], &packages[y]);

@@ -216,6 +216,11 @@ pub(crate) fn packages_table(
             [a, b] => format!("{name} (also {a}, {b})"),
             [a, b, rest @ ..] => format!("{name} (also {a}, {b} and {} more)", rest.len()),
         };
+        let name = match p.modules.len() {
+            0 => name,
+            1 => format!("{name}, 1 module"),
+            k => format!("{name}, {k} modules"),
+        };
         let instr = instructions
             .get(p.layer)
             .map(|i| one_line(i, 36))
