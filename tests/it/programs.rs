@@ -139,7 +139,19 @@ fn go_programs_list_what_go_version_m_lists() {
     }
     // A Go program deleted by a later layer is no package of the final image.
     let gone = std::fs::read(work.join("internal")).unwrap();
-    entries.push(Entry::program("tmp/gone", gone));
+    entries.push(Entry::program("tmp/gone", gone.clone()));
+    // One that an npm package holds (esbuild's way) is the npm package's, its
+    // modules listed there, the main module among them.
+    entries.push(Entry::text(
+        "app/node_modules/@esbuild/linux-x64/package.json",
+        r#"{"name":"@esbuild/linux-x64","version":"0.23.1"}"#,
+    ));
+    entries.push(Entry::program(
+        "app/node_modules/@esbuild/linux-x64/bin/esbuild",
+        gone,
+    ));
+    let (main, mut in_npm) = go_version_m(&work.join("internal"));
+    in_npm.insert(1, main);
     let img = |c| {
         Image::new(
             "go:1",
@@ -184,5 +196,18 @@ fn go_programs_list_what_go_version_m_lists() {
                 .collect();
             assert_eq!(listed, *modules, "{format:?} {path}");
         }
+        let p = out.to_str().unwrap();
+        let npm = json_of(&run(&[
+            "packages",
+            "--format",
+            "json",
+            "--ecosystem",
+            "npm",
+            p,
+        ]));
+        let esbuild = &npm["packages"][0];
+        assert_eq!(esbuild["name"], "@esbuild/linux-x64");
+        assert_eq!(esbuild["files"], 2);
+        assert_eq!(esbuild["modules"], serde_json::json!(in_npm), "{format:?}");
     }
 }

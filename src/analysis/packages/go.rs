@@ -4,7 +4,10 @@
 //! its modules what `go version -m` lists: the toolchain first, as `stdlib@go1.19.8`
 //! (syft's name for it), then every `dep` line as `path@version`, a replaced one
 //! followed by ` => ` and its replacement. A binary that dpkg or another manager
-//! installed stays theirs.
+//! installed stays theirs, and its modules, its main module with them, are listed
+//! in their package (npm's `@esbuild/linux-x64` holds esbuild's Go program).
+
+use std::collections::{HashMap, HashSet};
 
 use super::{Claims, Context, Package};
 
@@ -58,6 +61,7 @@ pub(crate) fn parse(record: &[u8]) -> BuildInfo {
 /// Every Go program in the final filesystem onto `out`, each claiming itself.
 pub(super) fn find(ctx: &Context, claimed: &mut Claims, out: &mut Vec<Package>) {
     let m = ctx.model;
+    let mut listed: HashMap<usize, HashSet<String>> = HashMap::new();
     for (layer, c) in ctx.binaries {
         let Some(n) = m.tree.lookup(&m.names, &c.path) else {
             continue;
@@ -66,10 +70,26 @@ pub(super) fn find(ctx: &Context, claimed: &mut Claims, out: &mut Vec<Package>) 
         let Some((size, content_layer)) = m.content_of(n) else {
             continue;
         };
-        if content_layer as usize != *layer || claimed.is_claimed(n) {
+        if content_layer as usize != *layer {
             continue;
         }
         let info = parse(&c.data);
+        if let Some(owner) = claimed.owner(n) {
+            let mut modules = info.modules;
+            if let Some((p, v)) = info.main.filter(|(p, _)| !p.is_empty()) {
+                let at = usize::from(!info.toolchain.is_empty()).min(modules.len());
+                modules.insert(at, if v.is_empty() { p } else { format!("{p}@{v}") });
+            }
+            // Each module once per package (a set: a crafted layer can hold many
+            // programs of many modules).
+            let seen = listed.entry(owner).or_default();
+            for m in modules {
+                if seen.insert(m.clone()) {
+                    out[owner].modules.push(m);
+                }
+            }
+            continue;
+        }
         let path = m.path_string(n);
         let (name, version) = match (info.main, info.path) {
             (Some((p, v)), _) if !p.is_empty() => (p, (!v.is_empty()).then_some(v)),

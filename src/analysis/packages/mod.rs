@@ -63,7 +63,9 @@ pub struct Package {
     /// (a fact apart from copies: each version may be needed).
     pub other_versions: Vec<String>,
     /// go: the modules linked into the program (`path@version`), the toolchain
-    /// first as `stdlib@go1.19.8`.
+    /// first as `stdlib@go1.19.8`; another ecosystem's package: those of the Go
+    /// programs among its files (npm's esbuild, a Debian package's), main
+    /// modules included.
     pub modules: Vec<String>,
     /// dpkg's own estimate (`Installed-Size`, in bytes), for comparison.
     pub installed_size: Option<u64>,
@@ -145,6 +147,12 @@ pub(crate) const NO_PACKAGE: u32 = u32::MAX;
 pub(super) struct Claims(Vec<u32>, PathCursor);
 
 impl Claims {
+    /// The package (its index in `out`) that claimed `n`.
+    pub(super) fn owner(&self, n: NodeId) -> Option<usize> {
+        let c = self.0[n as usize];
+        (c != NO_PACKAGE).then_some(c as usize)
+    }
+
     pub(super) fn is_claimed(&self, n: NodeId) -> bool {
         self.0[n as usize] != NO_PACKAGE
     }
