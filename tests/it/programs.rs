@@ -209,5 +209,26 @@ fn go_programs_list_what_go_version_m_lists() {
         assert_eq!(esbuild["name"], "@esbuild/linux-x64");
         assert_eq!(esbuild["files"], 2);
         assert_eq!(esbuild["modules"], serde_json::json!(in_npm), "{format:?}");
+        // Hashing every file's content (--content) reads the programs whole, around
+        // the parts the build information is read from: the same program twice is
+        // a duplicate, and the packages are the same.
+        let v = inspect_json(&out, &["--content"]);
+        let same = v["duplicates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["paths"][0] == "/app/node_modules/@esbuild/linux-x64/bin/esbuild")
+            .unwrap_or_else(|| panic!("{format:?}: {}", v["duplicates"]));
+        assert_eq!(same["paths"][1], "/srv/internal", "{format:?}");
+        let go: Vec<&Value> = v["packages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p["ecosystem"] == "go")
+            .collect();
+        assert_eq!(go.len(), want.len(), "{format:?}");
+        assert!(go
+            .iter()
+            .all(|p| p["modules"].as_array().unwrap().len() > 1));
     }
 }
