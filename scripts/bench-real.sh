@@ -4,8 +4,9 @@
 # OCI layout plus manifest.json, which both tools read):
 # - node: a Node.js service (scripts/real-node/build.sh: Debian bookworm, apt build
 #   tools, ~500 real npm packages, COPY . . with a local node_modules; 1.2 GB);
-# - debian-npm, python, static: scripts/real-images/build.sh (Debian's own nodejs
-#   and npm; a Django/pandas virtualenv; a static Go server on an empty base).
+# - debian-npm, python, static, polyglot: scripts/real-images/build.sh (Debian's own
+#   nodejs and npm; a Django/pandas virtualenv; a static Go server on an empty base;
+#   Go, Ruby gems, Composer and jars on Debian).
 # Medians of alternating hyperfine runs, peak memory from GNU time, and the phases
 # from IMGSIZE_TIMINGS (median of 5 runs): the scan, and the analysis after it.
 # Prints the Markdown table of BENCHMARKS.md.
@@ -29,7 +30,7 @@ if command -v pyenv >/dev/null 2>&1 && pyenv which dive >/dev/null 2>&1; then
   dive=$(pyenv which dive)
 fi
 
-kinds=${KINDS:-node debian-npm python static}
+kinds=${KINDS:-node debian-npm python static polyglot}
 # The docker-archive of a kind, built if missing; its OCI layouts beside it.
 archive() {
   if [ "$1" = node ]; then

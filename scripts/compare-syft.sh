@@ -34,12 +34,20 @@ theirs = json.load(open(sys.argv[2]))["artifacts"]
 # syft's package types, as imgsize names its ecosystems.
 kinds = {"deb": "deb", "apk": "apk", "python": "python", "npm": "npm", "gem": "gem",
          "php-composer": "composer", "conda": "conda", "dotnet": "nuget",
-         "java-archive": "jar"}
+         "java-archive": "jar", "go-module": "go"}
 def key(eco, name, version):
     if eco == "python":
         name = re.sub(r"[-_.]+", "-", name).lower()
     return (eco, name, version or "")
 a = {key(p["ecosystem"], p["name"], p.get("version")) for p in ours}
+# A Go program is one package in imgsize (or part of the npm or Debian package that
+# installed it), its modules listed in it; syft lists the main module and each
+# module (the toolchain as `stdlib`) as Go packages of their own, a replaced one by
+# its replacement (`./lib`).
+for p in ours:
+    for m in p.get("modules", []):
+        name, _, version = m.split(" => ")[-1].rpartition("@")
+        a.add(key("go", name, version))
 b = {key(kinds[t["type"]], t["name"], t.get("version")) for t in theirs if t["type"] in kinds}
 other = defaultdict(int)
 for t in theirs:

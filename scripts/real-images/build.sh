@@ -16,6 +16,9 @@
 #               compileall.
 #   static      a Go server (the standard library only) built by Debian's golang
 #               in one stage and copied onto an empty base with CA certificates.
+#   polyglot    beyond Node, Debian and Python: a Go server with a second module,
+#               two Ruby gems installed `--local`, a Composer project from a
+#               `path` repository, jars copied outside dpkg (polyglot/Containerfile).
 #
 # Needs root, debootstrap, buildah, skopeo, npm, and the Debian, npm and PyPI
 # registries. TLS to the registries goes through this machine's CA: mounted for
@@ -58,8 +61,8 @@ case $kind in
     cp -r "$here/python/app" "$ctx"
     python3 -m compileall -q "$ctx" >/dev/null
     ;;
-  static)
-    cp -r "$here/static/app" "$ctx"
+  static | polyglot)
+    cp -r "$here/$kind/app" "$ctx"
     ;;
 esac
 buildah bud --isolation chroot --layers -q \

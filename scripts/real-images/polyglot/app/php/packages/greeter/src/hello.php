@@ -1,0 +1,3 @@
+<?php
+namespace Acme\Greeter;
+function hello() { return "hello"; }

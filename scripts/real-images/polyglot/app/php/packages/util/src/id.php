@@ -1,0 +1,3 @@
+<?php
+namespace Acme\Util;
+function id($x) { return $x; }
