@@ -61,8 +61,14 @@ case $kind in
     cp -r "$here/python/app" "$ctx"
     python3 -m compileall -q "$ctx" >/dev/null
     ;;
-  static | polyglot)
-    cp -r "$here/$kind/app" "$ctx"
+  static)
+    cp -r "$here/static/app" "$ctx"
+    ;;
+  polyglot)
+    # The gems and the Composer project are the Debian test image's
+    # (testdata/debian), the Go server this kind's own.
+    cp -r "$here/polyglot/app" "$ctx"
+    cp -r "$here/../../testdata/debian/gems" "$here/../../testdata/debian/php" "$ctx/"
     ;;
 esac
 buildah bud --isolation chroot --layers -q \

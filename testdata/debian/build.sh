@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# Builds a Debian image with pip packages in it, and writes it as an OCI layout and
-# a docker-archive:  OUT/python/  OUT/python.tar
-# The base is this machine's own Debian packages (python3, pip and everything they
-# depend on, with dash for /bin/sh): their files as dpkg lists them, their stanzas
-# of var/lib/dpkg/status and their info/*.list files, so the image holds real dpkg
-# records. pip reaches PyPI from the RUN step through this machine's CA bundle,
-# mounted for that step only, so nothing of it lands in the image.
-# Needs root, buildah, skopeo, dpkg-query, python3-pip. Used by tests/it/debian.rs.
+# Builds a Debian image with pip packages, Ruby gems and a Composer project in it,
+# and writes it as an OCI layout and a docker-archive:  OUT/python/  OUT/python.tar
+# The base is this machine's own Debian packages (python3, pip, ruby, composer, the
+# coreutils their scripts run through /usr/bin/env, and everything they depend on,
+# with dash for /bin/sh): their files as dpkg lists
+# them, their stanzas of var/lib/dpkg/status and their info/*.list files, so the
+# image holds real dpkg records. pip reaches PyPI from the RUN step through this
+# machine's CA bundle, mounted for that step only, so nothing of it lands in the
+# image; the gems (gems/) and the Composer packages (php/, a `path` repository)
+# come from the build context.
+# Needs root, buildah, skopeo, dpkg-query, python3-pip, ruby, composer. Used by
+# tests/it/debian.rs.
 set -euo pipefail
 out=$(mkdir -p "$1" && cd "$1" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
@@ -51,7 +55,7 @@ for d in $merged; do
   mkdir -p "$root/usr/$d"
   ln -s "usr/$d" "$root/$d"
 done
-closure python3-minimal python3-pip dash > "$work/packages"
+closure python3-minimal python3-pip dash coreutils ruby ruby-rubygems composer > "$work/packages"
 # Every listed path that is not a directory (directories come with their files).
 while read -r p; do
   dpkg-query -L "$p" | while read -r f; do
@@ -70,6 +74,15 @@ while read -r p; do
   done
 done < "$work/packages" > "$root/var/lib/dpkg/status"
 ln -sf dash "$root/usr/bin/sh"
+# What dpkg does not list, which its maintainer scripts made: the alternatives'
+# links, and PHP's configuration (php.ini and the extensions enabled, written from
+# templates; composer needs mbstring).
+mkdir -p "$root/etc/alternatives"
+for name in php; do
+  cp -P "/usr/bin/$name" "$root/usr/bin/$name"
+  cp -P "/etc/alternatives/$name" "$root/etc/alternatives/$name"
+done
+cp -a /etc/php "$root/etc/"
 printf 'root:x:0:0:root:/root:/bin/sh\n' > "$root/etc/passwd"
 
 base=$(buildah from scratch)
@@ -77,6 +90,7 @@ buildah copy "$base" "$root" / >/dev/null
 buildah config --created-by "ADD debian-rootfs /" --env PATH=/usr/local/bin:/usr/bin:/bin "$base"
 buildah commit --rm "$base" "$tag-base" >/dev/null
 
+cp -r "$here/gems" "$here/php" "$work/"
 ca="${NODE_EXTRA_CA_CERTS:-/etc/ssl/certs/ca-certificates.crt}"
 buildah bud --isolation chroot --layers -q -v "$ca:/tmp/ca.crt:ro" --build-arg PIP_CERT=/tmp/ca.crt \
   -f "$here/Containerfile" -t "$tag-python" "$work" >/dev/null

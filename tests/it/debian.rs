@@ -1,10 +1,12 @@
-//! Debian and Python packages on a real image (testdata/debian/build.sh: this
-//! machine's Debian packages for python3 and pip as the base, merged /usr, then
-//! `pip install` in a RUN): each package's bytes equal what its records list in
-//! the filesystem umoci extracts.
+//! Debian, Python, Ruby and Composer packages on a real image
+//! (testdata/debian/build.sh: this machine's Debian packages for python3, pip, ruby
+//! and composer as the base, merged /usr, then `pip install`, `gem install --local`
+//! and `composer install` in RUNs): each package's bytes equal what its records
+//! list in the filesystem umoci extracts.
 //!
-//! Needs root, buildah, skopeo, umoci, python3-pip and PyPI (`.ci/run` installs
-//! them): ignored unless asked for (`cargo test -- --include-ignored`).
+//! Needs root, buildah, skopeo, umoci, python3-pip, ruby, composer and PyPI
+//! (`.ci/run` installs them): ignored unless asked for (`cargo test --
+//! --include-ignored`).
 
 use std::collections::{HashMap, HashSet};
 use std::os::unix::fs::MetadataExt;
@@ -21,7 +23,7 @@ fn image() -> &'static Path {
         build_testdata(
             "debian/build.sh",
             "debian",
-            " (needs root, buildah, skopeo, python3-pip)",
+            " (needs root, buildah, skopeo, python3-pip, ruby, composer)",
         )
     });
     &built.out
@@ -164,4 +166,134 @@ fn debian_and_python_packages_match_the_extracted_filesystem() {
         "{}",
         v["layers"][layer]
     );
+}
+
+/// The regular files under `rel` (a folder, or one file), each inode once.
+fn tree_bytes(root: &Path, rel: &Path, seen: &mut HashSet<(u64, u64)>) -> (u64, u64) {
+    let (mut bytes, mut files) = (0, 0);
+    let mut stack = vec![root.join(rel)];
+    while let Some(p) = stack.pop() {
+        let Ok(m) = std::fs::symlink_metadata(&p) else {
+            continue;
+        };
+        if m.is_dir() {
+            stack.extend(std::fs::read_dir(&p).unwrap().map(|e| e.unwrap().path()));
+        } else if m.is_file() && seen.insert((m.dev(), m.ino())) {
+            bytes += m.len();
+            files += 1;
+        }
+    }
+    (bytes, files)
+}
+
+fn package<'a>(v: &'a Value, ecosystem: &str, name: &str) -> &'a Value {
+    v["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["ecosystem"] == ecosystem && p["name"] == name)
+        .unwrap_or_else(|| panic!("no {ecosystem} package {name}"))
+}
+
+fn instruction<'a>(v: &'a Value, p: &Value) -> &'a str {
+    v["layers"][p["layer"].as_u64().unwrap() as usize]["instruction"]
+        .as_str()
+        .unwrap()
+}
+
+#[test]
+#[ignore = "needs root, buildah, skopeo, umoci, ruby, composer (.ci/run installs them)"]
+fn gems_and_composer_packages_match_the_extracted_filesystem() {
+    let out = image();
+    let tmp = tempfile::tempdir().unwrap();
+    let root = unpack(&out.join("python"), &tmp.path().join("u"));
+    let v = inspect_json(&out.join("python.tar"), &[]);
+
+    // Gems where `gem install` put them (GEM_HOME, var/lib/gems/RUBY_VERSION): a
+    // gem is its spec, its folder, the .gem kept in cache/, its built extensions.
+    let homes: Vec<_> = std::fs::read_dir(root.join("var/lib/gems"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(homes.len(), 1, "{homes:?}");
+    let home = homes[0].strip_prefix(&root).unwrap().to_path_buf();
+    for (name, version) in [("greeting", "1.2.0"), ("hello", "0.3.1")] {
+        let full = format!("{name}-{version}");
+        let mut seen = HashSet::new();
+        let mut want = (0, 0);
+        let mut parts = vec![
+            home.join(format!("specifications/{full}.gemspec")),
+            home.join(format!("gems/{full}")),
+            home.join(format!("cache/{full}.gem")),
+        ];
+        if let Ok(platforms) = std::fs::read_dir(root.join(&home).join("extensions")) {
+            for p in platforms.map(|e| e.unwrap().path()) {
+                for abi in std::fs::read_dir(&p).unwrap().map(|e| e.unwrap().path()) {
+                    parts.push(abi.join(&full).strip_prefix(&root).unwrap().to_path_buf());
+                }
+            }
+        }
+        for part in parts {
+            let (b, f) = tree_bytes(&root, &part, &mut seen);
+            want = (want.0 + b, want.1 + f);
+        }
+        let got = package(&v, "gem", name);
+        assert_eq!(got["version"], version);
+        assert_eq!(
+            (
+                got["bytes"].as_u64().unwrap(),
+                got["files"].as_u64().unwrap()
+            ),
+            want,
+            "gem {name}"
+        );
+        assert!(
+            instruction(&v, got).contains("gem install"),
+            "{}",
+            instruction(&v, got)
+        );
+    }
+    // Debian's own gems (ruby's default and bundled ones) stay dpkg's.
+    let gems = v["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["ecosystem"] == "gem")
+        .count();
+    assert_eq!(gems, 2);
+
+    // Composer: installed.json's packages, each its install-path, relative to
+    // vendor/composer.
+    let vendor = root.join("srv/php/vendor");
+    let installed: Value =
+        serde_json::from_slice(&std::fs::read(vendor.join("composer/installed.json")).unwrap())
+            .unwrap();
+    let listed = installed["packages"].as_array().unwrap();
+    assert_eq!(listed.len(), 2);
+    for p in listed {
+        let name = p["name"].as_str().unwrap();
+        let folder = vendor
+            .join("composer")
+            .join(p["install-path"].as_str().unwrap());
+        let folder = folder.canonicalize().unwrap();
+        let mut seen = HashSet::new();
+        let want = tree_bytes(&root, folder.strip_prefix(&root).unwrap(), &mut seen);
+        assert!(want.1 >= 2, "{name}: {want:?}");
+        let got = package(&v, "composer", name);
+        assert_eq!(got["version"], p["version"]);
+        assert_eq!(
+            (
+                got["bytes"].as_u64().unwrap(),
+                got["files"].as_u64().unwrap()
+            ),
+            want,
+            "composer {name}"
+        );
+        assert_eq!(got["dev"], name == "acme/util", "{name}");
+        assert!(
+            instruction(&v, got).contains("composer install"),
+            "{}",
+            instruction(&v, got)
+        );
+    }
 }
