@@ -49,16 +49,17 @@ impl super::packages::PackagesReport {
     /// The packages, then what no package claims by folder.
     fn table(&self) -> String {
         let total: u64 = self.packages.iter().map(|p| p.bytes).sum();
+        let n = self.packages.len();
         let mut out = format!(
-            "{} packages, {} (sizes in SI units, 1 MB = 1,000,000 bytes)\n",
-            self.packages.len(),
+            "{n} package{}, {} (sizes in SI units, 1 MB = 1,000,000 bytes)\n",
+            if n == 1 { "" } else { "s" },
             human(total)
         );
         if self.packages.is_empty() {
             out.push_str(
-                "No package records found. imgsize reads dpkg's status and .list files, \
-                 apk's installed\ndatabase, Python's dist-info RECORD files and each \
-                 package.json under a node_modules.\n",
+                "No package records found. imgsize reads the records of dpkg, apk, conda, \
+                 Python, npm, Ruby gems,\nComposer and NuGet, Java archives by name and Go \
+                 programs' build information\n(docs/packages.md).\n",
             );
         } else {
             out.push_str(&packages_table(
