@@ -152,6 +152,21 @@ fn go_programs_list_what_go_version_m_lists() {
     ));
     let (main, mut in_npm) = go_version_m(&work.join("internal"));
     in_npm.insert(1, main);
+    // And one a Debian package installed is the Debian package's.
+    entries.push(Entry::text(
+        "var/lib/dpkg/status",
+        "Package: tool\nStatus: install ok installed\nArchitecture: amd64\nVersion: 1.0-1\n",
+    ));
+    entries.push(Entry::text(
+        "var/lib/dpkg/info/tool:amd64.list",
+        "/.\n/usr\n/usr/bin\n/usr/bin/tool\n",
+    ));
+    entries.push(Entry::program(
+        "usr/bin/tool",
+        std::fs::read(work.join("stripped")).unwrap(),
+    ));
+    let (main, mut in_deb) = go_version_m(&work.join("stripped"));
+    in_deb.insert(1, main);
     let img = |c| {
         Image::new(
             "go:1",
@@ -209,6 +224,17 @@ fn go_programs_list_what_go_version_m_lists() {
         assert_eq!(esbuild["name"], "@esbuild/linux-x64");
         assert_eq!(esbuild["files"], 2);
         assert_eq!(esbuild["modules"], serde_json::json!(in_npm), "{format:?}");
+        let deb = json_of(&run(&[
+            "packages",
+            "--format",
+            "json",
+            "--ecosystem",
+            "deb",
+            p,
+        ]));
+        let tool = &deb["packages"][0];
+        assert_eq!(tool["name"], "tool");
+        assert_eq!(tool["modules"], serde_json::json!(in_deb), "{format:?}");
         // Hashing every file's content (--content) reads the programs whole, around
         // the parts the build information is read from: the same program twice is
         // a duplicate, and the packages are the same.
