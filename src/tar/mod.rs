@@ -214,24 +214,14 @@ impl<S: BlockSource> TarWalker<S> {
     pub(crate) fn read_content_part(&mut self, n: u64, len: usize) -> Result<Vec<u8>, TarError> {
         let n = n.min(self.pending_content);
         self.src.skip(n)?;
-        self.offset += n;
-        self.pending -= n;
-        self.pending_content -= n;
+        self.consumed(n);
         let want = (len as u64).min(self.pending_content) as usize;
         let mut out = vec![0; want];
         let got = self.src.read_full(&mut out)?;
         out.truncate(got);
-        self.offset += got as u64;
-        self.pending -= got as u64;
-        self.pending_content -= got as u64;
+        self.consumed(got as u64);
         if got < want {
-            return Err(TarError::Io(io::Error::new(
-                io::ErrorKind::UnexpectedEof,
-                format!(
-                    "tar entry '{}' runs past the end of the stream",
-                    crate::text::path_text(&self.path)
-                ),
-            )));
+            return Err(self.ran_out(""));
         }
         Ok(out)
     }
@@ -241,18 +231,29 @@ impl<S: BlockSource> TarWalker<S> {
     fn took_content(&mut self, got: u64) -> Result<(), TarError> {
         let n = self.pending_content;
         if got < n {
-            return Err(TarError::Io(io::Error::new(
-                io::ErrorKind::UnexpectedEof,
-                format!(
-                    "tar entry '{}' runs past the end of the stream ({got} of its {n} bytes there)",
-                    crate::text::path_text(&self.path)
-                ),
-            )));
+            return Err(self.ran_out(&format!(" ({got} of its {n} bytes there)")));
         }
+        self.consumed(n);
+        Ok(())
+    }
+
+    /// The stream ended inside the current entry's content; `detail` says how far.
+    fn ran_out(&self, detail: &str) -> TarError {
+        TarError::Io(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            format!(
+                "tar entry '{}' runs past the end of the stream{detail}",
+                crate::text::path_text(&self.path)
+            ),
+        ))
+    }
+
+    /// Accounts for `n` bytes of the current entry's content consumed (read or
+    /// skipped), at most what is left of it.
+    fn consumed(&mut self, n: u64) {
         self.offset += n;
         self.pending -= n;
-        self.pending_content = 0;
-        Ok(())
+        self.pending_content -= n;
     }
 
     /// The blocks an entry of `size` content bytes takes, checked against what the
