@@ -1,5 +1,8 @@
 # Sourced by the image build scripts (testdata/node, testdata/debian,
-# scripts/real-node). `private_storage DIR` points buildah and skopeo at a
+# scripts/real-node, scripts/real-images). `build_workspace` gives a script its
+# temporary folder `$work` with a private storage in it, both removed when it
+# exits, and buildah's chroot isolation; `debian_rootfs DIR` debootstraps a minimal
+# Debian bookworm into DIR. `private_storage DIR` points buildah and skopeo at a
 # containers storage of their own under DIR, so that nothing a build makes stays in
 # the machine's storage: not its tagged images, nor the untagged images that
 # `buildah bud --layers` commits for each step of a stage it does not tag (a
@@ -18,4 +21,16 @@ drop_private_storage() {
   [[ -n ${storage_dir:-} && -d $storage_dir ]] || return 0
   buildah rm --all >/dev/null 2>&1 || true
   rm -rf "$storage_dir"
+}
+
+build_workspace() {
+  work=$(mktemp -d)
+  trap 'drop_private_storage; rm -rf "$work"' EXIT
+  private_storage "$work/containers"
+  export BUILDAH_ISOLATION=chroot
+}
+
+debian_rootfs() {
+  debootstrap --variant=minbase bookworm "$1" http://deb.debian.org/debian >/dev/null
+  rm -f "$1"/var/cache/apt/archives/*.deb
 }

@@ -28,20 +28,12 @@ kind=$1
 out=$(mkdir -p "$2" && cd "$2" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
 [ -f "$here/$kind/Containerfile" ] || { echo "unknown kind $kind" >&2; exit 2; }
-work=$(mktemp -d)
 # shellcheck source=testdata/storage.sh
 . "$here/../../testdata/storage.sh"
-cleanup() {
-  drop_private_storage
-  rm -rf "$work"
-}
-trap cleanup EXIT
-private_storage "$work/containers"
-export BUILDAH_ISOLATION=chroot
+build_workspace
 
 root="$work/rootfs"
-debootstrap --variant=minbase bookworm "$root" http://deb.debian.org/debian >/dev/null
-rm -f "$root"/var/cache/apt/archives/*.deb
+debian_rootfs "$root"
 base=$(buildah from scratch)
 buildah copy "$base" "$root" / >/dev/null
 buildah config --created-by "ADD debian-bookworm /" \

@@ -9,21 +9,13 @@
 set -euo pipefail
 out=$(mkdir -p "$1" && cd "$1" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
-work=$(mktemp -d)
 tag="imgsize-real"
 # shellcheck source=testdata/storage.sh
 . "$here/../../testdata/storage.sh"
-cleanup() {
-  drop_private_storage
-  rm -rf "$work"
-}
-trap cleanup EXIT
-private_storage "$work/containers"
-export BUILDAH_ISOLATION=chroot
+build_workspace
 
 root="$work/rootfs"
-debootstrap --variant=minbase bookworm "$root" http://deb.debian.org/debian >/dev/null
-rm -f "$root"/var/cache/apt/archives/*.deb
+debian_rootfs "$root"
 # node and npm as their release tarball installs them.
 cp "$(readlink -f "$(command -v node)")" "$root/usr/local/bin/node"
 mkdir -p "$root/usr/local/lib/node_modules"

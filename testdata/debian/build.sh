@@ -14,17 +14,10 @@
 set -euo pipefail
 out=$(mkdir -p "$1" && cd "$1" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
-work=$(mktemp -d)
 tag="imgsize-debian"
 # shellcheck source=testdata/storage.sh
 . "$here/../storage.sh"
-cleanup() {
-  drop_private_storage
-  rm -rf "$work"
-}
-trap cleanup EXIT
-private_storage "$work/containers"
-export BUILDAH_ISOLATION=chroot
+build_workspace
 
 # The installed dependency closure of the roots (first alternative of each).
 closure() {

@@ -10,17 +10,10 @@
 set -euo pipefail
 out=$(mkdir -p "$1" && cd "$1" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
-work=$(mktemp -d)
 tag="imgsize-node"
 # shellcheck source=testdata/storage.sh
 . "$here/../storage.sh"
-cleanup() {
-  drop_private_storage
-  rm -rf "$work"
-}
-trap cleanup EXIT
-private_storage "$work/containers"
-export BUILDAH_ISOLATION=chroot
+build_workspace
 
 # Base: busybox, node with its shared libraries, npm.
 root="$work/rootfs"
