@@ -151,20 +151,11 @@ fn debian_and_python_packages_match_the_extracted_filesystem() {
         );
     }
     // The layer that installed them is the pip RUN.
-    let requests = v["packages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["name"] == "requests")
-        .unwrap();
-    let layer = requests["layer"].as_u64().unwrap() as usize;
+    let requests = package(&v, "python", "requests");
     assert!(
-        v["layers"][layer]["instruction"]
-            .as_str()
-            .unwrap()
-            .contains("pip install"),
+        instruction(&v, requests).contains("pip install"),
         "{}",
-        v["layers"][layer]
+        instruction(&v, requests)
     );
 }
 

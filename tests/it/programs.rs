@@ -98,14 +98,15 @@ fn go_version_m(bin: &Path) -> (String, Vec<String>) {
     (main, modules)
 }
 
-fn go_packages(input: &Path) -> Vec<Value> {
+/// `imgsize packages --ecosystem ECOSYSTEM`'s packages, as JSON.
+fn packages_of(input: &Path, ecosystem: &str) -> Vec<Value> {
     let p = input.to_str().unwrap();
     let v = json_of(&run(&[
         "packages",
         "--format",
         "json",
         "--ecosystem",
-        "go",
+        ecosystem,
         p,
     ]));
     v["packages"].as_array().unwrap().clone()
@@ -185,7 +186,7 @@ fn go_programs_list_what_go_version_m_lists() {
     ] {
         let out = work.join(format!("go-{format:?}-{compression:?}"));
         synth::write(&[img(compression)], format, &out).unwrap();
-        let mut got = go_packages(&out);
+        let mut got = packages_of(&out, "go");
         got.sort_by_key(|p| p["paths"][0].as_str().unwrap().to_string());
         let mut want = want.clone();
         want.sort();
@@ -211,28 +212,11 @@ fn go_programs_list_what_go_version_m_lists() {
                 .collect();
             assert_eq!(listed, *modules, "{format:?} {path}");
         }
-        let p = out.to_str().unwrap();
-        let npm = json_of(&run(&[
-            "packages",
-            "--format",
-            "json",
-            "--ecosystem",
-            "npm",
-            p,
-        ]));
-        let esbuild = &npm["packages"][0];
+        let esbuild = &packages_of(&out, "npm")[0];
         assert_eq!(esbuild["name"], "@esbuild/linux-x64");
         assert_eq!(esbuild["files"], 2);
         assert_eq!(esbuild["modules"], serde_json::json!(in_npm), "{format:?}");
-        let deb = json_of(&run(&[
-            "packages",
-            "--format",
-            "json",
-            "--ecosystem",
-            "deb",
-            p,
-        ]));
-        let tool = &deb["packages"][0];
+        let tool = &packages_of(&out, "deb")[0];
         assert_eq!(tool["name"], "tool");
         assert_eq!(tool["modules"], serde_json::json!(in_deb), "{format:?}");
         // Hashing every file's content (--content) reads the programs whole, around
