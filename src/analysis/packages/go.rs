@@ -66,7 +66,7 @@ pub(super) fn find(ctx: &Context, claimed: &mut Claims, out: &mut Vec<Package>) 
         let Some(n) = m.tree.lookup(&m.names, &c.path) else {
             continue;
         };
-        // The file the final filesystem shows is this layer's copy, unclaimed.
+        // The file the final filesystem shows is this layer's copy.
         let Some((size, content_layer)) = m.content_of(n) else {
             continue;
         };
