@@ -134,3 +134,27 @@ pub fn program(file: &[u8]) {
         let _ = crate::analysis::packages::go::parse(&record);
     }
 }
+
+/// A Java archive as `layer::jar` reads it while scanning (through a source that
+/// fails the read if asked for bytes before ones it gave: a stream cannot go
+/// back), then its record as the package view reads it.
+pub fn jar(file: &[u8]) {
+    struct Stream<'a> {
+        file: &'a [u8],
+        next: u64,
+    }
+    impl crate::layer::binary::Forward for Stream<'_> {
+        fn read_at(&mut self, at: u64, len: usize) -> Result<Vec<u8>, crate::tar::TarError> {
+            assert!(at >= self.next, "read back from {} to {at}", self.next);
+            let mut whole = self.file;
+            let got = whole.read_at(at, len)?;
+            self.next = at + got.len() as u64;
+            Ok(got)
+        }
+    }
+    let mut src = Stream { file, next: 0 };
+    if let Ok(Some(record)) = crate::layer::jar::java_archive(&mut src) {
+        assert!(record.len() <= 1 << 20, "a record past its bound");
+        let _ = crate::analysis::packages::java::parse(&record, "fuzz-1.0.jar");
+    }
+}

@@ -11,6 +11,7 @@ mod decode; // the decode pipeline: blob -> decoder -> tar stream, and what it c
 mod files;
 #[cfg(feature = "isal")]
 mod isal;
+pub(crate) mod jar; // what a Java archive holds (Maven coordinates, archives inside)
 mod parallel;
 mod pull;
 
@@ -137,6 +138,9 @@ pub enum CapturedKind {
     /// A Go program's build information, not the program
     /// (`binary::go_build_info`): its toolchain's version, a newline, its modules.
     GoBuildInfo,
+    /// What a Java archive holds, not the archive (`jar::java_archive`): its
+    /// Maven coordinates and the archives inside it, a line each.
+    JavaArchive,
 }
 
 /// What scanning one layer blob found.
@@ -536,17 +540,27 @@ fn walk<S: BlockSource>(
                 data: (opts.condense)(&path, data),
                 kind: CapturedKind::File,
             });
-        } else if kind == EntryKind::File && sparse.is_none() && mode & 0o111 != 0 && size >= 64 {
-            // A program: what it is made of, read from the parts of it that say so.
+        } else if kind == EntryKind::File
+            && sparse.is_none()
+            && size >= 22
+            && (jar::is_archive(&path) || (mode & 0o111 != 0 && size >= 64))
+        {
+            // A Java archive or a program: what it is made of, read from the parts
+            // of it that say so.
             let mut h = opts.content.then(Xxh3::new);
-            let info = binary::go_build_info(
-                &mut binary::EntryPart {
-                    walker: &mut *walker,
-                    hash: h.as_mut(),
-                    pos: 0,
-                },
-                size,
-            )?;
+            let mut part = binary::EntryPart {
+                walker: &mut *walker,
+                hash: h.as_mut(),
+                pos: 0,
+            };
+            let (info, kind) = if jar::is_archive(&path) {
+                (jar::java_archive(&mut part)?, CapturedKind::JavaArchive)
+            } else {
+                (
+                    binary::go_build_info(&mut part, size)?,
+                    CapturedKind::GoBuildInfo,
+                )
+            };
             if let Some(mut h) = h {
                 walker.stream_content(&mut chunk, |b| h.update(b))?;
                 files.set_last_hash(h.digest128());
@@ -557,7 +571,7 @@ fn walk<S: BlockSource>(
                     captured.push(Captured {
                         path: path.clone(),
                         data,
-                        kind: CapturedKind::GoBuildInfo,
+                        kind,
                     });
                 }
             }

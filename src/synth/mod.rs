@@ -92,6 +92,14 @@ impl Entry {
         }
     }
 
+    pub fn bytes(path: &str, content: Vec<u8>) -> Entry {
+        Entry::File {
+            path: path.into(),
+            size: content.len() as u64,
+            fill: Fill::Bytes(content),
+        }
+    }
+
     pub fn dir(path: &str) -> Entry {
         Entry::Dir(path.into())
     }

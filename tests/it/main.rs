@@ -19,6 +19,7 @@ mod formats;
 mod hostile;
 mod html;
 mod inspect;
+mod java;
 mod layouts;
 mod node;
 mod overlap;

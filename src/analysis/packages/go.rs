@@ -10,6 +10,7 @@
 use std::collections::{HashMap, HashSet};
 
 use super::{Claims, Context, Package};
+use crate::layer::CapturedKind;
 
 /// A program's build information, as `layer::binary` captured it.
 #[derive(Debug, Default, PartialEq)]
@@ -63,6 +64,9 @@ pub(super) fn find(ctx: &Context, claimed: &mut Claims, out: &mut Vec<Package>) 
     let m = ctx.model;
     let mut listed: HashMap<usize, HashSet<String>> = HashMap::new();
     for (layer, c) in ctx.binaries {
+        if c.kind != CapturedKind::GoBuildInfo {
+            continue;
+        }
         let Some(n) = m.tree.lookup(&m.names, &c.path) else {
             continue;
         };

@@ -18,7 +18,7 @@ mod conda;
 mod dotnet;
 mod dpkg;
 pub(crate) mod go;
-mod java;
+pub(crate) mod java;
 mod npm;
 mod python;
 mod ruby;
@@ -65,7 +65,9 @@ pub struct Package {
     /// go: the modules linked into the program (`path@version`), the toolchain
     /// first as `stdlib@go1.19.8`; another ecosystem's package: those of the Go
     /// programs among its files (npm's esbuild, a Debian package's), main
-    /// modules included.
+    /// modules included. jar: the archives inside it and the artifacts it
+    /// bundles (`GROUP:ARTIFACT@VERSION`, or an archive's file name); another
+    /// ecosystem's package: its Java archives' coordinates and modules.
     pub modules: Vec<String>,
     /// dpkg's own estimate (`Installed-Size`, in bytes), for comparison.
     pub installed_size: Option<u64>,
@@ -192,7 +194,7 @@ pub(crate) struct Context<'a> {
     model: &'a FsModel,
     usage: &'a Usage,
     captured: &'a [(usize, Captured)],
-    /// Programs' build information, by layer.
+    /// Programs' build information and Java archives' contents, by layer.
     binaries: &'a [(usize, Captured)],
     records: &'a crate::analysis::node_modules::Records,
     /// The captured files by (layer, path): a real node_modules tree has
