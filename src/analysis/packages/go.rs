@@ -63,20 +63,7 @@ pub(crate) fn parse(record: &[u8]) -> BuildInfo {
 pub(super) fn find(ctx: &Context, claimed: &mut Claims, out: &mut Vec<Package>) {
     let m = ctx.model;
     let mut listed: HashMap<usize, HashSet<String>> = HashMap::new();
-    for (layer, c) in ctx.binaries {
-        if c.kind != CapturedKind::GoBuildInfo {
-            continue;
-        }
-        let Some(n) = m.tree.lookup(&m.names, &c.path) else {
-            continue;
-        };
-        // The file the final filesystem shows is this layer's copy.
-        let Some((size, content_layer)) = m.content_of(n) else {
-            continue;
-        };
-        if content_layer as usize != *layer {
-            continue;
-        }
+    for (c, layer, n, size) in ctx.visible_records(CapturedKind::GoBuildInfo) {
         let info = parse(&c.data);
         if let Some(owner) = claimed.owner(n) {
             let mut modules = info.modules;
@@ -106,7 +93,7 @@ pub(super) fn find(ctx: &Context, claimed: &mut Claims, out: &mut Vec<Package>) 
             bytes,
             files: 1,
             modules: info.modules,
-            ..Package::new("go", name, version, *layer, path)
+            ..Package::new("go", name, version, layer, path)
         });
     }
 }

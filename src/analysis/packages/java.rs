@@ -119,17 +119,10 @@ pub(crate) fn parse(record: &[u8], file: &str) -> Archive {
 pub(super) fn find(ctx: &Context, claimed: &mut Claims, out: &mut Vec<Package>) {
     let m = ctx.model;
     // The scan's records of the archives the final filesystem shows.
-    let mut records: HashMap<NodeId, &[u8]> = HashMap::new();
-    for (layer, c) in ctx.binaries {
-        if c.kind != CapturedKind::JavaArchive {
-            continue;
-        }
-        if let Some(n) = m.tree.lookup(&m.names, &c.path) {
-            if m.content_of(n).is_some_and(|(_, l)| l as usize == *layer) {
-                records.insert(n, &c.data);
-            }
-        }
-    }
+    let records: HashMap<NodeId, &[u8]> = ctx
+        .visible_records(CapturedKind::JavaArchive)
+        .map(|(c, _, n, _)| (n, c.data.as_slice()))
+        .collect();
     let mut found = Vec::new();
     let mut listed: HashMap<usize, HashSet<String>> = HashMap::new();
     // Names first: a path is made only for an archive.

@@ -29,7 +29,7 @@ use serde::Serialize;
 
 use crate::fs::tree::{NodeId, PathCursor};
 use crate::fs::{FsModel, NodeKind, Usage};
-use crate::layer::Captured;
+use crate::layer::{Captured, CapturedKind};
 
 /// One installed package.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -232,6 +232,25 @@ impl<'a> Context<'a> {
         let layer = m.content_of(n)?.1 as usize;
         let &i = self.index.get(&(layer, path))?;
         Some((&self.captured[i].1, layer, n))
+    }
+
+    /// The scan's records of `kind` (programs' build information, Java
+    /// archives' contents) of the files the final filesystem shows: the record,
+    /// its layer, the file's node and size.
+    pub(super) fn visible_records(
+        &self,
+        kind: CapturedKind,
+    ) -> impl Iterator<Item = (&Captured, usize, NodeId, u64)> + '_ {
+        let m = self.model;
+        self.binaries
+            .iter()
+            .filter(move |(_, c)| c.kind == kind)
+            .filter_map(move |(layer, c)| {
+                let n = m.tree.lookup(&m.names, &c.path)?;
+                // The file the final filesystem shows is this layer's copy.
+                let (size, content_layer) = m.content_of(n)?;
+                (content_layer as usize == *layer).then_some((c, *layer, n, size))
+            })
     }
 
     pub(super) fn visible_all<'s>(
