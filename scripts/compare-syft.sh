@@ -39,16 +39,27 @@ def key(eco, name, version):
     if eco == "python":
         name = re.sub(r"[-_.]+", "-", name).lower()
     return (eco, name, version or "")
-a = {key(p["ecosystem"], p["name"], p.get("version")) for p in ours}
+# A jar is named GROUP:ARTIFACT in imgsize; syft names it by its artifact.
+def artifact(name):
+    return name.rpartition(":")[2]
+a = {key(p["ecosystem"], artifact(p["name"]) if p["ecosystem"] == "jar" else p["name"],
+         p.get("version")) for p in ours}
 # A Go program is one package in imgsize (or part of the npm or Debian package that
 # installed it), its modules listed in it; syft lists the main module and each
 # module (the toolchain as `stdlib`) as Go packages of their own, a replaced one by
-# its replacement (`./lib`).
+# its replacement (`./lib`). A Java archive's modules (the archives inside it, the
+# artifacts it bundles: GROUP:ARTIFACT@VERSION, or a file's NAME@VERSION) are, to
+# syft, Java packages of their own too.
 for p in ours:
     for m in p.get("modules", []):
         name, _, version = m.split(" => ")[-1].rpartition("@")
-        a.add(key("go", name, version))
-b = {key(kinds[t["type"]], t["name"], t.get("version")) for t in theirs if t["type"] in kinds}
+        if ":" in name or p["ecosystem"] == "jar":
+            a.add(key("jar", artifact(name), version))
+        else:
+            a.add(key("go", name, version))
+# syft says UNKNOWN where a jar's version is not known; imgsize leaves it empty.
+b = {key(kinds[t["type"]], t["name"], "" if t.get("version") == "UNKNOWN" else t.get("version"))
+     for t in theirs if t["type"] in kinds}
 other = defaultdict(int)
 for t in theirs:
     if t["type"] not in kinds:

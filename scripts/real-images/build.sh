@@ -18,7 +18,8 @@
 #               in one stage and copied onto an empty base with CA certificates.
 #   polyglot    beyond Node, Debian and Python: a Go server with a second module,
 #               two Ruby gems installed `--local`, a Composer project from a
-#               `path` repository, jars copied outside dpkg (polyglot/Containerfile).
+#               `path` repository, jars copied outside dpkg, a Spring Boot-style jar
+#               and a WAR made by the JDK's `jar` (polyglot/Containerfile).
 #
 # Needs root, debootstrap, buildah, skopeo, npm, and the Debian, npm and PyPI
 # registries. TLS to the registries goes through this machine's CA: mounted for
