@@ -158,3 +158,44 @@ pub fn jar(file: &[u8]) {
         let _ = crate::analysis::packages::java::parse(&record, "fuzz-1.0.jar");
     }
 }
+
+/// An uncompressed layer cut for the walkers on every core (`layer::split`),
+/// near each of `guesses`: what the pieces found, joined, is what one walk from
+/// the start finds (the entries, the files kept, where the tar ends), and where
+/// one walk fails, the cut one fails with the same message. Says how many
+/// pieces were joined: 0 when no cut was found, 1 when none was believed.
+pub fn split_agrees(layer: &[u8], guesses: &[u64]) -> usize {
+    let opts = crate::scan_options(&crate::LoadOptions::default());
+    let len = layer.len() as u64;
+    let Some((cut, pieces)) = crate::layer::split::scan_cut_at(layer, 0, len, &opts, guesses)
+    else {
+        return 0;
+    };
+    let whole = crate::layer::scan_section(std::io::Cursor::new(layer), 0, len, &opts, &|_| {});
+    match (cut, whole) {
+        (Ok(cut), Ok(whole)) => {
+            let entries = |s: &crate::layer::LayerScan| {
+                s.files
+                    .iter()
+                    .map(|e| (e.path(), e.link.to_vec(), e.size, e.kind))
+                    .collect::<Vec<_>>()
+            };
+            let kept = |s: &crate::layer::LayerScan| {
+                s.captured
+                    .iter()
+                    .map(|c| (c.path.clone(), c.data.clone(), c.kind))
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(entries(&cut), entries(&whole), "cut near {guesses:?}");
+            assert_eq!(kept(&cut), kept(&whole), "cut near {guesses:?}");
+            assert_eq!(cut.tar_bytes, whole.tar_bytes, "cut near {guesses:?}");
+        }
+        (Err(cut), Err(whole)) => assert_eq!(cut.0, whole.0, "cut near {guesses:?}"),
+        (cut, whole) => panic!(
+            "cut near {guesses:?}: {:?}, one walk: {:?}",
+            cut.map(|s| s.files.len()),
+            whole.map(|s| s.files.len())
+        ),
+    }
+    pieces
+}

@@ -14,6 +14,7 @@ mod isal;
 pub(crate) mod jar; // what a Java archive holds (Maven coordinates, archives inside)
 mod parallel;
 mod pull;
+pub mod split; // one large uncompressed layer walked on every core
 
 use std::fs::File;
 use std::io::{self, Read, Seek};
@@ -256,7 +257,8 @@ const HASH_CHUNK: usize = 256 << 10;
 
 /// Scans a layer stored in `[start, start + len)` of a file: as [`scan_section`],
 /// but a large eStargz or zstd:chunked layer is decoded on every core
-/// (`parallel`). When that fails, the layer is read again as one stream, whose
+/// (`parallel`), and a large uncompressed one walked in pieces on every core
+/// (`split`). When that fails, the layer is read again as one stream, whose
 /// error (if it has one) is the one told.
 pub fn scan_file(
     file: File,
@@ -273,7 +275,22 @@ pub fn scan_file(
     if let Some(scan) = parallel::scan_cut(&file, start, len, opts, &counted) {
         return Ok(scan);
     }
+    if len >= split::MIN_SPLIT && plain_tar(&file, start) {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        if let Some(scan) = split::scan_split(&file, start, len, opts, cores) {
+            progress(len);
+            return scan;
+        }
+    }
     scan_section(file, start, len, opts, &after(cut.into_inner(), progress))
+}
+
+/// Whether the blob at `start` of `file` is an uncompressed tar.
+fn plain_tar(file: &File, start: u64) -> bool {
+    let mut head = [0u8; 512];
+    use std::os::unix::fs::FileExt;
+    file.read_exact_at(&mut head, start).is_ok()
+        && Compression::detect(&head) == Some(Compression::None)
 }
 
 /// `progress`, once `owed` bytes have passed unreported: a layer read again as one
@@ -475,11 +492,53 @@ fn walk<S: BlockSource>(
     walker: &mut TarWalker<S>,
     opts: &ScanOptions,
     gzip: bool,
-    mut starts: Option<&mut Vec<u64>>,
+    starts: Option<&mut Vec<u64>>,
 ) -> Result<(LayerFiles, Vec<Captured>), ScanError> {
-    let mut files = LayerFiles::default();
-    let mut captured = Vec::new();
-    let mut captured_bytes = 0u64;
+    let mut found = Found::default();
+    walk_until(walker, opts, gzip, starts, None, &mut found)?;
+    found.files.shrink_to_fit();
+    Ok((found.files, found.captured))
+}
+
+/// What a walk found so far: the entries, and the files kept.
+#[derive(Default)]
+struct Found {
+    files: LayerFiles,
+    captured: Vec<Captured>,
+    /// Bytes of the files kept, counted against [`MAX_CAPTURED_PER_LAYER`].
+    captured_bytes: u64,
+}
+
+impl Found {
+    /// Adds what the walk of the next stretch of the same layer found.
+    fn append(&mut self, next: Found) -> Result<(), ScanError> {
+        if self.files.is_empty() && self.captured.is_empty() {
+            *self = next;
+            return Ok(());
+        }
+        self.files.append(&next.files).map_err(ScanError)?;
+        self.captured.extend(next.captured);
+        self.captured_bytes += next.captured_bytes;
+        Ok(())
+    }
+}
+
+/// Walks entries into `found` up to the end of the layer, or, with `stop`, up to
+/// the entry that starts at that offset: true when it stopped there. A walk that
+/// passes `stop` inside an entry goes on to the end.
+fn walk_until<S: BlockSource>(
+    walker: &mut TarWalker<S>,
+    opts: &ScanOptions,
+    gzip: bool,
+    mut starts: Option<&mut Vec<u64>>,
+    mut stop: Option<u64>,
+    found: &mut Found,
+) -> Result<bool, ScanError> {
+    let Found {
+        files,
+        captured,
+        captured_bytes,
+    } = found;
     let mut path = Vec::with_capacity(256);
     let mut link = Vec::with_capacity(256);
     let mut chunk = if opts.content {
@@ -488,6 +547,15 @@ fn walk<S: BlockSource>(
         Vec::new()
     };
     loop {
+        if let Some(at) = stop {
+            let next = walker.next_entry_at();
+            if next == at {
+                return Ok(true);
+            }
+            if next > at {
+                stop = None;
+            }
+        }
         // `sparse`: a sparse file's regions.
         let (kind, size, sparse, mode) = match walker.next_entry()? {
             None => break,
@@ -523,7 +591,7 @@ fn walk<S: BlockSource>(
         }
         if kind == EntryKind::File
             && size <= opts.capture_limit
-            && captured_bytes + size <= MAX_CAPTURED_PER_LAYER
+            && *captured_bytes + size <= MAX_CAPTURED_PER_LAYER
             && (opts.capture)(&path)
         {
             let mut data = Vec::new();
@@ -531,7 +599,7 @@ fn walk<S: BlockSource>(
             if let Some(regions) = &sparse {
                 data = expand_sparse(&data, regions, size);
             }
-            captured_bytes += size;
+            *captured_bytes += size;
             if opts.content && size > 0 {
                 files.set_last_hash(xxh3_128(&data));
             }
@@ -566,8 +634,8 @@ fn walk<S: BlockSource>(
                 files.set_last_hash(h.digest128());
             }
             if let Some(data) = info {
-                if captured_bytes + data.len() as u64 <= MAX_CAPTURED_PER_LAYER {
-                    captured_bytes += data.len() as u64;
+                if *captured_bytes + data.len() as u64 <= MAX_CAPTURED_PER_LAYER {
+                    *captured_bytes += data.len() as u64;
                     captured.push(Captured {
                         path: path.clone(),
                         data,
@@ -590,8 +658,7 @@ fn walk<S: BlockSource>(
             files.set_last_hash(h.digest128());
         }
     }
-    files.shrink_to_fit();
-    Ok((files, captured))
+    Ok(false)
 }
 
 /// A sparse file's content as extracted: its stored `data` put at the map's
