@@ -275,22 +275,12 @@ pub fn scan_file(
     if let Some(scan) = parallel::scan_cut(&file, start, len, opts, &counted) {
         return Ok(scan);
     }
-    if len >= split::MIN_SPLIT && plain_tar(&file, start) {
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        if let Some(scan) = split::scan_split(&file, start, len, opts, cores) {
-            progress(len);
-            return scan;
-        }
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if let Some(scan) = split::scan_split(&file, start, len, opts, cores) {
+        progress(len);
+        return scan;
     }
     scan_section(file, start, len, opts, &after(cut.into_inner(), progress))
-}
-
-/// Whether the blob at `start` of `file` is an uncompressed tar.
-fn plain_tar(file: &File, start: u64) -> bool {
-    let mut head = [0u8; 512];
-    use std::os::unix::fs::FileExt;
-    file.read_exact_at(&mut head, start).is_ok()
-        && Compression::detect(&head) == Some(Compression::None)
 }
 
 /// `progress`, once `owed` bytes have passed unreported: a layer read again as one

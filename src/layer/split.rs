@@ -21,7 +21,7 @@ use crate::tar::{looks_like_ustar_header, SectionSource, TarWalker};
 
 /// Layers smaller than this are walked on one core: they take a few
 /// milliseconds, and other layers keep the other cores busy.
-pub(super) const MIN_SPLIT: u64 = 64 << 20;
+const MIN_SPLIT: u64 = 64 << 20;
 
 /// How far past a guessed offset a header is looked for. A stretch this long
 /// without one (a large file) leaves the layer uncut there.
@@ -84,9 +84,10 @@ impl<A: ?Sized> Seek for Positioned<'_, A> {
 
 type Walker<'a, A> = TarWalker<SectionSource<Positioned<'a, A>>>;
 
-/// Scans the uncompressed layer `[start, start + len)` of `src` in `pieces` pieces
-/// walked at once. `None` when it is not worth cutting (small, or no header found
-/// near the cuts): the caller walks it as one.
+/// Scans the layer `[start, start + len)` of `src`, when it is an uncompressed
+/// tar, in `pieces` pieces walked at once. `None` when it is not one, or not
+/// worth cutting (small, or no header found near the cuts): the caller walks it
+/// as one.
 pub(super) fn scan_split<A: ReadAt + ?Sized>(
     src: &A,
     start: u64,
@@ -113,6 +114,12 @@ pub fn scan_cut_at<A: ReadAt + ?Sized>(
     opts: &ScanOptions,
     guesses: &[u64],
 ) -> Option<(Result<LayerScan, ScanError>, usize)> {
+    // Only a blob one walk would take for a tar (else its error is the one told).
+    let mut head = [0u8; 512];
+    let got = src.read_at(&mut head, start).ok()?.min(len as usize);
+    if Compression::detect(&head[..got]) != Some(Compression::None) {
+        return None;
+    }
     let mut cuts: Vec<u64> = Vec::new();
     for &guess in guesses {
         let from = guess.max(cuts.last().map_or(1, |&c| c + 1));
