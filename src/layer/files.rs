@@ -212,19 +212,6 @@ impl LayerFiles {
         Ok(())
     }
 
-    /// Adds the entries of `next`, the walk of the next stretch of the same layer
-    /// (no hashes, no pull costs: a layer is cut only when it has none), as if
-    /// pushed one by one.
-    pub(crate) fn append(&mut self, next: &LayerFiles) -> Result<(), String> {
-        debug_assert!(next.hashes.is_empty() && next.pulls.is_empty());
-        self.entries.reserve(next.entries.len());
-        let mut path = Vec::with_capacity(256);
-        for e in next.iter() {
-            self.push(e.path_into(&mut path), e.link, e.size, e.kind)?;
-        }
-        Ok(())
-    }
-
     /// Records the content hash of the entry pushed last.
     pub(crate) fn set_last_hash(&mut self, hash: u128) {
         let i = self.entries.len() - 1;

@@ -14,7 +14,6 @@ mod isal;
 pub(crate) mod jar; // what a Java archive holds (Maven coordinates, archives inside)
 mod parallel;
 mod pull;
-pub mod split; // one large uncompressed layer walked on every core
 
 use std::fs::File;
 use std::io::{self, Read, Seek};
@@ -257,8 +256,7 @@ const HASH_CHUNK: usize = 256 << 10;
 
 /// Scans a layer stored in `[start, start + len)` of a file: as [`scan_section`],
 /// but a large eStargz or zstd:chunked layer is decoded on every core
-/// (`parallel`), and a large uncompressed one walked in pieces on every core
-/// (`split`). When that fails, the layer is read again as one stream, whose
+/// (`parallel`). When that fails, the layer is read again as one stream, whose
 /// error (if it has one) is the one told.
 pub fn scan_file(
     file: File,
@@ -274,11 +272,6 @@ pub fn scan_file(
     };
     if let Some(scan) = parallel::scan_cut(&file, start, len, opts, &counted) {
         return Ok(scan);
-    }
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if let Some(scan) = split::scan_split(&file, start, len, opts, cores) {
-        progress(len);
-        return scan;
     }
     scan_section(file, start, len, opts, &after(cut.into_inner(), progress))
 }
@@ -482,53 +475,11 @@ fn walk<S: BlockSource>(
     walker: &mut TarWalker<S>,
     opts: &ScanOptions,
     gzip: bool,
-    starts: Option<&mut Vec<u64>>,
-) -> Result<(LayerFiles, Vec<Captured>), ScanError> {
-    let mut found = Found::default();
-    walk_until(walker, opts, gzip, starts, None, &mut found)?;
-    found.files.shrink_to_fit();
-    Ok((found.files, found.captured))
-}
-
-/// What a walk found so far: the entries, and the files kept.
-#[derive(Default)]
-struct Found {
-    files: LayerFiles,
-    captured: Vec<Captured>,
-    /// Bytes of the files kept, counted against [`MAX_CAPTURED_PER_LAYER`].
-    captured_bytes: u64,
-}
-
-impl Found {
-    /// Adds what the walk of the next stretch of the same layer found.
-    fn append(&mut self, next: Found) -> Result<(), ScanError> {
-        if self.files.is_empty() && self.captured.is_empty() {
-            *self = next;
-            return Ok(());
-        }
-        self.files.append(&next.files).map_err(ScanError)?;
-        self.captured.extend(next.captured);
-        self.captured_bytes += next.captured_bytes;
-        Ok(())
-    }
-}
-
-/// Walks entries into `found` up to the end of the layer, or, with `stop`, up to
-/// the entry that starts at that offset: true when it stopped there. A walk that
-/// passes `stop` inside an entry goes on to the end.
-fn walk_until<S: BlockSource>(
-    walker: &mut TarWalker<S>,
-    opts: &ScanOptions,
-    gzip: bool,
     mut starts: Option<&mut Vec<u64>>,
-    mut stop: Option<u64>,
-    found: &mut Found,
-) -> Result<bool, ScanError> {
-    let Found {
-        files,
-        captured,
-        captured_bytes,
-    } = found;
+) -> Result<(LayerFiles, Vec<Captured>), ScanError> {
+    let mut files = LayerFiles::default();
+    let mut captured = Vec::new();
+    let mut captured_bytes = 0u64;
     let mut path = Vec::with_capacity(256);
     let mut link = Vec::with_capacity(256);
     let mut chunk = if opts.content {
@@ -537,15 +488,6 @@ fn walk_until<S: BlockSource>(
         Vec::new()
     };
     loop {
-        if let Some(at) = stop {
-            let next = walker.next_entry_at();
-            if next == at {
-                return Ok(true);
-            }
-            if next > at {
-                stop = None;
-            }
-        }
         // `sparse`: a sparse file's regions.
         let (kind, size, sparse, mode) = match walker.next_entry()? {
             None => break,
@@ -581,7 +523,7 @@ fn walk_until<S: BlockSource>(
         }
         if kind == EntryKind::File
             && size <= opts.capture_limit
-            && *captured_bytes + size <= MAX_CAPTURED_PER_LAYER
+            && captured_bytes + size <= MAX_CAPTURED_PER_LAYER
             && (opts.capture)(&path)
         {
             let mut data = Vec::new();
@@ -589,7 +531,7 @@ fn walk_until<S: BlockSource>(
             if let Some(regions) = &sparse {
                 data = expand_sparse(&data, regions, size);
             }
-            *captured_bytes += size;
+            captured_bytes += size;
             if opts.content && size > 0 {
                 files.set_last_hash(xxh3_128(&data));
             }
@@ -624,8 +566,8 @@ fn walk_until<S: BlockSource>(
                 files.set_last_hash(h.digest128());
             }
             if let Some(data) = info {
-                if *captured_bytes + data.len() as u64 <= MAX_CAPTURED_PER_LAYER {
-                    *captured_bytes += data.len() as u64;
+                if captured_bytes + data.len() as u64 <= MAX_CAPTURED_PER_LAYER {
+                    captured_bytes += data.len() as u64;
                     captured.push(Captured {
                         path: path.clone(),
                         data,
@@ -648,7 +590,8 @@ fn walk_until<S: BlockSource>(
             files.set_last_hash(h.digest128());
         }
     }
-    Ok(false)
+    files.shrink_to_fit();
+    Ok((files, captured))
 }
 
 /// A sparse file's content as extracted: its stored `data` put at the map's

@@ -6,13 +6,6 @@ pub(super) fn cstr(field: &[u8]) -> &[u8] {
     &field[..end]
 }
 
-/// Whether a block looks like a ustar (or GNU) header: the magic, and a checksum
-/// that holds. Used to guess where an entry starts in the middle of a tar; the
-/// walk that arrives there confirms it.
-pub(crate) fn looks_like_ustar_header(h: &[u8; 512]) -> bool {
-    &h[257..262] == b"ustar" && check_checksum(h).is_ok()
-}
-
 pub(super) fn check_checksum(h: &[u8; 512]) -> Result<(), String> {
     let stored = parse_octal(&h[148..156]).map_err(|m| format!("checksum field: {m}"))?;
     // The checksum is computed with its own field read as eight spaces, over the

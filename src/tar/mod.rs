@@ -13,7 +13,6 @@ mod sparse; // GNU's sparse files: their maps, in every form
 
 use std::io::{self, BufRead, Read};
 
-pub(crate) use header::looks_like_ustar_header;
 use header::{check_checksum, cstr, parse_numeric, parse_pax};
 pub use source::BlockSource;
 pub(crate) use source::{read_buffered, read_full, SectionSource, StreamSource};
@@ -152,23 +151,6 @@ impl<S: BlockSource> TarWalker<S> {
             finished: false,
             ended_without_marker: false,
         }
-    }
-
-    /// A walker over a tar whose first `offset` bytes are elsewhere: `src` starts
-    /// at a header there (a layer cut into pieces, `layer::split`), and offsets
-    /// (in errors, `offset()`) count from the tar's start.
-    pub(crate) fn starting_at(src: S, offset: u64) -> Self {
-        TarWalker {
-            offset,
-            entry_at: offset,
-            ..TarWalker::new(src)
-        }
-    }
-
-    /// Where the next entry's first header is: what the current one left unread
-    /// is skipped first.
-    pub(crate) fn next_entry_at(&self) -> u64 {
-        self.offset + self.pending
     }
 
     /// Bytes of the tar stream consumed so far.
