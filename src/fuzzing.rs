@@ -120,18 +120,42 @@ pub fn tar_split(lines: &[u8]) {
     }
 }
 
-/// A program as `layer::binary` reads it while scanning (front to back, through
-/// a window of what it asked for), then its build information as the package view
-/// reads it: a record or nothing, never a panic, and never more of the record than
-/// the file holds.
+/// A source that fails the read if asked for bytes before ones it gave: a stream
+/// cannot go back.
+struct Stream<'a> {
+    file: &'a [u8],
+    next: u64,
+}
+
+impl crate::layer::binary::Forward for Stream<'_> {
+    fn read_at(&mut self, at: u64, len: usize) -> Result<Vec<u8>, crate::tar::TarError> {
+        assert!(at >= self.next, "read back from {} to {at}", self.next);
+        let mut whole = self.file;
+        let got = whole.read_at(at, len)?;
+        self.next = at + got.len() as u64;
+        Ok(got)
+    }
+}
+
+/// A program as `layer::binary` reads it while scanning (front to back), then
+/// its record as the package view reads it: a record or nothing, never a panic,
+/// and never more of the record than its bound (Go's: the file).
 pub fn program(file: &[u8]) {
-    let mut src = file;
-    if let Ok(Some(record)) = crate::layer::binary::go_build_info(&mut src, file.len() as u64) {
-        assert!(
-            record.len() <= file.len() + 1,
-            "a record larger than its file"
-        );
-        let _ = crate::analysis::packages::go::parse(&record);
+    use crate::layer::CapturedKind;
+    let mut src = Stream { file, next: 0 };
+    match crate::layer::binary::program_info(&mut src, file.len() as u64) {
+        Ok(Some((record, CapturedKind::CargoAuditable))) => {
+            assert!(record.len() <= 1 << 20, "a record past its bound");
+            let _ = crate::analysis::packages::rust::program(&record);
+        }
+        Ok(Some((record, _))) => {
+            assert!(
+                record.len() <= file.len() + 1,
+                "a record larger than its file"
+            );
+            let _ = crate::analysis::packages::go::parse(&record);
+        }
+        _ => {}
     }
 }
 
@@ -139,19 +163,6 @@ pub fn program(file: &[u8]) {
 /// fails the read if asked for bytes before ones it gave: a stream cannot go
 /// back), then its record as the package view reads it.
 pub fn jar(file: &[u8]) {
-    struct Stream<'a> {
-        file: &'a [u8],
-        next: u64,
-    }
-    impl crate::layer::binary::Forward for Stream<'_> {
-        fn read_at(&mut self, at: u64, len: usize) -> Result<Vec<u8>, crate::tar::TarError> {
-            assert!(at >= self.next, "read back from {} to {at}", self.next);
-            let mut whole = self.file;
-            let got = whole.read_at(at, len)?;
-            self.next = at + got.len() as u64;
-            Ok(got)
-        }
-    }
     let mut src = Stream { file, next: 0 };
     if let Ok(Some(record)) = crate::layer::jar::java_archive(&mut src) {
         assert!(record.len() <= 1 << 20, "a record past its bound");

@@ -1,5 +1,6 @@
-//! A program's bytes, as the scan reads a Go program's build information from an
-//! executable file of a layer, and the package view reads the record.
+//! A program's bytes, as the scan reads what it is made of from an executable
+//! file of a layer (Go's build information, Rust's `cargo auditable` list), and
+//! the package view reads the record.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 

@@ -136,11 +136,14 @@ pub enum CapturedKind {
     /// The file's content (or what `condense` kept of it).
     File,
     /// A Go program's build information, not the program
-    /// (`binary::go_build_info`): its toolchain's version, a newline, its modules.
+    /// (`binary::program_info`): its toolchain's version, a newline, its modules.
     GoBuildInfo,
     /// What a Java archive holds, not the archive (`jar::java_archive`): its
     /// Maven coordinates and the archives inside it, a line each.
     JavaArchive,
+    /// A Rust program's `cargo auditable` list, not the program
+    /// (`binary::program_info`): the JSON it embeds.
+    CargoAuditable,
 }
 
 /// What scanning one layer blob found.
@@ -553,19 +556,16 @@ fn walk<S: BlockSource>(
                 hash: h.as_mut(),
                 pos: 0,
             };
-            let (info, kind) = if jar::is_archive(&path) {
-                (jar::java_archive(&mut part)?, CapturedKind::JavaArchive)
+            let info = if jar::is_archive(&path) {
+                jar::java_archive(&mut part)?.map(|i| (i, CapturedKind::JavaArchive))
             } else {
-                (
-                    binary::go_build_info(&mut part, size)?,
-                    CapturedKind::GoBuildInfo,
-                )
+                binary::program_info(&mut part, size)?
             };
             if let Some(mut h) = h {
                 walker.stream_content(&mut chunk, |b| h.update(b))?;
                 files.set_last_hash(h.digest128());
             }
-            if let Some(data) = info {
+            if let Some((data, kind)) = info {
                 if captured_bytes + data.len() as u64 <= MAX_CAPTURED_PER_LAYER {
                     captured_bytes += data.len() as u64;
                     captured.push(Captured {

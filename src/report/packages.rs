@@ -18,6 +18,7 @@ pub enum Ecosystem {
     Nuget,
     Jar,
     Go,
+    Rust,
 }
 
 impl Ecosystem {
@@ -33,6 +34,7 @@ impl Ecosystem {
             Ecosystem::Nuget => "nuget",
             Ecosystem::Jar => "jar",
             Ecosystem::Go => "go",
+            Ecosystem::Rust => "rust",
         }
     }
 }

@@ -29,6 +29,7 @@ mod programs;
 mod pull;
 mod registry;
 mod regression;
+mod rust_programs;
 mod services;
 mod snapshots;
 mod storage;

@@ -1,16 +1,11 @@
 //! Go programs: each binary whose build information the scan read
-//! (`layer::binary`) is one package, named by its main module (the `mod` line, or
-//! the `path` line of a program built outside a module), its bytes the binary's,
-//! its modules what `go version -m` lists: the toolchain first, as `stdlib@go1.19.8`
+//! (`layer::binary`) is one package (`program`), named by its main module (the
+//! `mod` line, or the `path` line of a program built outside a module), its
+//! modules what `go version -m` lists: the toolchain first, as `stdlib@go1.19.8`
 //! (syft's name for it), then every `dep` line as `path@version`, a replaced one
-//! followed by ` => ` and its replacement. A binary that dpkg or another manager
-//! installed stays theirs, and its modules, its main module with them, are listed
-//! in their package (npm's `@esbuild/linux-x64` holds esbuild's Go program).
+//! followed by ` => ` and its replacement.
 
-use std::collections::{HashMap, HashSet};
-
-use super::{Claims, Context, Package};
-use crate::layer::CapturedKind;
+use super::program::Program;
 
 /// A program's build information, as `layer::binary` captured it.
 #[derive(Debug, Default, PartialEq)]
@@ -59,48 +54,47 @@ pub(crate) fn parse(record: &[u8]) -> BuildInfo {
     info
 }
 
-/// Every Go program in the final filesystem onto `out`, each claiming itself.
-pub(super) fn find(ctx: &Context, claimed: &mut Claims, out: &mut Vec<Package>) {
-    let m = ctx.model;
-    let mut listed: HashMap<usize, HashSet<String>> = HashMap::new();
-    for (c, layer, n, size) in ctx.visible_records(CapturedKind::GoBuildInfo) {
-        let info = parse(&c.data);
-        if let Some(owner) = claimed.owner(n) {
-            let mut modules = info.modules;
-            if let Some((p, v)) = info.main.filter(|(p, _)| !p.is_empty()) {
-                let at = usize::from(!info.toolchain.is_empty()).min(modules.len());
-                modules.insert(at, if v.is_empty() { p } else { format!("{p}@{v}") });
-            }
-            // Each module once per package (a set: a crafted layer can hold many
-            // programs of many modules).
-            let seen = listed.entry(owner).or_default();
-            for m in modules {
-                if seen.insert(m.clone()) {
-                    out[owner].modules.push(m);
-                }
-            }
-            continue;
+/// A Go program as a package: named by its main module (the `path` line of a
+/// program built outside one), the toolchain's `stdlib` first among its modules.
+pub(super) fn program(record: &[u8]) -> Program {
+    let info = parse(record);
+    let at = usize::from(!info.toolchain.is_empty());
+    let (name, own) = match (info.main, info.path) {
+        (Some((p, v)), _) if !p.is_empty() => {
+            let own = if v.is_empty() {
+                p.clone()
+            } else {
+                format!("{p}@{v}")
+            };
+            (Some((p, (!v.is_empty()).then_some(v))), Some((at, own)))
         }
-        let path = m.path_string(n);
-        let (name, version) = match (info.main, info.path) {
-            (Some((p, v)), _) if !p.is_empty() => (p, (!v.is_empty()).then_some(v)),
-            (_, Some(p)) => (p, None),
-            _ => (path.rsplit('/').next().unwrap_or(&path).to_string(), None),
-        };
-        claimed.claim(n, out);
-        let bytes = if ctx.usage.owner[n as usize] { size } else { 0 };
-        out.push(Package {
-            bytes,
-            files: 1,
-            modules: info.modules,
-            ..Package::new("go", name, version, layer, path)
-        });
+        (_, Some(p)) => (Some((p, None)), None),
+        _ => (None, None),
+    };
+    Program {
+        name,
+        own,
+        modules: info.modules,
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_programs_name_is_its_main_module() {
+        let p = program(b"go1.22.1\npath\tex.com/a/cmd/s\nmod\tex.com/a\tv1.2.0\th1:x=\n");
+        assert_eq!(p.name, Some(("ex.com/a".into(), Some("v1.2.0".into()))));
+        assert_eq!(p.own, Some((1, "ex.com/a@v1.2.0".into())));
+        assert_eq!(p.modules, ["stdlib@go1.22.1"]);
+        // Built outside a module: named by its path, nothing of its own to list
+        // in another manager's package.
+        let p = program(b"go1.22.1\npath\tcommand-line-arguments\n");
+        assert_eq!(p.name, Some(("command-line-arguments".into(), None)));
+        assert_eq!(p.own, None);
+        assert_eq!(program(b"\n").name, None);
+    }
 
     #[test]
     fn modules_as_go_version_m_lists_them() {

@@ -4,7 +4,8 @@
 //! site-packages or dist-packages), npm (every folder with a `package.json` directly
 //! under a `node_modules`), Ruby gems (`specifications/*.gemspec`), Composer
 //! (`vendor/composer/installed.json`), NuGet (`*.deps.json`), Java archives (by
-//! file name) and Go programs (the build information in the binary). A file counts for the first manager that claims it, in that order
+//! file name), Go programs (the build information in the binary) and Rust ones
+//! (the `cargo auditable` list in the binary). A file counts for the first manager that claims it, in that order
 //! (Debian's python3-* packages stay dpkg's), and what no package claims is
 //! "unowned", by folder.
 //!
@@ -20,8 +21,10 @@ mod dpkg;
 pub(crate) mod go;
 pub(crate) mod java;
 mod npm;
+mod program;
 mod python;
 mod ruby;
+pub(crate) mod rust;
 
 use std::collections::HashMap;
 
@@ -411,7 +414,17 @@ pub(crate) fn analyze(ctx: &Context) -> Packages {
     composer::find(ctx, &mut claimed, &mut packages);
     dotnet::find(ctx, &mut claimed, &mut packages);
     java::find(ctx, &mut claimed, &mut packages);
-    go::find(ctx, &mut claimed, &mut packages);
+    let programs = [
+        (
+            CapturedKind::GoBuildInfo,
+            "go",
+            go::program as fn(&[u8]) -> program::Program,
+        ),
+        (CapturedKind::CargoAuditable, "rust", rust::program),
+    ];
+    for (kind, ecosystem, read) in programs {
+        program::find(ctx, &mut claimed, &mut packages, kind, ecosystem, read);
+    }
     let mut order: Vec<usize> = (0..packages.len()).collect();
     order.sort_by(|&x, &y| {
         let (a, b) = (&packages[x], &packages[y]);

@@ -1,115 +1,33 @@
-//! What a program says it is made of, read while its layer is scanned: Go's build
-//! information, the toolchain and every module linked in (what `go version -m`
-//! prints). Only the bytes that hold it are read, front to back, so that a stream
-//! passes each byte once: the ELF header and program headers in the file's first
-//! page; then, for a program whose notes say Go's linker made it (the
-//! `.note.go.buildid` note the linker puts in that page), the start of its
-//! writable data segment, where the linkers put `.go.buildinfo` (Go's first; the
-//! system's, with `-linkmode=external`, some kB after the relocations). Go's own
-//! reader (`debug/buildinfo`) looks there too when a binary has no section
-//! headers: the build information's 16-byte aligned magic within the segment's
-//! first 64 KiB.
+//! Go's build information: the toolchain and every module linked in (what `go
+//! version -m` prints), read from the start of the program's writable data
+//! segment, where the linkers put `.go.buildinfo` (Go's first; the system's, with
+//! `-linkmode=external`, some kB after the relocations). Go's own reader
+//! (`debug/buildinfo`) looks there too when a binary has no section headers: the
+//! build information's 16-byte aligned magic within the segment's first 64 KiB.
 //!
 //! Since Go 1.18 the strings follow the header inline; a binary from an older Go
 //! points at them by address, and is told as Go without its modules.
 
-use object::elf::{FileHeader32, FileHeader64, PF_W, PF_X, PT_LOAD, PT_NOTE};
-use object::read::elf::{FileHeader, ProgramHeader};
-use object::Endianness;
-use xxhash_rust::xxh3::Xxh3;
+use super::Forward;
+use crate::tar::TarError;
 
-use crate::tar::{BlockSource, TarError, TarWalker};
-
-/// The first bytes read of a candidate: the ELF header, the program headers and
-/// the notes the linkers put before the code.
-const FIRST_PAGE: usize = 4096;
 /// How far into the data segment the build information is looked for.
 const DATA_WINDOW: usize = 64 << 10;
 /// The most of the strings kept (a program with a thousand modules has ~100 kB).
 const MAX_STRINGS: usize = 1 << 20;
 const MAGIC: &[u8; 14] = b"\xff Go buildinf:";
-/// The note Go's linker leaves in every ELF program: owner `Go`, type 4.
-const GO_NOTE_TYPE: u32 = 4;
 
-/// Where a probe's bytes come from: read front to back, each call starting at or
-/// after where the one before ended.
-pub(crate) trait Forward {
-    /// Up to `len` bytes at `at` (fewer at the file's end).
-    fn read_at(&mut self, at: u64, len: usize) -> Result<Vec<u8>, TarError>;
-}
-
-/// The current entry of a tar walk; with `hash`, every byte of it passes through
-/// the hash, the parts skipped as well (`--content`).
-pub(super) struct EntryPart<'a, S> {
-    pub walker: &'a mut TarWalker<S>,
-    pub hash: Option<&'a mut Xxh3>,
-    /// Where the next byte of the entry's content is.
-    pub pos: u64,
-}
-
-impl<S: BlockSource> Forward for EntryPart<'_, S> {
-    fn read_at(&mut self, at: u64, len: usize) -> Result<Vec<u8>, TarError> {
-        let gap = at.checked_sub(self.pos).ok_or_else(|| {
-            TarError::Io(std::io::Error::other(
-                "a program's parts were read out of order",
-            ))
-        })?;
-        let part = match self.hash.as_deref_mut() {
-            None => self.walker.read_content_part(gap, len)?,
-            Some(h) => {
-                let mut left = gap;
-                while left > 0 {
-                    let skipped = self
-                        .walker
-                        .read_content_part(0, left.min(64 << 10) as usize)?;
-                    if skipped.is_empty() {
-                        break;
-                    }
-                    h.update(&skipped);
-                    left -= skipped.len() as u64;
-                }
-                let part = self.walker.read_content_part(0, len)?;
-                h.update(&part);
-                part
-            }
-        };
-        self.pos = at + part.len() as u64;
-        Ok(part)
-    }
-}
-
-/// A whole file in memory (fuzzing, tests).
-impl Forward for &[u8] {
-    fn read_at(&mut self, at: u64, len: usize) -> Result<Vec<u8>, TarError> {
-        let start = usize::try_from(at).unwrap_or(usize::MAX).min(self.len());
-        let end = start.saturating_add(len).min(self.len());
-        Ok(self[start..end].to_vec())
-    }
-}
-
-/// A Go program's build information: the toolchain's version (`go1.19.8`, or empty
-/// for a Go older than 1.18) and the module information (`path`, `mod`, `dep`,
-/// `=>` and `build` lines, tab-separated), as the captured record of the binary.
-pub(crate) fn go_build_info<F: Forward>(
+/// A Go program's build information, its writable data segment starting at
+/// `data_start` (`page`: the file's start, as read): the toolchain's version
+/// (`go1.19.8`, or empty for a Go older than 1.18) and the module information
+/// (`path`, `mod`, `dep`, `=>` and `build` lines, tab-separated), as the captured
+/// record of the binary.
+pub(super) fn build_info<F: Forward>(
     src: &mut F,
+    page: &[u8],
+    data_start: u64,
     size: u64,
 ) -> Result<Option<Vec<u8>>, TarError> {
-    if size < 64 {
-        return Ok(None);
-    }
-    // The ELF header, then as far as the program headers and the notes reach.
-    let mut page = src.read_at(0, 64)?;
-    if !page.starts_with(b"\x7fELF") {
-        return Ok(None);
-    }
-    let data_start = match page[4] {
-        1 => go_data_start::<FileHeader32<Endianness>, F>(src, &mut page)?,
-        2 => go_data_start::<FileHeader64<Endianness>, F>(src, &mut page)?,
-        _ => None,
-    };
-    let Some(data_start) = data_start else {
-        return Ok(None);
-    };
     if data_start >= size {
         return Ok(None);
     }
@@ -175,76 +93,6 @@ pub(crate) fn go_build_info<F: Forward>(
     Ok(Some(record))
 }
 
-/// Where the writable data segment starts in the file, for a program with Go's
-/// note among its notes; `None` otherwise. `page` holds the file's start (the ELF
-/// header); it is read on as far as the program headers and the notes reach,
-/// within the first page (most programs' ~1 kB: a layer's thousand `.so` files
-/// cost a read each of that, not of a page).
-fn go_data_start<H: FileHeader<Endian = Endianness>, F: Forward>(
-    src: &mut F,
-    page: &mut Vec<u8>,
-) -> Result<Option<u64>, TarError> {
-    let mut read_to = |page: &mut Vec<u8>, end: u64| -> Result<bool, TarError> {
-        if end > FIRST_PAGE as u64 {
-            return Ok(false);
-        }
-        let end = end as usize;
-        if end > page.len() {
-            let more = src.read_at(page.len() as u64, end - page.len())?;
-            page.extend(more);
-        }
-        Ok(end <= page.len())
-    };
-    let Ok(header) = H::parse(&page[..]) else {
-        return Ok(None);
-    };
-    let Ok(endian) = header.endian() else {
-        return Ok(None);
-    };
-    let phoff: u64 = header.e_phoff(endian).into();
-    let phdrs_end = u64::from(header.e_phnum(endian))
-        .checked_mul(u64::from(header.e_phentsize(endian)))
-        .and_then(|n| n.checked_add(phoff));
-    match phdrs_end {
-        Some(end) if read_to(page, end)? => {}
-        _ => return Ok(None),
-    }
-    let Ok(phdrs) = H::parse(&page[..]).and_then(|h| h.program_headers(endian, &page[..])) else {
-        return Ok(None);
-    };
-    let notes_end = phdrs
-        .iter()
-        .filter(|p| p.p_type(endian) == PT_NOTE)
-        .filter_map(|p| {
-            let (off, len): (u64, u64) = (p.p_offset(endian).into(), p.p_filesz(endian).into());
-            off.checked_add(len).filter(|&e| e <= FIRST_PAGE as u64)
-        })
-        .max();
-    let phdrs = phdrs.to_vec();
-    if let Some(end) = notes_end {
-        read_to(page, end)?;
-    }
-    let go_note = phdrs
-        .iter()
-        .filter(|p| p.p_type(endian) == PT_NOTE)
-        .filter_map(|p| p.notes(endian, &page[..]).ok().flatten())
-        .any(|mut notes| {
-            while let Ok(Some(note)) = notes.next() {
-                if note.name() == b"Go" && note.n_type(endian) == GO_NOTE_TYPE {
-                    return true;
-                }
-            }
-            false
-        });
-    if !go_note {
-        return Ok(None);
-    }
-    Ok(phdrs
-        .iter()
-        .find(|p| p.p_type(endian) == PT_LOAD && p.p_flags(endian) & (PF_X | PF_W) == PF_W)
-        .map(|p| p.p_offset(endian).into()))
-}
-
 /// Go's unsigned varint: the value and the bytes it took.
 fn uvarint(b: &[u8]) -> Option<(u64, usize)> {
     let mut v = 0u64;
@@ -259,7 +107,11 @@ fn uvarint(b: &[u8]) -> Option<(u64, usize)> {
 
 #[cfg(test)]
 mod tests {
+    use object::elf::{PF_W, PT_LOAD, PT_NOTE};
+
+    use super::super::{program_info, GO_NOTE_TYPE};
     use super::*;
+    use crate::layer::CapturedKind;
 
     /// A 64-bit little-endian ELF with a PT_NOTE (Go's note when `go_note`) and a
     /// writable PT_LOAD at `data_at`, whose bytes are `data`.
@@ -325,7 +177,11 @@ mod tests {
     }
 
     fn probe(file: &[u8]) -> Option<Vec<u8>> {
-        go_build_info(&mut &file[..], file.len() as u64).unwrap()
+        let got = program_info(&mut &file[..], file.len() as u64).unwrap();
+        got.map(|(record, kind)| {
+            assert_eq!(kind, CapturedKind::GoBuildInfo);
+            record
+        })
     }
 
     #[test]
