@@ -34,7 +34,7 @@ theirs = json.load(open(sys.argv[2]))["artifacts"]
 # syft's package types, as imgsize names its ecosystems.
 kinds = {"deb": "deb", "apk": "apk", "python": "python", "npm": "npm", "gem": "gem",
          "php-composer": "composer", "conda": "conda", "dotnet": "nuget",
-         "java-archive": "jar", "go-module": "go"}
+         "java-archive": "jar", "go-module": "go", "rust-crate": "rust"}
 def key(eco, name, version):
     if eco == "python":
         name = re.sub(r"[-_.]+", "-", name).lower()
@@ -49,12 +49,14 @@ a = {key(p["ecosystem"], artifact(p["name"]) if p["ecosystem"] == "jar" else p["
 # module (the toolchain as `stdlib`) as Go packages of their own, a replaced one by
 # its replacement (`./lib`). A Java archive's modules (the archives inside it, the
 # artifacts it bundles: GROUP:ARTIFACT@VERSION, or a file's NAME@VERSION) are, to
-# syft, Java packages of their own too.
+# syft, Java packages of their own too; a Rust program's crates, Rust ones.
 for p in ours:
     for m in p.get("modules", []):
         name, _, version = m.split(" => ")[-1].rpartition("@")
         if ":" in name or p["ecosystem"] == "jar":
             a.add(key("jar", artifact(name), version))
+        elif p["ecosystem"] == "rust":
+            a.add(key("rust", name, version))
         else:
             a.add(key("go", name, version))
 # syft says UNKNOWN where a jar's version is not known; imgsize leaves it empty.

@@ -19,11 +19,13 @@
 #   polyglot    beyond Node, Debian and Python: a Go server with a second module,
 #               two Ruby gems installed `--local`, a Composer project from a
 #               `path` repository, jars copied outside dpkg, a Spring Boot-style jar
-#               and a WAR made by the JDK's `jar` (polyglot/Containerfile).
+#               and a WAR made by the JDK's `jar`, a Rust program (clap,
+#               serde_json) built with `cargo auditable` (polyglot/Containerfile).
 #
-# Needs root, debootstrap, buildah, skopeo, npm, and the Debian, npm and PyPI
-# registries. TLS to the registries goes through this machine's CA: mounted for
-# the RUN steps only, so nothing of it lands in an image.
+# Needs root, debootstrap, buildah, skopeo, npm, cargo-auditable (polyglot), and
+# the Debian, npm, PyPI and crates.io registries. TLS to the registries goes
+# through this machine's CA: mounted for the RUN steps only, so nothing of it
+# lands in an image.
 set -euo pipefail
 kind=$1
 out=$(mkdir -p "$2" && cd "$2" && pwd)
@@ -62,6 +64,11 @@ case $kind in
     # (testdata/debian), the Go server this kind's own.
     cp -r "$here/polyglot/app" "$ctx"
     cp -r "$here/../../testdata/debian/gems" "$here/../../testdata/debian/php" "$ctx/"
+    # The Rust program, built here by `cargo auditable` (crates.io), as a build
+    # stage would: Debian's rustc is older than cargo-auditable needs.
+    CARGO_TARGET_DIR="$work/rust-target" cargo auditable build --release --locked --quiet \
+      --manifest-path "$here/polyglot/rust/Cargo.toml"
+    cp "$work/rust-target/release/report-tool" "$ctx/report-tool"
     ;;
 esac
 buildah bud --isolation chroot --layers -q \
