@@ -171,8 +171,11 @@ fn scan_and_analyze(
         r
     });
     progress.finish();
-    let scans = scans.into_iter().collect::<Result<Vec<_>>>()?;
-    let scans = distinct.iter().map(|&d| Arc::clone(&scans[d])).collect();
+    let by_blob = scans.into_iter().collect::<Result<Vec<_>>>()?;
+    let scans = distinct.iter().map(|&d| Arc::clone(&by_blob[d])).collect();
+    // Each layer's scan is now held once per listing: a blob listed once is
+    // `prepare`'s to take apart (its kept files moved, not copied).
+    drop(by_blob);
     timings::mark("layers scanned");
     analyze(label, image, scans, opts)
 }
