@@ -232,14 +232,28 @@ pub(crate) fn model_and_findings(
 ) -> std::result::Result<Built, crate::fs::FsError> {
     let files = p.files();
     let model = FsModel::build(files.iter().copied())?;
-    let layer_facts: Vec<waste::LayerFacts> =
-        files.iter().map(|f| waste::LayerFacts::of(f)).collect();
     crate::timings::mark("  model");
     let usage = model.usage();
     let records = node_modules::Records::read(&model, &p.captured);
-    // The findings walk and the package view read the same model: side by side.
-    let (waste, mut packages) = rayon::join(
+    // The package view and the findings walk read the same model: side by side.
+    // The package view is the longer, so this thread starts it while dive's
+    // figures may still hold the other core, which takes the findings when free
+    // (and what only the findings need is computed on their side).
+    let (mut packages, waste) = rayon::join(
         || {
+            let k = packages::analyze(&packages::Context::new(
+                &model,
+                &usage,
+                &p.captured,
+                &p.binaries,
+                &records,
+            ));
+            crate::timings::mark("  packages");
+            k
+        },
+        || {
+            let layer_facts: Vec<waste::LayerFacts> =
+                files.iter().map(|f| waste::LayerFacts::of(f)).collect();
             let w = waste::analyze(&waste::Context {
                 model: &model,
                 usage: &usage,
@@ -251,17 +265,6 @@ pub(crate) fn model_and_findings(
             });
             crate::timings::mark("  findings");
             w
-        },
-        || {
-            let k = packages::analyze(&packages::Context::new(
-                &model,
-                &usage,
-                &p.captured,
-                &p.binaries,
-                &records,
-            ));
-            crate::timings::mark("  packages");
-            k
         },
     );
     packages.mark_dev(&waste.node_category);
