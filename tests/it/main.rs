@@ -111,6 +111,20 @@ pub fn json_of(o: &Output) -> Value {
 }
 
 /// `imgsize inspect --format json INPUT [extra...]`.
+/// `imgsize packages --ecosystem ECOSYSTEM`'s packages, as JSON.
+pub fn packages_of(input: &Path, ecosystem: &str) -> Vec<Value> {
+    let p = input.to_str().unwrap();
+    let v = json_of(&run(&[
+        "packages",
+        "--format",
+        "json",
+        "--ecosystem",
+        ecosystem,
+        p,
+    ]));
+    v["packages"].as_array().unwrap().clone()
+}
+
 pub fn inspect_json(input: &Path, extra: &[&str]) -> Value {
     let p = input.to_str().expect("utf-8 path");
     let mut args = vec!["inspect", "--format", "json", p];

@@ -98,20 +98,6 @@ fn go_version_m(bin: &Path) -> (String, Vec<String>) {
     (main, modules)
 }
 
-/// `imgsize packages --ecosystem ECOSYSTEM`'s packages, as JSON.
-fn packages_of(input: &Path, ecosystem: &str) -> Vec<Value> {
-    let p = input.to_str().unwrap();
-    let v = json_of(&run(&[
-        "packages",
-        "--format",
-        "json",
-        "--ecosystem",
-        ecosystem,
-        p,
-    ]));
-    v["packages"].as_array().unwrap().clone()
-}
-
 #[test]
 fn go_programs_list_what_go_version_m_lists() {
     let dir = tempfile::tempdir().unwrap();

@@ -109,19 +109,6 @@ fn objcopy_list(work: &Path, bin: &[u8]) -> (String, Vec<String>) {
     (root, crates)
 }
 
-fn packages_of(input: &Path, ecosystem: &str) -> Vec<Value> {
-    let p = input.to_str().unwrap();
-    let v = json_of(&run(&[
-        "packages",
-        "--format",
-        "json",
-        "--ecosystem",
-        ecosystem,
-        p,
-    ]));
-    v["packages"].as_array().unwrap().clone()
-}
-
 #[test]
 fn rust_programs_list_the_crates_cargo_auditable_recorded() {
     if Command::new("cargo")
