@@ -8,7 +8,7 @@
 //! Since Go 1.18 the strings follow the header inline; a binary from an older Go
 //! points at them by address, and is told as Go without its modules.
 
-use super::Forward;
+use super::{take, Forward};
 use crate::tar::TarError;
 
 /// How far into the data segment the build information is looked for.
@@ -33,10 +33,7 @@ pub(super) fn build_info<F: Forward>(
     }
     // The window from the segment's start: from the page already read where they
     // overlap, then read on; it always ends where the last read did.
-    let mut window = match usize::try_from(data_start) {
-        Ok(s) if s < page.len() => page[s..].to_vec(),
-        _ => Vec::new(),
-    };
+    let mut window = take(src, page, data_start, DATA_WINDOW)?;
     let mut grow = |window: &mut Vec<u8>, to: usize| -> Result<(), TarError> {
         if to > window.len() {
             let at = data_start + window.len() as u64;
@@ -44,7 +41,6 @@ pub(super) fn build_info<F: Forward>(
         }
         Ok(())
     };
-    grow(&mut window, DATA_WINDOW)?;
     // 16-byte aligned in memory, so in the file (a segment's offset and address
     // agree modulo its alignment); the segment itself need not start aligned.
     let first = ((16 - data_start % 16) % 16) as usize;

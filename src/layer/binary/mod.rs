@@ -208,3 +208,16 @@ fn probe<H: FileHeader<Endian = Endianness>, F: Forward>(
     let deps = rust::dependencies(src, page, loaded_end, sections, size)?;
     Ok(deps.map(|d| (d, CapturedKind::CargoAuditable)))
 }
+
+/// `len` bytes at `at`: from the page already read where they overlap, the rest
+/// read on (each call at or past where the one before ended).
+fn take<F: Forward>(src: &mut F, page: &[u8], at: u64, len: usize) -> Result<Vec<u8>, TarError> {
+    let mut out = match usize::try_from(at) {
+        Ok(s) if s < page.len() => page[s..page.len().min(s.saturating_add(len))].to_vec(),
+        _ => Vec::new(),
+    };
+    if out.len() < len {
+        out.extend(src.read_at(at + out.len() as u64, len - out.len())?);
+    }
+    Ok(out)
+}

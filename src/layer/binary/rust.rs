@@ -15,7 +15,7 @@ use std::io::Read;
 
 use flate2::read::ZlibDecoder;
 
-use super::{Forward, SectionTable};
+use super::{take, Forward, SectionTable};
 use crate::tar::TarError;
 
 /// How much past the loaded segments is kept while looking for the list.
@@ -93,19 +93,6 @@ pub(super) fn dependencies<F: Forward>(
         }
     }
     Ok(None)
-}
-
-/// `len` bytes at `at`: from the page already read where they overlap, the rest
-/// read on (each call at or past where the one before ended).
-fn take<F: Forward>(src: &mut F, page: &[u8], at: u64, len: usize) -> Result<Vec<u8>, TarError> {
-    let mut out = match usize::try_from(at) {
-        Ok(s) if s < page.len() => page[s..page.len().min(s.saturating_add(len))].to_vec(),
-        _ => Vec::new(),
-    };
-    if out.len() < len {
-        out.extend(src.read_at(at + out.len() as u64, len - out.len())?);
-    }
-    Ok(out)
 }
 
 /// A section header of the class and byte order `table` says.
