@@ -84,41 +84,45 @@ pub struct DiveFigures {
     pub abandoned_layers: Vec<usize>,
 }
 
-/// Builds the tree dive builds for one layer (its `AddPath` per tar entry).
-fn layer_tree(files: &LayerFiles, names: &mut Interner) -> PathTree<LayerNode> {
+/// Builds the tree dive builds for one layer (its `AddPath` per tar entry), and
+/// says whether it holds a whiteout.
+fn layer_tree(files: &LayerFiles, names: &mut Interner) -> (PathTree<LayerNode>, bool) {
     let mut t: PathTree<LayerNode> = PathTree::new();
     t.set_alive(ROOT, true);
     t.reserve(files.len());
     // Tar entries come grouped by folder: the last parent is looked up once.
     let mut cached_dir: Vec<u8> = Vec::new();
     let mut cached: Option<NodeId> = Some(ROOT);
+    let mut whiteouts = false;
     for (i, e) in files.iter().enumerate() {
         let (dir, base) = (e.dir, e.name);
         if dir != cached_dir.as_slice() {
             let mut node = Some(ROOT);
             for comp in dir.split(|&b| b == b'/').filter(|c| !c.is_empty()) {
-                node = node.and_then(|n| add(&mut t, names, n, comp));
+                node = node.and_then(|n| add(&mut t, names, n, comp, &mut whiteouts));
             }
             cached_dir.clear();
             cached_dir.extend_from_slice(dir);
             cached = node;
         }
-        if let Some(node) = cached.and_then(|p| add(&mut t, names, p, base)) {
+        if let Some(node) = cached.and_then(|p| add(&mut t, names, p, base, &mut whiteouts)) {
             // A later entry for the same path wins, as in dive.
             *t.data_mut(node) = LayerNode(i as u32);
         }
     }
-    t
+    (t, whiteouts)
 }
 
 /// The child `comp` of `parent` in a layer's tree, added if new; `None` for a new
 /// `.wh..wh..*` name (an opaque marker), which dive never adds, though it has
-/// already created its parents.
+/// already created its parents. Sets `whiteouts` when it adds a whiteout (as a
+/// leaf or, in a crafted layer, as a folder).
 fn add(
     t: &mut PathTree<LayerNode>,
     names: &mut Interner,
     parent: NodeId,
     comp: &[u8],
+    whiteouts: &mut bool,
 ) -> Option<NodeId> {
     let sym = names.intern(comp);
     if let Some(c) = t.child(parent, sym) {
@@ -127,6 +131,7 @@ fn add(
     if comp.starts_with(b".wh..wh..") {
         return None;
     }
+    *whiteouts |= comp.starts_with(WHITEOUT);
     let c = t.child_slot(parent, sym);
     t.set_alive(c, true);
     Some(c)
@@ -190,6 +195,12 @@ struct Walk {
 
 /// Computes dive's figures over the layers (index 0 = base).
 pub fn figures(layers: &[&LayerFiles], top: usize) -> DiveFigures {
+    figures_in_order(layers, top, false)
+}
+
+/// [`figures`], every layer visited in dive's order when `always_sorted` (the
+/// tests compare the two).
+fn figures_in_order(layers: &[&LayerFiles], top: usize, always_sorted: bool) -> DiveFigures {
     let mut w = Walk {
         names: Interner::default(),
         stacked: PathTree::new(),
@@ -203,8 +214,19 @@ pub fn figures(layers: &[&LayerFiles], top: usize) -> DiveFigures {
     let mut abandoned_layers = Vec::new();
     for (k, files) in layers.iter().enumerate() {
         layer_sizes.push(files.iter().map(|e| e.size).sum::<u64>());
-        let lt = layer_tree(files, &mut w.names);
-        let order = children_first_sorted(&lt, &w.names);
+        let (lt, whiteouts) = layer_tree(files, &mut w.names);
+        // dive visits children first, siblings in name order. Only a whiteout
+        // makes that order matter (the first one of a path the lower layers lack
+        // ends the visit; one beside its own target kills or keeps what the layer
+        // brings there): without one, any children-first order gives the same
+        // figures, and the ids, which grow from parents to children, reversed are
+        // one. Most layers have no whiteout, and sorting every folder's children
+        // by name was a tenth of dive's figures on debian-npm.
+        let order: Vec<NodeId> = if whiteouts || always_sorted {
+            children_first_sorted(&lt, &w.names)
+        } else {
+            (1..lt.len() as NodeId).rev().collect()
+        };
         // Each layer node's slot in the stacked tree (ids grow from parents to children).
         let mut slot = vec![ROOT; lt.len()];
         for id in 1..lt.len() as NodeId {
@@ -236,14 +258,15 @@ impl Walk {
             if lt.children(n).next().is_some() {
                 continue;
             }
-            let name = names.name(lt.name(n)).to_vec();
             let parent = lt.parent(n).unwrap_or(ROOT);
-            let whiteout = name.starts_with(WHITEOUT);
-            let record = if whiteout {
-                let sym = names.intern(&name[WHITEOUT.len()..]);
-                stacked.child_slot(slot[parent as usize], sym)
-            } else {
-                slot[n as usize]
+            // The whiteout's target name, copied (interning it needs the names).
+            let target = names
+                .name(lt.name(n))
+                .strip_prefix(WHITEOUT)
+                .map(<[u8]>::to_vec);
+            let record = match &target {
+                Some(t) => stacked.child_slot(slot[parent as usize], names.intern(t)),
+                None => slot[n as usize],
             };
             {
                 let d = stacked.data_mut(record);
@@ -252,8 +275,8 @@ impl Walk {
                     d.min = -1;
                 }
             }
-            let size = if whiteout {
-                let stripped = names.get(&name[WHITEOUT.len()..]);
+            let size = if let Some(t) = &target {
+                let stripped = names.get(t);
                 let found = if k == 0 {
                     // dive looks a base-layer whiteout up in the base layer itself.
                     stripped.and_then(|s| lt.child(parent, s)).map(|t| {
@@ -449,6 +472,51 @@ mod tests {
         assert_eq!(f.wasted_bytes, 0);
         assert_eq!(f.inefficient.len(), 1);
         assert_eq!(f.inefficient[0].path, "/d");
+    }
+
+    #[test]
+    fn layers_without_whiteouts_give_the_same_figures_in_any_children_first_order() {
+        // Random layers over a small set of names, so that paths recur across
+        // layers, folders are implicit or explicit, entries come in any order and
+        // twice; every third image has whiteouts in some layers.
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        let names = ["a", "b", "-c", "d.d", "e"];
+        for image in 0..300 {
+            let mut layers = Vec::new();
+            for _ in 0..1 + next(4) {
+                let mut l = LayerFiles::default();
+                for _ in 0..next(12) {
+                    let depth = 1 + next(3);
+                    let mut path: Vec<&str> = (0..depth)
+                        .map(|_| names[next(names.len() as u64) as usize])
+                        .collect();
+                    let kind = match next(10) {
+                        0..=2 => Dir,
+                        3 if image % 3 == 0 => Whiteout,
+                        _ => File,
+                    };
+                    let last = format!(".wh.{}", path[path.len() - 1]);
+                    if kind == Whiteout {
+                        *path.last_mut().unwrap() = &last;
+                    }
+                    l.push(path.join("/").as_bytes(), b"", next(1000), kind)
+                        .unwrap();
+                }
+                layers.push(l);
+            }
+            let refs: Vec<&LayerFiles> = layers.iter().collect();
+            assert_eq!(
+                format!("{:?}", figures_in_order(&refs, 50, false)),
+                format!("{:?}", figures_in_order(&refs, 50, true)),
+                "image {image}"
+            );
+        }
     }
 
     #[test]
