@@ -3,7 +3,7 @@
 //! those files hold in the final filesystem, with dpkg's own `Installed-Size`
 //! beside them.
 
-use super::{claim, Claims, Context, Package};
+use super::{claim, lines, Claims, Context, Package};
 
 fn field<'a>(stanza: &'a str, key: &str) -> Option<&'a str> {
     stanza.lines().find_map(|l| {
@@ -41,12 +41,13 @@ pub(super) fn find(ctx: &Context, claimed: &mut Claims, out: &mut Vec<Package>) 
         if let Some((c, l, _)) = lists.iter().find_map(|p| ctx.visible(p.as_bytes())) {
             layer = l;
             record = format!("/{}", String::from_utf8_lossy(&c.path));
-            for line in String::from_utf8_lossy(&c.data).lines() {
-                let p = line.trim().trim_start_matches('/');
-                if p.is_empty() || p == "." {
+            for line in lines(&c.data) {
+                let p = line.trim_ascii();
+                let p = &p[p.iter().take_while(|&&b| b == b'/').count()..];
+                if p.is_empty() || p == b"." {
                     continue;
                 }
-                if let Some(c) = claim(ctx, claimed, out, p.as_bytes()) {
+                if let Some(c) = claim(ctx, claimed, out, p) {
                     c.add_to(&mut files, &mut bytes);
                 }
             }

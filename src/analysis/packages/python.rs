@@ -11,7 +11,7 @@
 //!
 //! A record that dpkg installed stays dpkg's (Debian's python3-* packages).
 
-use super::{claim, Claims, Context, Package};
+use super::{claim, lines, Claims, Context, Package};
 use crate::fs::NodeKind;
 
 /// Files whose content this module reads.
@@ -46,11 +46,11 @@ fn in_site(p: &[u8]) -> bool {
 
 /// `base/rel` into `out`, normalized: `a/b/../c` is `a/c` (RECORD paths may climb
 /// out of site-packages to `bin/`). `joined` is room for the path before.
-fn join_relative(base: &[u8], rel: &str, joined: &mut Vec<u8>, out: &mut Vec<u8>) {
+fn join_relative(base: &[u8], rel: &[u8], joined: &mut Vec<u8>, out: &mut Vec<u8>) {
     joined.clear();
     joined.extend_from_slice(base);
     joined.push(b'/');
-    joined.extend_from_slice(rel.as_bytes());
+    joined.extend_from_slice(rel);
     crate::layer::normalize_path(joined, out);
 }
 
@@ -117,11 +117,11 @@ fn dist_infos(ctx: &Context, claimed: &mut Claims, out: &mut Vec<Package>) {
         let base = base.strip_suffix(b"/").unwrap_or(base);
         let (mut bytes, mut files) = (0, 0);
         let (mut joined, mut path) = (Vec::new(), Vec::new());
-        for line in String::from_utf8_lossy(&c.data).lines() {
+        for line in lines(&c.data) {
             // `path,hash,size`; a path with a comma is quoted.
-            let rel = match line.strip_prefix('"') {
-                Some(q) => q.split('"').next().unwrap_or(""),
-                None => line.split(',').next().unwrap_or(""),
+            let rel = match line.strip_prefix(b"\"") {
+                Some(q) => q.split(|&b| b == b'"').next().unwrap_or_default(),
+                None => line.split(|&b| b == b',').next().unwrap_or_default(),
             };
             if rel.is_empty() {
                 continue;
@@ -181,8 +181,8 @@ fn egg_infos(ctx: &Context, claimed: &mut Claims, out: &mut Vec<Package>) {
             list.extend_from_slice(b"/installed-files.txt");
             if let Some((c, _, _)) = ctx.visible(&list) {
                 let (mut joined, mut path) = (Vec::new(), Vec::new());
-                for line in String::from_utf8_lossy(&c.data).lines() {
-                    let rel = line.trim();
+                for line in lines(&c.data) {
+                    let rel = line.trim_ascii();
                     if rel.is_empty() {
                         continue;
                     }
@@ -226,7 +226,7 @@ mod tests {
         let (mut joined, mut out) = (Vec::new(), Vec::new());
         join_relative(
             b"usr/lib/python3/site-packages",
-            "../../../bin/pip",
+            b"../../../bin/pip",
             &mut joined,
             &mut out,
         );
