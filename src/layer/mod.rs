@@ -16,7 +16,7 @@ mod parallel;
 mod pull;
 
 use std::fs::File;
-use std::io::{self, Read, Seek};
+use std::io::{self, Read};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use sha2::{Digest, Sha256};
@@ -295,7 +295,7 @@ fn after(owed: u64, progress: &(dyn Fn(u64) + Sync)) -> impl Fn(u64) + Sync + '_
 
 /// Scans a layer stored in `[start, start + len)` of a seekable file. An uncompressed
 /// layer is walked by header, seeking past contents (unless verifying).
-pub fn scan_section<F: Read + Seek>(
+pub fn scan_section<F: tar::ReadAt>(
     file: F,
     start: u64,
     len: u64,

@@ -15,6 +15,7 @@ use std::io::{self, BufRead, Read};
 
 use header::{check_checksum, cstr, parse_numeric, parse_pax};
 pub use source::BlockSource;
+pub use source::ReadAt;
 pub(crate) use source::{read_buffered, read_full, SectionSource, StreamSource};
 
 const BLOCK: u64 = 512;
