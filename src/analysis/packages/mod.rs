@@ -319,8 +319,23 @@ impl Claimed {
 /// cost a fifth of pip's part of the package view on a real image. A `\r` before
 /// the `\n` is not part of the line.
 pub(super) fn lines(data: &[u8]) -> impl Iterator<Item = &[u8]> {
-    data.split(|&b| b == b'\n')
-        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+    // Split with memchr: byte by byte, this split was a third of the package
+    // view's own time on python's real image.
+    let mut rest = Some(data);
+    std::iter::from_fn(move || {
+        let d = rest?;
+        let line = match memchr::memchr(b'\n', d) {
+            Some(i) => {
+                rest = Some(&d[i + 1..]);
+                &d[..i]
+            }
+            None => {
+                rest = None;
+                d
+            }
+        };
+        Some(line.strip_suffix(b"\r").unwrap_or(line))
+    })
 }
 
 /// Whether a node is a regular file (a hardlink is one more name of one).

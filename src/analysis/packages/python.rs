@@ -120,8 +120,8 @@ fn dist_infos(ctx: &Context, claimed: &mut Claims, out: &mut Vec<Package>) {
         for line in lines(&c.data) {
             // `path,hash,size`; a path with a comma is quoted.
             let rel = match line.strip_prefix(b"\"") {
-                Some(q) => q.split(|&b| b == b'"').next().unwrap_or_default(),
-                None => line.split(|&b| b == b',').next().unwrap_or_default(),
+                Some(q) => memchr::memchr(b'"', q).map_or(q, |i| &q[..i]),
+                None => memchr::memchr(b',', line).map_or(line, |i| &line[..i]),
             };
             if rel.is_empty() {
                 continue;
