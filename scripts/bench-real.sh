@@ -8,7 +8,7 @@
 #   nodejs and npm; a Django/pandas virtualenv; a static Go server on an empty base;
 #   Go, Ruby gems, Composer and jars on Debian).
 # Medians of alternating hyperfine runs, peak memory from GNU time, and the phases
-# from IMGSIZE_TIMINGS (median of 5 runs): the scan, and the analysis after it.
+# from IMGSIZE_TIMINGS (median of RUNS runs, 5 at least): the scan, and the analysis after it.
 # Prints the Markdown table of BENCHMARKS.md.
 #
 #   scripts/bench-real.sh [WORKDIR]     # builds the images once (~15 min), then ~15 min
@@ -62,9 +62,10 @@ with tarfile.open(out, "w") as t:
 PY
 }
 # The phases of one run, from IMGSIZE_TIMINGS: scan (opened -> layers scanned) and
-# analysis (layers scanned -> analysis done), in ms; medians of 5 runs.
+# analysis (layers scanned -> analysis done), in ms; medians of RUNS runs (5 at
+# least: one run is noisy, 11 to 19 ms for the same analysis on python).
 phases() {
-  for _ in 1 2 3 4 5; do
+  for _ in $(seq $((runs > 5 ? runs : 5))); do
     IMGSIZE_TIMINGS=1 "$bin" inspect --format json "$1" 2>&1 >/dev/null |
       awk '/ opened /{o=$2} / layers scanned /{s=$2} / analysis done /{a=$2} END{printf "%.1f %.1f\n", s-o, a-s}'
   done | sort -n -k1 | python3 -c "
