@@ -1,5 +1,5 @@
 //! Where tar blocks come from: a plain stream (read and discard to skip), or a
-//! section of a seekable file (seek to skip, read through a window).
+//! section of a file (read with `pread` through a window, jumped over to skip).
 
 use std::io::{self, BufRead, Read};
 
