@@ -113,18 +113,19 @@ impl<T: AsRef<[u8]>> ReadAt for io::Cursor<T> {
 /// What is read after a jump over a large file's content: one page.
 const JUMP_WINDOW: usize = 4096;
 
-/// Reads at `offset` until `buf` is full or the file ends.
-fn read_full_at<F: ReadAt>(file: &F, buf: &mut [u8], offset: u64) -> io::Result<usize> {
-    let mut filled = 0;
-    while filled < buf.len() {
-        match file.read_at(&mut buf[filled..], offset + filled as u64) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
+/// A file from an offset on, as a `Read`: [`read_full`] then reads it with
+/// `pread`.
+struct ReadFrom<'a, F> {
+    file: &'a F,
+    at: u64,
+}
+
+impl<F: ReadAt> Read for ReadFrom<'_, F> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.file.read_at(buf, self.at)?;
+        self.at += n as u64;
+        Ok(n)
     }
-    Ok(filled)
 }
 
 /// A window `[start, start + len)` of a file, read through a buffer: skipping
@@ -177,7 +178,11 @@ impl<F: ReadAt> SectionSource<F> {
             JUMP_WINDOW.min(self.buf.len())
         };
         let want = (self.len - self.pos).min(window as u64) as usize;
-        let got = read_full_at(&self.file, &mut self.buf[..want], self.start + self.pos)?;
+        let mut from = ReadFrom {
+            file: &self.file,
+            at: self.start + self.pos,
+        };
+        let got = read_full(&mut from, &mut self.buf[..want])?;
         self.bytes_read += got as u64;
         if got < want {
             return Err(io::Error::new(
