@@ -66,6 +66,13 @@ fn usage_error(e: clap::Error) -> ExitCode {
         let _ = e.print();
         return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
     }
+    if let Some(image) = image_for_a_command(&e) {
+        // `dive app:latest` is how dive's users start.
+        eprintln!(
+            "imgsize: '{image}' is not a command; for an image: `imgsize inspect {image}` (a report) or `imgsize explore {image}` (browse it, as dive does); see `imgsize --help`"
+        );
+        return ExitCode::from(2);
+    }
     let text = e.render().to_string();
     // What clap says before its usage block, on one line.
     let said: Vec<String> = text
@@ -92,4 +99,20 @@ fn usage_error(e: clap::Error) -> ExitCode {
     };
     eprintln!("imgsize: {said}; see `{usage}`");
     ExitCode::from(2)
+}
+
+/// The argument clap took for a command when it names an image, as `dive IMAGE`
+/// takes one: it has what no command's name has (`app:latest`, `./app.tar`,
+/// `ghcr.io/org/app`), or is a file, or is no command's near miss (clap
+/// suggests `inspect` for `inpsect`, but also `man` for `/tmp/app.oci`).
+fn image_for_a_command(e: &clap::Error) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue};
+    if e.kind() != ErrorKind::InvalidSubcommand {
+        return None;
+    }
+    let Some(ContextValue::String(arg)) = e.get(ContextKind::InvalidSubcommand) else {
+        return None;
+    };
+    let image_like = arg.contains(['/', ':', '.', '@']) || std::path::Path::new(arg).exists();
+    (image_like || e.get(ContextKind::SuggestedSubcommand).is_none()).then(|| arg.clone())
 }

@@ -318,6 +318,30 @@ fn a_format_the_command_does_not_write() {
         &["--top", "must be 1 or more"],
     );
     assert_error(&run(&["inspect"]), &["<INPUT>"]);
+    // An image where the command goes (as `dive IMAGE`) names the two that take one.
+    assert_error(
+        &run(&["app:latest"]),
+        &[
+            "'app:latest' is not a command",
+            "`imgsize inspect app:latest`",
+            "`imgsize explore app:latest`",
+        ],
+    );
+    assert_error(
+        &run(&[p]),
+        &[&format!("`imgsize inspect {p}`"), "imgsize --help"],
+    );
+    // A name clap finds near a command is still an image when it has what no
+    // command's name has (clap finds `man` near a path).
+    assert_error(
+        &run(&["mna:1"]),
+        &["`imgsize inspect mna:1`", "imgsize --help"],
+    );
+    // A command's near miss keeps clap's suggestion.
+    assert_error(
+        &run(&["inpsect", p]),
+        &["'inpsect'", "'inspect'", "imgsize --help"],
+    );
     // `check --format text` is the table, as it always was.
     let text = run(&["check", "--format", "text", "--max-size", "1GB", p]);
     let table = run(&["check", "--max-size", "1GB", p]);
