@@ -114,5 +114,16 @@ fn image_for_a_command(e: &clap::Error) -> Option<String> {
         return None;
     };
     let image_like = arg.contains(['/', ':', '.', '@']) || std::path::Path::new(arg).exists();
-    (image_like || e.get(ContextKind::SuggestedSubcommand).is_none()).then(|| arg.clone())
+    // Said on one line, whatever the argument holds.
+    let printable = arg
+        .chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect();
+    (image_like || e.get(ContextKind::SuggestedSubcommand).is_none()).then_some(printable)
 }

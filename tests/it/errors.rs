@@ -337,6 +337,8 @@ fn a_format_the_command_does_not_write() {
         &run(&["mna:1"]),
         &["`imgsize inspect mna:1`", "imgsize --help"],
     );
+    // On one line, whatever the argument holds.
+    assert_error(&run(&["app\nx:1"]), &["'app\\nx:1' is not a command"]);
     // A command's near miss keeps clap's suggestion.
     assert_error(
         &run(&["inpsect", p]),
