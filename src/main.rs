@@ -115,15 +115,6 @@ fn image_for_a_command(e: &clap::Error) -> Option<String> {
     };
     let image_like = arg.contains(['/', ':', '.', '@']) || std::path::Path::new(arg).exists();
     // Said on one line, whatever the argument holds.
-    let printable = arg
-        .chars()
-        .map(|c| {
-            if c.is_control() {
-                c.escape_default().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect();
-    (image_like || e.get(ContextKind::SuggestedSubcommand).is_none()).then_some(printable)
+    (image_like || e.get(ContextKind::SuggestedSubcommand).is_none())
+        .then(|| imgsize::text::path_text(arg.as_bytes()))
 }

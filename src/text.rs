@@ -4,7 +4,7 @@ use std::borrow::Cow;
 
 /// A path for output: valid UTF-8 is kept; invalid bytes become `\xNN`, control
 /// characters are escaped, so a name can never break a table row or a JSON line.
-pub(crate) fn path_text(bytes: &[u8]) -> String {
+pub fn path_text(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len() + 1);
     for chunk in bytes.utf8_chunks() {
         for ch in chunk.valid().chars() {
